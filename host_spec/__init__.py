@@ -1,0 +1,93 @@
+"""host_spec: a small framework that lets trading hosts discover and drive exchange connector plugins.
+
+Everything a plugin or a host needs is importable from here; other modules are internal.
+Importing this package is cheap: it loads no plugin and no network library.
+"""
+
+from host_spec.errors import (
+    AuthError,
+    CapabilityMissing,
+    ConfigError,
+    ConnectorError,
+    ConnectorNotFound,
+    InsufficientBalance,
+    InvalidOrder,
+    InvalidPair,
+    NetworkError,
+    OrderNotFound,
+    OrderRejected,
+    PostOnlyRejected,
+    RateLimited,
+    StreamError,
+)
+from host_spec.hookspecs import hookimpl
+from host_spec.host import Connection, Host
+from host_spec.models import (
+    Balance,
+    BalanceEvent,
+    Candle,
+    ComponentStatus,
+    ConnectorInfo,
+    CredentialField,
+    FeeRates,
+    Fill,
+    Order,
+    OrderBookView,
+    OrderEvent,
+    OrderEventKind,
+    OrderRequest,
+    OrderState,
+    OrderType,
+    PublicTrade,
+    Side,
+    Ticker,
+    TradingPair,
+    TradingRule,
+)
+from host_spec.plugins import ENTRY_POINT_GROUP, get_plugin_manager
+from host_spec.session import ConnectorSession, LocalVenue, SessionConfig
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "AuthError",
+    "Balance",
+    "BalanceEvent",
+    "Candle",
+    "CapabilityMissing",
+    "ComponentStatus",
+    "ConfigError",
+    "Connection",
+    "ConnectorError",
+    "ConnectorInfo",
+    "ConnectorNotFound",
+    "ConnectorSession",
+    "LocalVenue",
+    "CredentialField",
+    "FeeRates",
+    "Fill",
+    "Host",
+    "InsufficientBalance",
+    "InvalidOrder",
+    "InvalidPair",
+    "NetworkError",
+    "Order",
+    "OrderBookView",
+    "OrderEvent",
+    "OrderEventKind",
+    "OrderNotFound",
+    "OrderRejected",
+    "OrderRequest",
+    "OrderState",
+    "OrderType",
+    "PostOnlyRejected",
+    "PublicTrade",
+    "RateLimited",
+    "SessionConfig",
+    "Side",
+    "StreamError",
+    "Ticker",
+    "TradingPair",
+    "TradingRule",
+    "get_plugin_manager",
+    "hookimpl",
+]

@@ -1,0 +1,163 @@
+"""The BitMart plugin's hookimpls: a table of contents, each a few lines delegating to the session.
+
+Importing this module must stay cheap (no ccxt, websockets, aiohttp or pydantic): hosts import it
+just to list connectors. Heavy modules are imported where a session or sandbox is created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from host_spec import (
+    ComponentStatus,
+    ConnectorInfo,
+    ConnectorSession,
+    CredentialField,
+    OrderRequest,
+    OrderType,
+    SessionConfig,
+    TradingPair,
+    hookimpl,
+)
+
+CONNECTOR_ID = "bitmart"
+PAPER_ID = "bitmart_paper_trade"
+ORDER_TYPES = (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET)
+CREDENTIALS = (
+    CredentialField("api_key", "Enter your bitmart API key >>> ", env_var="BITMART_API_KEY"),
+    CredentialField("secret_key", "Enter your bitmart secret key >>> ", env_var="BITMART_SECRET_KEY"),
+    CredentialField("memo", "Enter your bitmart memo >>> ", env_var="BITMART_MEMO"),
+)
+# The exchange page's components table; a status is True only for what exists in this tree.
+COMPONENTS = (
+    ComponentStatus("spot connector", True),
+    ComponentStatus("perp connector", False),
+    ComponentStatus("spot candles feed", False),
+    ComponentStatus("perp candles feed", False),
+)
+CAPABILITIES = frozenset(
+    {"auth", "order_types", "trading_rules", "order_book_stream", "trades_stream", "trading", "user_stream", "sandbox"}
+)
+
+
+def connector_info() -> ConnectorInfo:
+    return ConnectorInfo(
+        id=CONNECTOR_ID,
+        plugin="bitmart",
+        display_name="BitMart (spot)",
+        exchange_type="CEX",
+        market_type="CLOB",
+        connection_type="WebSocket",
+        order_types=ORDER_TYPES,
+        components=COMPONENTS,
+        credentials=CREDENTIALS,
+        paper_trade=PAPER_ID,
+        capabilities=CAPABILITIES,
+        description="BitMart spot through ccxt 4.5.70 (REST) and native WebSocket streams; "
+        "BitMart stopped trading on 2026-08-26, so the embedded sandbox is the default venue.",
+    )
+
+
+def _ours(connector_id: str, session: ConnectorSession | None = None) -> bool:
+    return connector_id == CONNECTOR_ID and (session is None or session.connector_id == CONNECTOR_ID)
+
+
+@hookimpl
+def register_connectors(register: Callable[[ConnectorInfo], None]) -> None:
+    register(connector_info())
+
+
+@hookimpl
+def order_types(connector_id: str) -> tuple[OrderType, ...] | None:
+    return ORDER_TYPES if _ours(connector_id) else None
+
+
+@hookimpl
+def create_session(connector_id: str, config: SessionConfig) -> ConnectorSession | None:
+    if not _ours(connector_id):
+        return None
+    from bitmart_plugin.spot import BitmartSpotSession
+
+    return BitmartSpotSession.from_config(config)
+
+
+@hookimpl
+def check_credentials(connector_id: str, session: Any) -> Any:
+    return session.check_credentials() if _ours(connector_id, session) else None
+
+
+@hookimpl
+def trading_rules(connector_id: str, session: Any) -> Any:
+    return session.trading_rules() if _ours(connector_id, session) else None
+
+
+@hookimpl
+def order_book_stream(connector_id: str, session: Any, pair: TradingPair, depth: int) -> Any:
+    return session.order_book(pair, depth) if _ours(connector_id, session) else None
+
+
+@hookimpl
+def trades_stream(connector_id: str, session: Any, pair: TradingPair) -> Any:
+    return session.trades(pair) if _ours(connector_id, session) else None
+
+
+@hookimpl
+def place_order(connector_id: str, session: Any, request: OrderRequest) -> Any:
+    return session.place_order(request) if _ours(connector_id, session) else None
+
+
+@hookimpl
+def cancel_order(connector_id: str, session: Any, pair: TradingPair, client_order_id: str) -> Any:
+    return session.cancel_order(pair, client_order_id) if _ours(connector_id, session) else None
+
+
+@hookimpl
+def cancel_all_orders(connector_id: str, session: Any, pair: TradingPair | None) -> Any:
+    return session.cancel_all_orders(pair) if _ours(connector_id, session) else None
+
+
+@hookimpl
+def query_order(connector_id: str, session: Any, pair: TradingPair, client_order_id: str) -> Any:
+    return session.query_order(pair, client_order_id) if _ours(connector_id, session) else None
+
+
+@hookimpl
+def open_orders(connector_id: str, session: Any, pair: TradingPair | None) -> Any:
+    return session.open_orders(pair) if _ours(connector_id, session) else None
+
+
+@hookimpl
+def balances(connector_id: str, session: Any) -> Any:
+    return session.balances() if _ours(connector_id, session) else None
+
+
+@hookimpl
+def fills(connector_id: str, session: Any, pair: TradingPair | None, since_ms: int | None) -> Any:
+    return session.fills(pair, since_ms) if _ours(connector_id, session) else None
+
+
+@hookimpl
+def fee_rates(connector_id: str, session: Any, pair: TradingPair) -> Any:
+    return session.fee_rates(pair) if _ours(connector_id, session) else None
+
+
+@hookimpl
+def user_stream(connector_id: str, session: Any) -> Any:
+    return session.user_stream() if _ours(connector_id, session) else None
+
+
+@hookimpl
+def start_sandbox(connector_id: str, options: Mapping[str, Any]) -> Any:
+    if connector_id not in (CONNECTOR_ID, PAPER_ID):
+        return None
+    from bitmart_plugin.venue import start_local_venue
+
+    return start_local_venue(options)
+
+
+@hookimpl
+def register_commands(subparsers: Any) -> None:
+    from bitmart_plugin.commands import add_sandbox_command
+
+    add_sandbox_command(subparsers)

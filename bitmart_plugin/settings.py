@@ -1,0 +1,66 @@
+"""BitMart connector settings from `BITMART_*` environment variables or a `.env` file."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from host_spec import ConfigError
+
+__all__ = ["BitmartSettings", "load_settings"]
+
+LIVE_REST_URL = "https://api-cloud.bitmart.com"
+LIVE_WS_PUBLIC_URL = "wss://ws-manager-compress.bitmart.com/api?protocol=1.1"
+LIVE_WS_PRIVATE_URL = "wss://ws-manager-compress.bitmart.com/user?protocol=1.1"
+
+_SCHEMES = {"rest_url": ("http", "https"), "ws_public_url": ("ws", "wss"), "ws_private_url": ("ws", "wss")}
+
+
+class BitmartSettings(BaseSettings):
+    """Credentials (secret, never shown) and endpoint overrides for the BitMart spot connector."""
+
+    model_config = SettingsConfigDict(env_prefix="BITMART_", env_file=".env", extra="ignore", frozen=True)
+
+    api_key: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    memo: SecretStr | None = None
+    rest_url: str = LIVE_REST_URL
+    ws_public_url: str = LIVE_WS_PUBLIC_URL
+    ws_private_url: str = LIVE_WS_PRIVATE_URL
+    rate_limit_safety: float = Field(default=0.9, gt=0, le=1)
+
+    @field_validator("api_key", "secret_key", "memo")
+    @classmethod
+    def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("is empty; set it to the value shown when the API key was created")
+        return value
+
+    @field_validator("rest_url", "ws_public_url", "ws_private_url")
+    @classmethod
+    def _url(cls, value: str, info: Any) -> str:
+        schemes = _SCHEMES[info.field_name]
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not parts.hostname:
+            raise ValueError(f"{value!r} is not a {' or '.join(schemes)} URL")
+        return value.rstrip("/") if info.field_name == "rest_url" else value
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.api_key is not None and self.secret_key is not None and self.memo is not None
+
+
+def load_settings(**overrides: Any) -> BitmartSettings:
+    """Build settings (explicit overrides win over env and .env); bad values raise ConfigError naming the variable."""
+    try:
+        return BitmartSettings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append(f"BITMART_{field.upper()} {message}")
+        raise ConfigError("invalid BitMart settings: " + "; ".join(problems), connector="bitmart") from None

@@ -1,0 +1,206 @@
+"""The typed facade over the hooks: the only place that calls `pm.hook`."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pluggy
+
+from host_spec.errors import CapabilityMissing, ConnectorNotFound
+from host_spec.models import (
+    Balance,
+    BalanceEvent,
+    Candle,
+    ConnectorInfo,
+    FeeRates,
+    Fill,
+    Order,
+    OrderBookView,
+    OrderEvent,
+    OrderRequest,
+    OrderType,
+    PublicTrade,
+    TradingPair,
+    TradingRule,
+)
+from host_spec.plugins import PluginReport, get_plugin_manager
+from host_spec.session import ConnectorSession, SessionConfig
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+__all__ = ["Connection", "Host"]
+
+T = TypeVar("T")
+
+
+class Host:
+    """Discovers connector plugins and opens connections to them."""
+
+    def __init__(self, pm: pluggy.PluginManager, report: PluginReport | None = None) -> None:
+        self._pm = pm
+        self.report = report or PluginReport()
+        self._connectors: dict[str, ConnectorInfo] | None = None
+
+    @classmethod
+    def discover(cls, **kwargs: Any) -> Host:
+        """Load every allowed plugin from the `host_spec` entry-point group (see get_plugin_manager)."""
+        pm, report = get_plugin_manager(**kwargs)
+        return cls(pm, report)
+
+    # -- discovery -------------------------------------------------------------------------------
+    def plugin_names(self) -> list[str]:
+        return sorted(name for name, _ in self._pm.list_name_plugin() if name is not None)
+
+    def plugin_hooks(self, name: str) -> list[str]:
+        plugin = self._pm.get_plugin(name)
+        return sorted(impl.name for impl in self._pm.get_hookcallers(plugin) or []) if plugin else []
+
+    def connectors(self) -> list[ConnectorInfo]:
+        """Every connector the loaded plugins serve, variants included, sorted by id."""
+        if self._connectors is None:
+            found: dict[str, ConnectorInfo] = {}
+
+            def register(info: ConnectorInfo) -> None:
+                if info.id in found:
+                    raise ValueError(f"connector id {info.id!r} registered twice")
+                found[info.id] = info
+
+            self._pm.hook.register_connectors(register=register)
+            for base in list(found.values()):
+                for variants in self._pm.hook.variant_connectors(base=base):
+                    for variant in variants or ():
+                        found.setdefault(variant.id, variant)
+            self._connectors = dict(sorted(found.items()))
+        return list(self._connectors.values())
+
+    def connector(self, connector_id: str) -> ConnectorInfo:
+        """The info of one connector; raises ConnectorNotFound naming the close matches."""
+        self.connectors()
+        assert self._connectors is not None
+        info = self._connectors.get(connector_id)
+        if info is None:
+            close = difflib.get_close_matches(connector_id, list(self._connectors), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else f"; installed: {', '.join(self._connectors) or 'none'}"
+            raise ConnectorNotFound(f"no connector named {connector_id!r}{hint}")
+        return info
+
+    def order_types(self, connector_id: str) -> tuple[OrderType, ...]:
+        self.connector(connector_id)
+        found = self._pm.hook.order_types(connector_id=connector_id)
+        return tuple(found) if found is not None else self.connector(connector_id).order_types
+
+    # -- sessions --------------------------------------------------------------------------------
+    async def open(
+        self,
+        connector_id: str,
+        credentials: Mapping[str, SecretStr] | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Connection:
+        """Create a session for `connector_id` and return a typed connection to it."""
+        info = self.connector(connector_id)
+        config = SessionConfig(connector_id, dict(credentials or {}), dict(options or {}), self)
+        session = self._pm.hook.create_session(connector_id=connector_id, config=config)
+        if session is None:
+            raise CapabilityMissing(f"{connector_id} cannot open a session", connector=connector_id)
+        return Connection(self, info, session)
+
+    def call(self, capability: str, connector_id: str, **kwargs: Any) -> Any:
+        """Call one capability hook; a connector that does not answer it raises CapabilityMissing."""
+        hook = getattr(self._pm.hook, capability)
+        result = hook(connector_id=connector_id, **kwargs)
+        if result is None:
+            label = capability.replace("_", " ")
+            raise CapabilityMissing(f"{connector_id} does not offer {label}", connector=connector_id)
+        return result
+
+
+class Connection:
+    """A live connector: every method is one capability. Use as an async context manager."""
+
+    def __init__(self, host: Host, info: ConnectorInfo, session: ConnectorSession) -> None:
+        self.host = host
+        self.info = info
+        self.session = session
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    async def __aenter__(self) -> Connection:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    def _call(self, capability: str, **kwargs: Any) -> Any:
+        return self.host.call(capability, self.info.id, session=self.session, **kwargs)
+
+    async def _await(self, capability: str, **kwargs: Any) -> Any:
+        result = self._call(capability, **kwargs)
+        if not inspect.isawaitable(result):
+            raise TypeError(f"{self.info.id}: hook {capability} must return an awaitable, got {type(result).__name__}")
+        return await result
+
+    def _stream(self, capability: str, **kwargs: Any) -> AsyncIterator[Any]:
+        result = self._call(capability, **kwargs)
+        if not hasattr(result, "__anext__"):
+            raise TypeError(f"{self.info.id}: hook {capability} must return an async iterator")
+        return result  # type: ignore[no-any-return]
+
+    async def check_credentials(self) -> None:
+        await self._await("check_credentials")
+
+    async def trading_rules(self) -> Mapping[TradingPair, TradingRule]:
+        return await self._await("trading_rules")  # type: ignore[no-any-return]
+
+    def order_book(self, pair: TradingPair, depth: int = 20) -> AsyncIterator[OrderBookView]:
+        return self._stream("order_book_stream", pair=pair, depth=depth)
+
+    def trades(self, pair: TradingPair) -> AsyncIterator[PublicTrade]:
+        return self._stream("trades_stream", pair=pair)
+
+    async def place_order(self, request: OrderRequest) -> Order:
+        return await self._await("place_order", request=request)  # type: ignore[no-any-return]
+
+    async def cancel_order(self, pair: TradingPair, client_order_id: str) -> Order:
+        return await self._await("cancel_order", pair=pair, client_order_id=client_order_id)  # type: ignore[no-any-return]
+
+    async def cancel_all_orders(self, pair: TradingPair | None = None) -> list[Order]:
+        return await self._await("cancel_all_orders", pair=pair)  # type: ignore[no-any-return]
+
+    async def query_order(self, pair: TradingPair, client_order_id: str) -> Order:
+        return await self._await("query_order", pair=pair, client_order_id=client_order_id)  # type: ignore[no-any-return]
+
+    async def open_orders(self, pair: TradingPair | None = None) -> list[Order]:
+        return await self._await("open_orders", pair=pair)  # type: ignore[no-any-return]
+
+    async def balances(self) -> Mapping[str, Balance]:
+        return await self._await("balances")  # type: ignore[no-any-return]
+
+    async def fills(self, pair: TradingPair | None = None, since_ms: int | None = None) -> list[Fill]:
+        return await self._await("fills", pair=pair, since_ms=since_ms)  # type: ignore[no-any-return]
+
+    async def fee_rates(self, pair: TradingPair) -> FeeRates:
+        return await self._await("fee_rates", pair=pair)  # type: ignore[no-any-return]
+
+    def user_stream(self) -> AsyncIterator[OrderEvent | BalanceEvent]:
+        return self._stream("user_stream")
+
+    def candles(
+        self,
+        pair: TradingPair,
+        interval: str,
+        since_s: int | None = None,
+        until_s: int | None = None,
+        follow: bool = False,
+    ) -> AsyncIterator[Candle]:
+        return self._stream(
+            "candles_feed", pair=pair, interval=interval, since_s=since_s, until_s=until_s, follow=follow
+        )

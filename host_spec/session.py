@@ -1,0 +1,51 @@
+"""What a host hands a plugin to open a connector, and what the plugin hands back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+__all__ = ["ConnectorSession", "LocalVenue", "SessionConfig"]
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """Credentials (secrets only as SecretStr), free-form options, and the host itself.
+
+    `host` lets a derived connector (such as a paper-trade variant) drive its base connector through
+    the host's public API rather than calling hooks itself.
+    """
+
+    connector_id: str
+    credentials: Mapping[str, SecretStr] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    host: Any = None
+
+    def __repr__(self) -> str:
+        names = ", ".join(sorted(self.credentials))
+        return f"SessionConfig(connector_id={self.connector_id!r}, credentials=[{names}], options={dict(self.options)!r})"
+
+
+@runtime_checkable
+class ConnectorSession(Protocol):
+    """A plugin's live state for one connector (clients, sockets, caches). The host closes it."""
+
+    connector_id: str
+
+    async def close(self) -> None:
+        """Release every socket and task; safe to call twice."""
+
+
+@runtime_checkable
+class LocalVenue(Protocol):
+    """A running local imitation of an exchange: credentials for a funded account and connection options."""
+
+    credentials: Mapping[str, SecretStr]
+    options: Mapping[str, Any]
+
+    async def close(self) -> None:
+        """Stop the venue."""
