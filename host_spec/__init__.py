@@ -44,12 +44,14 @@ from host_spec.models import (
     TradingPair,
     TradingRule,
 )
+from host_spec.orderbook import BookDataError, L2Book, SeqResult, check_sequence
 from host_spec.plugins import ENTRY_POINT_GROUP, get_plugin_manager
 from host_spec.session import ConnectorSession, LocalVenue, SessionConfig
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "AuthError",
+    "BookDataError",
     "Balance",
     "BalanceEvent",
     "Candle",
@@ -69,6 +71,7 @@ __all__ = [
     "InsufficientBalance",
     "InvalidOrder",
     "InvalidPair",
+    "L2Book",
     "NetworkError",
     "Order",
     "OrderBookView",
@@ -82,12 +85,14 @@ __all__ = [
     "PostOnlyRejected",
     "PublicTrade",
     "RateLimited",
+    "SeqResult",
     "SessionConfig",
     "Side",
     "StreamError",
     "Ticker",
     "TradingPair",
     "TradingRule",
+    "check_sequence",
     "get_plugin_manager",
     "hookimpl",
 ]

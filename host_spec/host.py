@@ -27,7 +27,7 @@ from host_spec.models import (
     TradingRule,
 )
 from host_spec.plugins import PluginReport, get_plugin_manager
-from host_spec.session import ConnectorSession, SessionConfig
+from host_spec.session import ConnectorSession, LocalVenue, SessionConfig
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -92,6 +92,16 @@ class Host:
         self.connector(connector_id)
         found = self._pm.hook.order_types(connector_id=connector_id)
         return tuple(found) if found is not None else self.connector(connector_id).order_types
+
+    def register_commands(self, subparsers: Any) -> None:
+        """Let plugins add their own sub-commands; each sets `func(host, args) -> int`."""
+        self._pm.hook.register_commands(subparsers=subparsers)
+
+    async def start_sandbox(self, connector_id: str, options: Mapping[str, Any] | None = None) -> LocalVenue:
+        """Start the plugin's local imitation of the connector's venue (for `--sandbox`)."""
+        self.connector(connector_id)
+        started = self.call("start_sandbox", connector_id, options=dict(options or {}))
+        return await started  # type: ignore[no-any-return]
 
     # -- sessions --------------------------------------------------------------------------------
     async def open(

@@ -1,0 +1,111 @@
+"""`host-spec`: list plugins and connectors, connect, and drive a connector from the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from host_spec.errors import ConnectorError
+from host_spec.host import Host
+
+__all__ = ["main"]
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def cmd_plugins(host: Host, args: argparse.Namespace) -> int:
+    loaded = set(host.plugin_names())
+    items = []
+    for load in host.report.loads:
+        hooks = host.plugin_hooks(load.name) if load.name in loaded else []
+        items.append(
+            {
+                "name": load.name,
+                "module": load.value,
+                "distribution": load.distribution,
+                "version": load.version,
+                "status": load.status,
+                "error": load.error or None,
+                "hooks": hooks,
+            }
+        )
+    if args.json:
+        print(json.dumps(items, indent=2))
+        return 0
+    if not items:
+        print("No plugins installed in the 'host_spec' entry-point group.")
+        return 0
+    rows = [[i["name"], i["status"], f"{i['distribution']} {i['version']}".strip(), i["error"] or f"{len(i['hooks'])} hooks"]
+            for i in items]
+    print(_table(rows, ["plugin", "status", "distribution", "hooks / error"]))
+    return 0
+
+
+def cmd_connectors(host: Host, args: argparse.Namespace) -> int:
+    infos = host.connectors()
+    if args.json:
+        print(json.dumps([info.to_json() for info in infos], indent=2))
+        return 0
+    if not infos:
+        print("No connectors: install a plugin or check HOST_SPEC_PLUGINS / HOST_SPEC_DISABLE_PLUGINS.")
+        return 0
+    rows = []
+    for info in infos:
+        built = [c.name for c in info.components if c.built]
+        rows.append([info.id, info.exchange_type, info.market_type, info.connection_type,
+                     ",".join(t.value for t in info.order_types), info.paper_trade or "-",
+                     ", ".join(built) or "-"])
+    print(_table(rows, ["connector", "type", "market", "connection", "order types", "paper trade", "built"]))
+    return 0
+
+
+def build_parser(host: Host) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="host-spec", description="Discover and drive exchange connector plugins.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("plugins", help="list installed connector plugins")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_plugins)
+    p = sub.add_parser("connectors", help="list connectors and what they can do")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_connectors)
+    from host_spec.cli_trading import add_trading_commands
+
+    add_trading_commands(sub)
+    host.register_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        host = Host.discover()
+        parser = build_parser(host)
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        return int(args.func(host, args) or 0)
+    except ConnectorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # bad user input such as a malformed pair
+        if os.environ.get("HOST_SPEC_DEBUG"):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,196 @@
+"""Conformance kit: checks any exchange plugin can run against its own connector.
+
+Use it from pytest by subclassing `ConformanceSuite` and providing two async fixtures, `host`
+(a `Host`) and `connection` (an open `Connection`), plus the class attributes below. Every check is
+also a plain coroutine function, usable outside pytest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from host_spec.errors import CapabilityMissing, InvalidOrder, InvalidPair, OrderNotFound
+from host_spec.host import Connection, Host
+from host_spec.models import (
+    Balance,
+    ConnectorInfo,
+    OrderBookView,
+    OrderRequest,
+    OrderState,
+    OrderType,
+    PublicTrade,
+    Side,
+    TradingPair,
+    TradingRule,
+)
+
+__all__ = [
+    "ConformanceSuite",
+    "check_balances",
+    "check_errors_are_host_types",
+    "check_info",
+    "check_order_book",
+    "check_place_and_cancel",
+    "check_trades",
+    "check_trading_rules",
+]
+
+# Capability names a ConnectorInfo may declare, and the Connection call that proves each.
+CAPABILITY_CALLS = {
+    "trading_rules": "trading_rules",
+    "order_book_stream": "order_book",
+    "trades_stream": "trades",
+    "trading": "balances",
+    "user_stream": "user_stream",
+    "candles_feed": "candles",
+}
+
+
+def check_info(info: ConnectorInfo) -> None:
+    """The connector's declared info is well formed."""
+    assert info.id and info.id == info.id.strip().lower(), f"connector id {info.id!r} must be lower-case, non-empty"
+    assert info.exchange_type in ("CEX", "DEX"), f"{info.id}: exchange_type {info.exchange_type!r}"
+    assert info.market_type in ("CLOB", "AMM"), f"{info.id}: market_type {info.market_type!r}"
+    assert info.connection_type, f"{info.id}: connection_type missing"
+    assert info.order_types and all(isinstance(t, OrderType) for t in info.order_types), f"{info.id}: order types"
+    names = [c.name for c in info.credentials]
+    assert len(names) == len(set(names)), f"{info.id}: duplicate credential fields {names}"
+    assert all(isinstance(c.built, bool) for c in info.components), f"{info.id}: component status must be bool"
+
+
+async def _first(stream: AsyncIterator[Any], timeout: float) -> Any:
+    try:
+        return await asyncio.wait_for(stream.__anext__(), timeout)
+    finally:
+        closer = getattr(stream, "aclose", None)
+        if closer is not None:
+            await closer()
+
+
+async def check_trading_rules(conn: Connection, pair: TradingPair) -> TradingRule:
+    rules = await conn.trading_rules()
+    assert isinstance(rules, Mapping) and rules, "trading_rules must return a non-empty mapping"
+    for key, rule in rules.items():
+        assert isinstance(key, TradingPair) and isinstance(rule, TradingRule), f"bad rule entry {key!r}"
+        assert rule.price_increment > 0 and rule.size_increment > 0 and rule.min_size >= 0, f"bad increments for {key}"
+    assert pair in rules, f"{pair} missing from the trading rules"
+    return rules[pair]
+
+
+async def check_order_book(conn: Connection, pair: TradingPair, timeout: float = 10.0) -> OrderBookView:
+    view = await _first(conn.order_book(pair, 10), timeout)
+    assert isinstance(view, OrderBookView) and view.pair == pair
+    for side, descending in ((view.bids, True), (view.asks, False)):
+        prices = [p for p, _ in side]
+        assert prices == sorted(prices, reverse=descending), "levels must be best first"
+        assert all(isinstance(p, Decimal) and isinstance(a, Decimal) and a > 0 for p, a in side), "Decimal levels"
+    if view.bids and view.asks:
+        assert view.bids[0][0] < view.asks[0][0], "book is crossed"
+    return view
+
+
+async def check_trades(conn: Connection, pair: TradingPair, timeout: float = 10.0) -> PublicTrade:
+    trade = await _first(conn.trades(pair), timeout)
+    assert isinstance(trade, PublicTrade) and trade.pair == pair and trade.amount > 0
+    return trade
+
+
+async def check_balances(conn: Connection) -> Mapping[str, Balance]:
+    balances = await conn.balances()
+    assert isinstance(balances, Mapping)
+    assert all(isinstance(b, Balance) and b.available >= 0 and b.frozen >= 0 for b in balances.values())
+    return balances
+
+
+async def check_errors_are_host_types(conn: Connection, pair: TradingPair, rule: TradingRule) -> None:
+    """Bad input raises the host's error types, before or from the venue."""
+    bogus = TradingPair("NOPE", "NOPE")
+    try:
+        await conn.place_order(OrderRequest(bogus, Side.BUY, OrderType.LIMIT, Decimal(1), Decimal(1)))
+    except InvalidPair:
+        pass
+    else:
+        raise AssertionError("an order on an unknown pair must raise InvalidPair")
+    off_tick = rule.price_increment * 1000 + rule.price_increment / 2
+    size = max(rule.min_size, rule.size_increment) * 1000
+    try:
+        await conn.place_order(OrderRequest(pair, Side.BUY, OrderType.LIMIT, size, off_tick))
+    except InvalidOrder as exc:
+        assert exc.rule, "InvalidOrder must name the rule"
+    else:
+        raise AssertionError("a price off the tick must raise InvalidOrder")
+    try:
+        await conn.query_order(pair, "doesnotexist0000000000000000")
+    except OrderNotFound:
+        pass
+
+
+async def check_place_and_cancel(conn: Connection, pair: TradingPair, rule: TradingRule, price: Decimal) -> None:
+    """A resting LIMIT_MAKER far from the touch opens, is listed, and cancels."""
+    size = max(rule.min_size, rule.size_increment)
+    while size * price < max(rule.min_notional_buy, Decimal(0)) * Decimal("1.01"):
+        size += rule.size_increment
+    order = await conn.place_order(OrderRequest(pair, Side.BUY, OrderType.LIMIT_MAKER, size, price))
+    assert order.client_order_id and order.state in (OrderState.OPEN, OrderState.PENDING_CREATE), order
+    listed = await conn.open_orders(pair)
+    assert any(o.client_order_id == order.client_order_id for o in listed), "placed order not in open orders"
+    cancelled = await conn.cancel_order(pair, order.client_order_id)
+    assert cancelled.client_order_id == order.client_order_id
+    final = await conn.query_order(pair, order.client_order_id)
+    assert final.state is OrderState.CANCELED, final
+
+
+class ConformanceSuite:
+    """Subclass in a test module; provide `host` and `connection` fixtures and set the attributes."""
+
+    connector_id: ClassVar[str] = ""
+    pair: ClassVar[str] = "BTC-USDT"
+    trading: ClassVar[bool] = True
+
+    def test_info(self, host: Host) -> None:
+        check_info(host.connector(self.connector_id))
+
+    async def test_declared_capabilities_answer(self, host: Host, connection: Connection) -> None:
+        info = host.connector(self.connector_id)
+        for capability, method in CAPABILITY_CALLS.items():
+            if capability not in info.capabilities:
+                continue
+            try:
+                if method in ("order_book", "trades", "candles", "user_stream"):
+                    continue  # streams are checked by their own tests; calling them opens sockets
+                await getattr(connection, method)()
+            except CapabilityMissing as exc:  # pragma: no cover - the failure message is the point
+                raise AssertionError(f"{info.id} declares {capability} but: {exc}") from exc
+
+    async def test_trading_rules(self, connection: Connection) -> None:
+        await check_trading_rules(connection, TradingPair.parse(self.pair))
+
+    async def test_order_book(self, connection: Connection) -> None:
+        await check_order_book(connection, TradingPair.parse(self.pair))
+
+    async def test_balances(self, connection: Connection) -> None:
+        if self.trading:
+            await check_balances(connection)
+
+    async def test_errors(self, connection: Connection) -> None:
+        if not self.trading:
+            return
+        pair = TradingPair.parse(self.pair)
+        await check_errors_are_host_types(connection, pair, await check_trading_rules(connection, pair))
+
+    async def test_place_and_cancel(self, connection: Connection) -> None:
+        if not self.trading:
+            return
+        pair = TradingPair.parse(self.pair)
+        rule = await check_trading_rules(connection, pair)
+        view = await check_order_book(connection, pair)
+        assert view.bids, "need a bid to price a resting order"
+        far = (view.bids[0][0] * Decimal("0.8")).quantize(rule.price_increment)
+        await check_place_and_cancel(connection, pair, rule, far)
+
+    async def test_trades(self, host: Host, connection: Connection) -> None:
+        if "trades_stream" in host.connector(self.connector_id).capabilities:
+            await check_trades(connection, TradingPair.parse(self.pair))
