@@ -1,0 +1,1 @@
+"""Hookimpls of the default paper-trade plugin (being built)."""
