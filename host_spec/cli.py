@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from host_spec.errors import ConnectorError
 from host_spec.host import Host
@@ -66,6 +67,15 @@ def cmd_connectors(host: Host, args: argparse.Namespace) -> int:
     return 0
 
 
+def _lazy(module: str, name: str) -> Callable[[Host, argparse.Namespace], int]:
+    """A command function imported only when the command runs (keeps listing commands fast)."""
+
+    def run(host: Host, args: argparse.Namespace) -> int:
+        return int(getattr(importlib.import_module(module), name)(host, args))
+
+    return run
+
+
 def build_parser(host: Host) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="host-spec", description="Discover and drive exchange connector plugins.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -77,6 +87,12 @@ def build_parser(host: Host) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_connectors)
     from host_spec.cli_trading import add_trading_commands
 
+    p = sub.add_parser("demo", help="run the whole system against a connector's embedded sandbox")
+    p.add_argument("connector", nargs="?", help="connector id (default: the first with a sandbox)")
+    p.add_argument("--pair", default="BTC-USDT")
+    p.add_argument("--seconds", type=float, default=3.0, help="how long to watch each stream")
+    p.add_argument("--chart", default="demo_candles.png", help="where to write the candle chart")
+    p.set_defaults(func=_lazy("host_spec.demo", "cmd_demo"))
     add_trading_commands(sub)
     host.register_commands(sub)
     return parser
