@@ -1,0 +1,203 @@
+"""Seeded background traders: makers keep books two-sided around a drifting mid, takers cross.
+
+Agents trade through ``Exchange.submit_order``/``cancel_order`` with their own unlimited
+accounts. Every random choice comes from ``random.Random`` seeded by the exchange seed, so
+the same seed and the same sequence of calls give the same state. The agents act on the
+symbols materialized so far (the eager ones at construction, then those users touch).
+"""
+from __future__ import annotations
+
+import random
+from decimal import ROUND_UP, Decimal
+from typing import TYPE_CHECKING
+
+from .errors import ExchangeError
+from .events import PublicTrade
+from .symbols import SymbolRules
+
+if TYPE_CHECKING:
+    from .exchange import Exchange
+
+MAKER = "agent-maker"
+TAKER = "agent-taker"
+HISTORY_MINUTES_BTC = 720
+HISTORY_MINUTES = 90
+
+
+class _SymbolState:
+    __slots__ = ("mid", "gap", "levels", "orders")
+
+    def __init__(self, mid: Decimal, gap: Decimal, levels: int) -> None:
+        self.mid = mid
+        self.gap = gap  # distance between agent levels, a multiple of the tick
+        self.levels = levels
+        self.orders: list[str] = []  # resting maker order ids (pruned lazily)
+
+
+class Agents:
+    """The population of market agents of one exchange."""
+
+    def __init__(self, exchange: "Exchange", seed: int) -> None:
+        self.ex = exchange
+        self.seed = seed
+        self.rng = random.Random(seed * 7919 + 17)
+        self.state: dict[str, _SymbolState] = {}
+        self.symbols: list[str] = []
+        for acct in (MAKER, TAKER):
+            exchange.accounts.ensure(acct)
+            exchange.accounts.unlimited.add(acct)
+            exchange.engine.quiet.add(acct)
+
+    # -- helpers --------------------------------------------------------------------------
+    @staticmethod
+    def _gap(rules: SymbolRules) -> Decimal:
+        ticks = max(1, int(rules.ref_price * Decimal("0.0001") / rules.tick))
+        return rules.tick * ticks
+
+    def _size(self, rng: random.Random, rules: SymbolRules, price: Decimal, big: bool = False) -> Decimal:
+        """A size on the step grid worth between 1.2x and 40x the min notional (more when big)."""
+        floor = max(rules.min_buy_amount, rules.min_sell_amount)
+        target = floor * Decimal(rng.randint(12, 400 if not big else 1200)) / 10
+        size = (target / price).quantize(rules.size_step, rounding=ROUND_UP)
+        return min(max(size, rules.min_size), rules.max_size)
+
+    def _place(self, st: _SymbolState, rules: SymbolRules, side: str, price: Decimal) -> None:
+        if price <= 0:
+            return
+        size = self._size(self.rng, rules, price)
+        if price * size < max(rules.min_buy_amount, rules.min_sell_amount):
+            return
+        book = self.ex.engine.books[rules.symbol]
+        if book.crosses(side, price):
+            return
+        try:
+            order = self.ex.submit_order(MAKER, rules.symbol, side, "limit", size=size, price=price)
+        except ExchangeError:
+            return
+        if order.is_open:
+            st.orders.append(order.order_id)
+
+    # -- construction-time work -----------------------------------------------------------
+    def history(self, rules: SymbolRules, now_ms: int) -> list[PublicTrade]:
+        """A deterministic past trade history ending at ``ref_price`` just before ``now_ms``."""
+        rng = random.Random(self.seed * 1_000_003 + rules.symbol_id)
+        minutes = HISTORY_MINUTES_BTC if rules.symbol == "BTC_USDT" else HISTORY_MINUTES
+        gap = self._gap(rules)
+        ticks = 0  # walk backwards from the reference price, in gaps
+        prices: list[Decimal] = []
+        for _ in range(minutes):
+            prices.append(max(rules.tick, rules.ref_price + gap * ticks))
+            ticks += rng.choice((-1, 0, 0, 1))
+        prices.reverse()
+        start_min = now_ms // 60_000 - minutes
+        out: list[PublicTrade] = []
+        for m, price in enumerate(prices):
+            k = rng.randint(1, 3) if rules.symbol == "BTC_USDT" else rng.randint(0, 2)
+            offsets = sorted(rng.randrange(60_000) for _ in range(k))
+            for off in offsets:
+                side = rng.choice(("buy", "sell"))
+                px = price + (gap if side == "buy" else -gap) * rng.randint(0, 2)
+                if px <= 0:
+                    px = price
+                out.append(PublicTrade(rules.symbol, px, self._size(rng, rules, px), side,
+                                       (start_min + m) * 60_000 + off))
+        return [t for t in out if t.time_ms < now_ms]
+
+    def populate(self, symbol: str) -> None:
+        """Put the maker's ladder on both sides of a freshly materialized symbol."""
+        rules = self.ex.rules[symbol]
+        levels = 40 if symbol == "BTC_USDT" else 15
+        st = self.state[symbol] = _SymbolState(rules.ref_price, self._gap(rules), levels)
+        self.symbols.append(symbol)
+        for k in range(1, levels + 1):
+            self._place(st, rules, "buy", st.mid - st.gap * k)
+            self._place(st, rules, "sell", st.mid + st.gap * k)
+
+    # -- live actions ---------------------------------------------------------------------
+    def step(self, n: int) -> None:
+        """Perform ``n`` agent actions."""
+        for _ in range(n):
+            if not self.symbols:
+                return
+            rng = self.rng
+            symbol = "BTC_USDT" if rng.random() < 0.3 and "BTC_USDT" in self.state else rng.choice(self.symbols)
+            st = self.state[symbol]
+            rules = self.ex.rules[symbol]
+            r = rng.random()
+            if r < 0.08:
+                self._drift(st, rules)
+            elif r < 0.50:
+                self._make(st, rules)
+            elif r < 0.80:
+                self._cancel(st, rules)
+            else:
+                self._take(st, rules)
+
+    def _drift(self, st: _SymbolState, rules: SymbolRules) -> None:
+        mid = st.mid + st.gap * self.rng.choice((-1, 1))
+        lo, hi = rules.ref_price / 2, rules.ref_price * 2
+        if lo < mid < hi and mid > st.gap * (st.levels + 1):
+            st.mid = mid
+
+    def _make(self, st: _SymbolState, rules: SymbolRules) -> None:
+        """Quote near the mid when the inside is thin, extend the ladder when it is short."""
+        book = self.ex.engine.books[rules.symbol]
+        side = self.rng.choice(("buy", "sell"))
+        bs = book.side_for(side)
+        sign = -1 if side == "buy" else 1
+        best = bs.best_price()
+        if best is None or abs(st.mid - best) > st.gap * 2:
+            price = st.mid + sign * st.gap
+        elif len(bs) < st.levels:
+            worst = best
+            for worst in bs.prices():
+                pass
+            price = worst + sign * st.gap
+        else:
+            price = st.mid + sign * st.gap * self.rng.randint(1, st.levels)
+        self._place(st, rules, side, price)
+
+    def _cancel(self, st: _SymbolState, rules: SymbolRules) -> None:
+        live = [o for o in map(self.ex.order_by_id, st.orders) if o is not None and o.is_open]
+        st.orders = [o.order_id for o in live]
+        if not live:
+            return
+        book = self.ex.engine.books[rules.symbol]
+        if len(live) < 2 * st.levels * 2 and self.rng.random() < 0.5:
+            return
+        order = live[self.rng.randrange(len(live))]
+        side = book.side_for(order.side)
+        if len(side) <= st.levels and side.totals.get(order.price, 0) == order.remaining:  # type: ignore[arg-type]
+            return  # keep the ladder deep enough
+        self.ex.cancel_order(order.account_id, rules.symbol, order_id=order.order_id)
+
+    def _take(self, st: _SymbolState, rules: SymbolRules) -> None:
+        rng = self.rng
+        side = rng.choice(("buy", "sell"))
+        opp = self.ex.engine.books[rules.symbol].opposite(side)
+        best = opp.best_price()
+        if best is None or len(opp) < 4:
+            return  # never sweep a thin side
+        near = sum((q for _, q in opp.top(3)), Decimal(0))
+        size = min(self._size(rng, rules, best), near)
+        kind = rng.random()
+        try:
+            if kind < 0.3:
+                if side == "buy":
+                    notional = (best * size).quantize(Decimal("0.01"), rounding=ROUND_UP)
+                    if rules.quote != "USDT":
+                        notional = (best * size).quantize(Decimal("0.00000001"), rounding=ROUND_UP)
+                    self.ex.submit_order(TAKER, rules.symbol, side, "market", notional=notional)
+                else:
+                    self.ex.submit_order(TAKER, rules.symbol, side, "market", size=size)
+            else:
+                sign = 1 if side == "buy" else -1
+                price = best + sign * st.gap * rng.randint(0, 2)
+                if price <= 0:
+                    return
+                order = self.ex.submit_order(TAKER, rules.symbol, side, "ioc" if kind < 0.7 else "limit",
+                                             size=size, price=price)
+                if order.is_open:
+                    st.orders.append(order.order_id)  # a resting taker rest may be cancelled later
+        except ExchangeError:
+            return

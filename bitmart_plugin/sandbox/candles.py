@@ -1,0 +1,100 @@
+"""Public trades -> OHLCV candles per interval, and the candle queries of api §6.3.
+
+Buckets are floored from the Unix epoch: ``open = t - t % (step * 60)``. So 1-week candles
+(10080) start on Thursdays 00:00 UTC and the 43200 "month" candles are 30-day buckets from the
+epoch, not calendar months (a documented sandbox simplification).
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right, insort
+from collections import deque
+from decimal import Decimal
+
+from .events import ZERO, Candle, PublicTrade
+
+STEPS: tuple[int, ...] = (1, 3, 5, 15, 30, 45, 60, 120, 180, 240, 1440, 10080, 43200)
+
+
+class CandleSeries:
+    """Candles of one interval for one symbol, ordered by open time."""
+
+    __slots__ = ("step", "seconds", "times", "data")
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+        self.seconds = step * 60
+        self.times: list[int] = []
+        self.data: dict[int, Candle] = {}
+
+    def add(self, price: Decimal, size: Decimal, notional: Decimal, time_s: int) -> Candle:
+        t = time_s - time_s % self.seconds
+        c = self.data.get(t)
+        if c is None:
+            c = Candle(t, price, price, price, price, size, notional)
+            if self.times and t < self.times[-1]:
+                insort(self.times, t)
+            else:
+                self.times.append(t)
+        else:
+            c = Candle(t, c.open, max(c.high, price), min(c.low, price), price,
+                       c.volume + size, c.quote_volume + notional)
+        self.data[t] = c
+        return c
+
+    def query(self, before_s: int | None, after_s: int | None, limit: int) -> list[Candle]:
+        """Newest first. ``before``/``after`` are exclusive bounds on the open time.
+
+        Only ``after``: the ``limit`` candles right after it; otherwise the latest ``limit``
+        candles below ``before`` (and above ``after`` when both are given).
+        """
+        times = self.times
+        lo = 0 if after_s is None else bisect_right(times, after_s)
+        hi = len(times) if before_s is None else bisect_left(times, before_s)
+        if hi <= lo or limit <= 0:
+            return []
+        if after_s is not None and before_s is None:
+            chosen = times[lo:min(hi, lo + limit)]
+        else:
+            chosen = times[max(lo, hi - limit):hi]
+        return [self.data[t] for t in reversed(chosen)]
+
+
+class SymbolMarketData:
+    """Recent public trades and the candle series of one symbol."""
+
+    def __init__(self, symbol: str, trades_kept: int = 5000) -> None:
+        self.symbol = symbol
+        self.trades: deque[PublicTrade] = deque(maxlen=trades_kept)
+        self.series: dict[int, CandleSeries] = {s: CandleSeries(s) for s in STEPS}
+        self.last: Decimal | None = None
+
+    def add_trade(self, trade: PublicTrade) -> list[tuple[int, Candle]]:
+        """Record ``trade``; returns ``(step, updated candle)`` for every interval."""
+        self.trades.append(trade)
+        self.last = trade.price
+        notional = trade.price * trade.size
+        time_s = trade.time_ms // 1000
+        return [(step, s.add(trade.price, trade.size, notional, time_s)) for step, s in self.series.items()]
+
+    def recent_trades(self, limit: int) -> list[PublicTrade]:
+        n = len(self.trades)
+        return [self.trades[i] for i in range(n - 1, max(-1, n - 1 - limit), -1)]
+
+    def stats_24h(self, now_ms: int) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal] | None:
+        """(open, high, low, volume, quote volume) over the 1-hour candles of the last 24 hours."""
+        series = self.series[60]
+        since = now_ms // 1000 - 86400
+        lo = bisect_right(series.times, since - since % 3600 - 1)
+        chosen = [series.data[t] for t in series.times[lo:]]
+        if not chosen:
+            return None
+        return (chosen[0].open, max(c.high for c in chosen), min(c.low for c in chosen),
+                sum((c.volume for c in chosen), ZERO), sum((c.quote_volume for c in chosen), ZERO))
+
+
+def recompute(trades: list[PublicTrade], step: int) -> dict[int, Candle]:
+    """Reference aggregation (for tests): candles of ``step`` from a list of trades, by open time."""
+    series = CandleSeries(step)
+    for t in sorted(trades, key=lambda x: x.time_ms):
+        series.add(t.price, t.size, t.price * t.size, t.time_ms // 1000)
+    return dict(series.data)

@@ -1,0 +1,229 @@
+"""Matching, settlement and event emission for all symbols (one ``Engine`` per Exchange).
+
+The Exchange validates and builds an ``Order``; ``Engine.accept`` freezes funds, matches it
+with price-time priority and self-trade prevention, settles balances and fees, updates candles
+and emits events synchronously, in the order things happen:
+
+accept:  OrderChanged(new) -> BalanceChanged(freeze)
+match:   LevelChanged(maker level) -> PublicTrade -> OrderChanged(maker, fill) ->
+         OrderChanged(taker, fill) -> BalanceChanged(per account and currency) -> CandleChanged(per step)
+finish:  LevelChanged(rest)  or  OrderChanged(canceled) ; BalanceChanged(unfreeze)
+"""
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal
+from typing import Callable
+
+from .accounts import Accounts
+from .book import Book
+from .candles import SymbolMarketData
+from .clock import Clock
+from .events import (ZERO, BalanceChanged, CandleChanged, Event, Fill, LevelChanged, Order,
+                     OrderChanged, PublicTrade)
+from .symbols import SymbolRules
+
+DEFAULT_MAKER = Decimal("0.0006")
+DEFAULT_TAKER = Decimal("0.0008")
+TRADE_ID_BASE = 5_000_000_000_000
+
+
+class Engine:
+    """Books, market data, fills and listeners of one exchange."""
+
+    def __init__(self, accounts: Accounts, clock: Clock) -> None:
+        self.accounts = accounts
+        self.clock = clock
+        self.books: dict[str, Book] = {}
+        self.market: dict[str, SymbolMarketData] = {}
+        self.rules: dict[str, SymbolRules] = {}
+        self.listeners: list[Callable[[Event], None]] = []
+        self.fills_by_account: dict[str, list[Fill]] = {}
+        self.fills_by_order: dict[str, list[Fill]] = {}
+        self.fee_overrides: dict[str, tuple[Decimal, Decimal]] = {}
+        self.quiet: set[str] = set()  # accounts whose fills are not kept (agents)
+        self._trade_seq = 0
+
+    # -- plumbing -------------------------------------------------------------------------
+    def emit(self, ev: Event) -> None:
+        for listener in self.listeners:
+            listener(ev)
+
+    def _balance(self, account_id: str, currency: str, now: int) -> None:
+        a, f = self.accounts.get(account_id, currency)
+        self.emit(BalanceChanged(account_id, currency, a, f, "TRANSACTION_COMPLETED", now))
+
+    def _order_event(self, order: Order, fill: Fill | None = None) -> None:
+        self.emit(OrderChanged(order.snapshot(), fill))
+
+    def fee_rates(self, account_id: str) -> tuple[Decimal, Decimal]:
+        return self.fee_overrides.get(account_id, (DEFAULT_MAKER, DEFAULT_TAKER))
+
+    @staticmethod
+    def frozen_currency(order: Order, rules: SymbolRules) -> str:
+        return rules.quote if order.side == "buy" else rules.base
+
+    # -- entry points ---------------------------------------------------------------------
+    def accept(self, order: Order, amount: Decimal, *, post_only_cancel: bool = False) -> None:
+        """Freeze ``amount`` (raises 50020 first), announce, then match/rest/cancel ``order``."""
+        rules = self.rules[order.symbol]
+        cur = self.frozen_currency(order, rules)
+        self.accounts.freeze(order.account_id, cur, amount)
+        order.frozen = amount
+        now = order.create_time_ms
+        if self.listeners:
+            self._order_event(order)
+            self._balance(order.account_id, cur, now)
+        if post_only_cancel:
+            self._finish(order, "system", now)
+            return
+        self._match(order, rules, now)
+
+    def cancel(self, order: Order, source: str, now: int) -> None:
+        """Take a resting order out of the book and release its funds."""
+        book = self.books[order.symbol]
+        side = book.side_for(order.side)
+        total = side.remove(order, order.remaining)
+        if self.listeners:
+            self.emit(LevelChanged(order.symbol, side.name, order.price, total, now))  # type: ignore[arg-type]
+        self._finish(order, source, now)
+
+    # -- matching -------------------------------------------------------------------------
+    def _match(self, order: Order, rules: SymbolRules, now: int) -> None:
+        book = self.books[order.symbol]
+        opp = book.opposite(order.side)
+        buy = order.side == "buy"
+        limit = order.price if order.type != "market" else None
+        by_notional = order.type == "market" and buy
+        step = rules.size_step
+        stp_stop = False
+        while True:
+            maker = opp.best_order()
+            if maker is None:
+                break
+            price = maker.price
+            assert price is not None
+            if limit is not None and (price > limit if buy else price < limit):
+                break
+            if by_notional:
+                left = order.notional - order.filled_notional  # type: ignore[operator]
+                qty = min(maker.remaining, (left / price).quantize(step, rounding=ROUND_DOWN))
+                if qty * price > left:  # guard against a quotient rounded up past a step
+                    qty -= step
+                if qty <= 0:
+                    break
+            else:
+                qty = min(maker.remaining, order.remaining)
+            if maker.account_id == order.account_id and order.stp_mode != "none":
+                mode = order.stp_mode
+                if mode in ("cancel_maker", "cancel_both"):
+                    self.cancel(maker, "stp", now)
+                if mode in ("cancel_taker", "cancel_both"):
+                    stp_stop = True
+                    break
+                continue
+            self._trade(book, maker, order, price, qty, rules, now)
+            if not by_notional and order.remaining == 0:
+                break
+        if stp_stop:
+            self._finish(order, "stp", now)
+        elif by_notional or order.type in ("market", "ioc"):
+            if order.remaining == 0 and not by_notional:
+                self._release(order, rules, now)
+            else:
+                self._finish(order, "system", now)
+        elif order.remaining == 0:
+            self._release(order, rules, now)
+        else:
+            self._rest(book, order, rules, now)
+
+    def _rest(self, book: Book, order: Order, rules: SymbolRules, now: int) -> None:
+        if order.side == "buy":
+            need = order.price * order.remaining  # type: ignore[operator]
+            excess = order.frozen - need
+            if excess > 0:
+                order.frozen = need
+                self.accounts.unfreeze(order.account_id, rules.quote, excess)
+                if self.listeners:
+                    self._balance(order.account_id, rules.quote, now)
+        side = book.side_for(order.side)
+        total = side.add(order)
+        if self.listeners:
+            self.emit(LevelChanged(order.symbol, side.name, order.price, total, now))  # type: ignore[arg-type]
+
+    def _release(self, order: Order, rules: SymbolRules, now: int) -> None:
+        """Give back whatever is still frozen for a finished order."""
+        if order.frozen > 0:
+            cur = self.frozen_currency(order, rules)
+            self.accounts.unfreeze(order.account_id, cur, order.frozen)
+            order.frozen = ZERO
+            if self.listeners:
+                self._balance(order.account_id, cur, now)
+
+    def _finish(self, order: Order, source: str, now: int) -> None:
+        """Cancel the unfilled rest of ``order`` (not in the book any more)."""
+        order.state = "partially_canceled" if order.filled_size > 0 else "canceled"
+        order.cancel_source = source
+        order.update_time_ms = now
+        if self.listeners:
+            self._order_event(order)
+        self._release(order, self.rules[order.symbol], now)
+
+    def _trade(self, book: Book, maker: Order, taker: Order, price: Decimal, qty: Decimal,
+               rules: SymbolRules, now: int) -> None:
+        notional = price * qty
+        opp = book.opposite(taker.side)
+        for o in (maker, taker):
+            o.filled_size += qty
+            o.filled_notional += notional
+            o.update_time_ms = now
+            if o.type == "market" and o.side == "buy":
+                o.state = "partially_filled"
+            else:
+                o.state = "filled" if o.filled_size == o.size else "partially_filled"
+        if maker.state == "filled":
+            total = opp.remove(maker, qty)
+        else:
+            total = opp.reduce(price, qty)
+        self._trade_seq += 1
+        trade_id = str(TRADE_ID_BASE + self._trade_seq)
+        fills = [self._settle(maker, "maker", trade_id, price, qty, notional, rules, now),
+                 self._settle(taker, "taker", trade_id, price, qty, notional, rules, now)]
+        trade = PublicTrade(taker.symbol, price, qty, taker.side, now)
+        changed = self.market[taker.symbol].add_trade(trade)
+        if not self.listeners:
+            return
+        self.emit(LevelChanged(taker.symbol, opp.name, price, total, now))
+        self.emit(trade)
+        self._order_event(maker, fills[0])
+        self._order_event(taker, fills[1])
+        seen: set[tuple[str, str]] = set()
+        for o in (maker, taker):
+            for cur in (rules.base, rules.quote):
+                if (o.account_id, cur) not in seen:
+                    seen.add((o.account_id, cur))
+                    self._balance(o.account_id, cur, now)
+        for step, candle in changed:
+            self.emit(CandleChanged(taker.symbol, step, candle))
+
+    def _settle(self, o: Order, role: str, trade_id: str, price: Decimal, qty: Decimal,
+                notional: Decimal, rules: SymbolRules, now: int) -> Fill:
+        """Move funds for one side of a trade; the fee is charged in the currency received."""
+        maker_rate, taker_rate = self.fee_rates(o.account_id)
+        rate = maker_rate if role == "maker" else taker_rate
+        acc = self.accounts
+        if o.side == "buy":
+            acc.spend_frozen(o.account_id, rules.quote, notional)
+            o.frozen -= notional
+            fee, fee_cur = qty * rate, rules.base
+            acc.credit(o.account_id, rules.base, qty, fee)
+        else:
+            acc.spend_frozen(o.account_id, rules.base, qty)
+            o.frozen -= qty
+            fee, fee_cur = notional * rate, rules.quote
+            acc.credit(o.account_id, rules.quote, notional, fee)
+        fill = Fill(trade_id, o.order_id, o.client_order_id, o.account_id, o.symbol, o.side, o.type,
+                    price, qty, notional, fee, fee_cur, role, now)
+        if o.account_id not in self.quiet:
+            self.fills_by_account.setdefault(o.account_id, []).append(fill)
+            self.fills_by_order.setdefault(o.order_id, []).append(fill)
+        return fill

@@ -1,0 +1,138 @@
+"""REST dispatch: faults, routing, rate limits, auth (api §3.4 order), envelope and error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+
+from . import envelope
+from .envelope import ApiError
+from .errors import ExchangeError
+from .ratelimit import RULES
+from .rest_private import KEYED, ORDER_PATHS, REMOVED, SIGNED
+from .rest_public import PUBLIC, Req
+from .signing import verify
+from .state import Credentials, State
+
+log = logging.getLogger(__name__)
+
+
+class RestRouter:
+    """One aiohttp handler serving every spot REST path."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Entry point for every non-admin, non-WebSocket request."""
+        st = self.state
+        path = request.path
+        now_ms = st.now_ms()
+        trace = st.traces.next(now_ms)
+        if st.faults.take("http_5xx"):
+            return envelope.response(30014, envelope.MESSAGES[30014], trace, {})
+        if st.faults.take("burst_429"):
+            return envelope.response(30013, envelope.MESSAGES[30013], trace, {})
+        headers: dict[str, str] = {}
+        try:
+            if path in REMOVED:
+                raise ApiError(30031)
+            if path in PUBLIC:
+                level, handler, method = "NONE", PUBLIC[path], "GET"
+            elif path in KEYED:
+                level, handler, method = "KEYED", KEYED[path], "GET"
+            elif path in SIGNED:
+                level, handler, method = "SIGNED", SIGNED[path], "POST"
+            else:
+                raise ApiError(30000)
+            if request.method != method:
+                raise ApiError(57001)
+            rule = RULES.get(path)
+            remote = request.remote or "127.0.0.1"
+            if rule is not None and rule.mode == "IP":
+                headers = st.limiter.hit(rule, remote, time.monotonic())
+            raw = await request.read()
+            body: dict[str, Any] = {}
+            cred: Credentials | None = None
+            if level != "NONE":
+                cred = self._key(request)
+            if level == "SIGNED":
+                assert cred is not None
+                body = self._signed(request, cred, raw, path, now_ms)
+            if rule is not None and rule.mode != "IP" and cred is not None:
+                target = cred.account_id if rule.mode == "UID" else cred.api_key
+                headers = st.limiter.hit(rule, target, time.monotonic())
+            req = Req(path, dict(request.query), body, cred.account_id if cred else None)
+            data = handler(st, req)
+        except ApiError as e:
+            headers = {**headers, **e.headers}
+            return envelope.response(e.code, e.message, trace, e.data, headers=headers or None)
+        except ExchangeError as e:
+            return envelope.response(e.code, e.message, trace, {}, headers=headers or None,
+                                     status=getattr(e, "http_status", None) or envelope.http_status(e.code))
+        resp = envelope.response(1000, envelope.success_message(path), trace, data,
+                                 headers=headers or None)
+        if path in ORDER_PATHS:
+            if st.faults.take("lose_response"):
+                return await self._lose(request)
+            if st.faults.take("delay_response"):
+                await asyncio.sleep(st.faults.delay_response_ms / 1000)
+        return resp
+
+    async def _lose(self, request: web.Request) -> web.StreamResponse:
+        """Close the connection without answering (the request was already executed)."""
+        transport = request.transport
+        if transport is not None:
+            transport.abort()
+        raise asyncio.CancelledError()
+
+    def _key(self, request: web.Request) -> Credentials:
+        key = request.headers.get("X-BM-KEY", "")
+        if not key:
+            raise ApiError(30001)
+        cred = self.state.keys.get(key)
+        if cred is None:
+            raise ApiError(30002)
+        return cred
+
+    def _signed(self, request: web.Request, cred: Credentials, raw: bytes, path: str,
+                now_ms: int) -> dict[str, Any]:
+        sign = request.headers.get("X-BM-SIGN", "")
+        if not sign:
+            raise ApiError(30004)
+        ts_raw = request.headers.get("X-BM-TIMESTAMP", "")
+        if not ts_raw:
+            raise ApiError(30006)
+        try:
+            ts = int(ts_raw)
+        except ValueError:
+            raise ApiError(30008) from None
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(30018) from None
+        if not isinstance(body, dict):
+            raise ApiError(30018)
+        if path.startswith("/spot/v4/"):
+            rw = body.get("recvWindow", 5000)
+            if isinstance(rw, bool) or not isinstance(rw, (int, str)):
+                raise ApiError(30007, "Param recvWindow must be long type")
+            try:
+                window = int(rw)
+            except ValueError:
+                raise ApiError(30007, "Param recvWindow must be long type") from None
+            if not 0 < window <= 60000:
+                raise ApiError(30007, "Param recvWindow must be less than 60000 and greater than 0")
+            if not (ts < now_ms + 1000 and now_ms - ts <= window):
+                raise ApiError(30007, "Header X-BM-TIMESTAMP range. Timestamp for this request is "
+                                      "outside of the recvWindow.")
+        elif abs(ts - now_ms) > self.state.config.ts_window_ms:
+            raise ApiError(30007)
+        if not verify(cred.secret_key, ts_raw, cred.memo, raw, sign):
+            raise ApiError(30005)
+        return body

@@ -1,0 +1,96 @@
+"""One WebSocket connection: an ordered outgoing queue drained by a writer task (faults applied there)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import Any, Union
+
+from aiohttp import web
+
+from .faults import FaultState
+
+log = logging.getLogger(__name__)
+MAX_QUEUE = 50_000
+
+
+class FrameList:
+    """A pre-built sequence of binary frames sent back to back (firehose)."""
+
+    __slots__ = ("frames",)
+
+    def __init__(self, frames: list[bytes]) -> None:
+        self.frames = frames
+
+
+Item = Union[str, bytes, FrameList]
+
+
+class Conn:
+    """Outgoing side of a socket: text (acks, errors, pong) and binary (deflated pushes) in order."""
+
+    def __init__(self, ws: web.WebSocketResponse, kind: str, faults: FaultState) -> None:
+        self.ws = ws
+        self.kind = kind
+        self.faults = faults
+        self.topics: set[str] = set()
+        self.account_id: str | None = None
+        self.stalled = False
+        self.sent = 0
+        self._q: deque[Item] = deque()
+        self._wake = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._writer())
+
+    def send(self, item: Item) -> None:
+        """Queue a frame (str = text frame, bytes = binary frame)."""
+        if self.ws.closed:
+            return
+        if len(self._q) >= MAX_QUEUE:  # slow consumer: drop it like an exchange would
+            self._q.clear()
+            asyncio.get_running_loop().create_task(self.ws.close())
+            return
+        self._q.append(item)
+        self._wake.set()
+
+    async def _writer(self) -> None:
+        ws = self.ws
+        try:
+            while not ws.closed:
+                if not self._q:
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                item = self._q.popleft()
+                if self.stalled:
+                    continue
+                delay = self.faults.push_delay_ms
+                if delay > 0:
+                    await asyncio.sleep(delay / 1000)
+                if isinstance(item, str):
+                    await ws.send_str(item)
+                elif isinstance(item, bytes):
+                    await ws.send_bytes(item)
+                else:
+                    for frame in item.frames:
+                        if ws.closed or self.stalled:
+                            break
+                        await ws.send_bytes(frame)
+                        self.sent += 1
+                    continue
+                self.sent += 1
+        except (ConnectionError, RuntimeError, asyncio.CancelledError):
+            pass
+        except Exception:  # pragma: no cover - defensive
+            log.exception("websocket writer failed")
+
+    async def close(self) -> None:
+        """Close the socket and stop the writer."""
+        self._task.cancel()
+        if not self.ws.closed:
+            await self.ws.close()
+
+    def info(self) -> dict[str, Any]:
+        """Admin view."""
+        return {"kind": self.kind, "topics": sorted(self.topics), "account": self.account_id,
+                "stalled": self.stalled, "sent": self.sent, "queued": len(self._q)}

@@ -1,0 +1,309 @@
+"""Public WebSocket `/api?protocol=1.1` (api §8): ops, acks, errors, keepalive and public channels."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import defaultdict, deque
+from typing import Any, Iterable
+
+from aiohttp import WSMsgType, web
+
+from .deflate import encode_push
+from .depth_feed import TABLE as INC_TABLE
+from .depth_feed import DepthFeeds
+from .events import CandleChanged, LevelChanged, PublicTrade
+from .formatting import fixed
+from .state import State
+from .ws_conn import Conn, FrameList
+
+log = logging.getLogger(__name__)
+
+KLINES = {"1m": 1, "5m": 5, "15m": 15, "30m": 30, "1H": 60, "2H": 120, "4H": 240,
+          "1D": 1440, "1W": 10080, "1M": 43200}
+PUBLIC_CHANNELS = ({"spot/ticker", "spot/trade", "spot/depth5", "spot/depth20", "spot/depth50", INC_TABLE}
+                   | {f"spot/kline{k}" for k in KLINES})
+MAX_TOPICS_PER_MSG = 20
+
+
+def error_text(event: str, code: str, message: str) -> str:
+    """Error event as BitMart sends it (errorCode is a string)."""
+    return json.dumps({"event": event, "errorMessage": message, "errorCode": code}, separators=(",", ":"))
+
+
+def ack_text(event: str, topic: str) -> str:
+    """Per-topic subscribe/unsubscribe ack."""
+    return json.dumps({"event": event, "topic": topic}, separators=(",", ":"))
+
+
+class Topics:
+    """topic -> subscribed connections."""
+
+    def __init__(self) -> None:
+        self.subs: dict[str, set[Conn]] = defaultdict(set)
+        self.conns: set[Conn] = set()
+
+    def get(self, topic: str) -> Iterable[Conn]:
+        return self.subs.get(topic, ())
+
+    def add(self, conn: Conn, topic: str) -> None:
+        self.subs[topic].add(conn)
+        conn.topics.add(topic)
+
+    def remove(self, conn: Conn, topic: str) -> None:
+        s = self.subs.get(topic)
+        if s is not None:
+            s.discard(conn)
+            if not s:
+                del self.subs[topic]
+        conn.topics.discard(topic)
+
+    def drop(self, conn: Conn) -> None:
+        for t in list(conn.topics):
+            self.remove(conn, t)
+        self.conns.discard(conn)
+
+
+class WsEndpoint:
+    """Shared read loop: idle timeout, message-rate limit, text ping, JSON ops dispatch."""
+
+    kind = "public"
+    max_topics = 115
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self.topics = Topics()
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """aiohttp handler: upgrade and serve until close."""
+        ws = web.WebSocketResponse(autoping=True, compress=False, max_msg_size=1 << 20)
+        await ws.prepare(request)
+        conn = Conn(ws, self.kind, self.state.faults)
+        self.topics.conns.add(conn)
+        stamps: deque[float] = deque()
+        idle = self.state.config.ws_idle_timeout_s
+        limit = self.state.config.ws_max_msgs_per_10s
+        try:
+            while not ws.closed:
+                try:
+                    msg = await ws.receive(timeout=idle)
+                except asyncio.TimeoutError:
+                    break
+                if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+                    break
+                now = time.monotonic()
+                stamps.append(now)
+                while stamps and now - stamps[0] > 10:
+                    stamps.popleft()
+                if len(stamps) > limit:
+                    conn.send(error_text("", "90007", "message frequency exceeds limit"))
+                    await asyncio.sleep(0.05)
+                    break
+                if msg.type == WSMsgType.BINARY:
+                    conn.send(error_text("", "90001", "Invalid message format"))
+                    continue
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                text = msg.data
+                if text.strip() == "ping":
+                    conn.send("pong")
+                    continue
+                if not await self._message(conn, text):
+                    await asyncio.sleep(0.05)
+                    break
+        finally:
+            self.topics.drop(conn)
+            await conn.close()
+        return ws
+
+    async def _message(self, conn: Conn, text: str) -> bool:
+        """Handle one JSON request; False means close the connection."""
+        try:
+            req = json.loads(text)
+        except ValueError:
+            conn.send(error_text("", "90001", "Invalid message format"))
+            return True
+        if not isinstance(req, dict):
+            conn.send(error_text("", "90001", "Invalid message format"))
+            return True
+        op = req.get("op")
+        args = req.get("args")
+        if not isinstance(op, str) or op not in self.ops():
+            conn.send(error_text(str(op or ""), "90002", "Invalid op param"))
+            return True
+        if op == "login":
+            return self.login(conn, args)
+        if not isinstance(args, list) or not args or not all(isinstance(a, str) for a in args):
+            conn.send(error_text(op, "90003", "Invalid args param"))
+            return True
+        if len(args) > MAX_TOPICS_PER_MSG:
+            conn.send(error_text(op, "90005", "topics per subscription exceeds limit"))
+            return True
+        for topic in args:
+            self.topic_op(conn, op, topic)
+        return True
+
+    def ops(self) -> tuple[str, ...]:
+        return ("subscribe", "unsubscribe", "request")
+
+    def login(self, conn: Conn, args: Any) -> bool:
+        conn.send(error_text("login", "90002", "Invalid op param"))
+        return True
+
+    def topic_op(self, conn: Conn, op: str, topic: str) -> None:
+        channel, _, arg = topic.partition(":")
+        err = self.check_topic(conn, channel, arg)
+        if err is not None:
+            conn.send(error_text(op, err[0], err[1]))
+            return
+        if op == "subscribe":
+            if topic not in conn.topics:
+                if len(conn.topics) >= self.max_topics:
+                    conn.send(error_text(op, "90006", "total topics exceeds limit"))
+                    return
+                self.topics.add(conn, topic)
+            conn.send(ack_text("subscribe", topic))
+            self.on_subscribe(conn, channel, arg)
+        elif op == "unsubscribe":
+            self.topics.remove(conn, topic)
+            conn.send(ack_text("unsubscribe", topic))
+        else:
+            self.on_request(conn, channel, arg, topic)
+
+    def check_topic(self, conn: Conn, channel: str, arg: str) -> tuple[str, str] | None:
+        raise NotImplementedError
+
+    def on_subscribe(self, conn: Conn, channel: str, arg: str) -> None:
+        raise NotImplementedError
+
+    def on_request(self, conn: Conn, channel: str, arg: str, topic: str) -> None:
+        conn.send(error_text("request", "90004", "Invalid channel param"))
+
+
+class PublicWs(WsEndpoint):
+    """Public channels: ticker, kline*, depth5/20/50, depth/increase100, trade."""
+
+    def __init__(self, state: State, firehose_frames: list[bytes] | None = None) -> None:
+        super().__init__(state)
+        self.depth = DepthFeeds(state, self.topics.get)
+        self.firehose = firehose_frames
+        self._dirty: set[tuple[str, str]] = set()        # (channel, symbol) needing a push
+        self._trades: dict[str, list[dict[str, Any]]] = {}
+        self._trade_flush: asyncio.Handle | None = None
+
+    # ---- events from the core -----------------------------------------------------------------
+    def on_event(self, ev: Any) -> None:
+        """Listener for core events (called synchronously in the loop)."""
+        if isinstance(ev, LevelChanged):
+            self.depth.on_level(ev.symbol)
+            self._dirty.add(("book", ev.symbol))
+        elif isinstance(ev, PublicTrade):
+            f = self.state.fmt(ev.symbol)
+            self._trades.setdefault(ev.symbol, []).append(
+                {"symbol": ev.symbol, "price": f.price(ev.price), "side": ev.taker_side,
+                 "size": f.size(ev.size), "s_t": ev.time_ms // 1000, "ms_t": ev.time_ms})
+            self._dirty.add(("ticker", ev.symbol))
+            if self._trade_flush is None:
+                self._trade_flush = asyncio.get_running_loop().call_soon(self._flush_trades)
+        elif isinstance(ev, CandleChanged):
+            self._dirty.add((f"k{ev.step_minutes}", ev.symbol))
+
+    def _flush_trades(self) -> None:
+        self._trade_flush = None
+        trades, self._trades = self._trades, {}
+        for sym, rows in trades.items():
+            subs = list(self.topics.get(f"spot/trade:{sym}"))
+            if subs:
+                frame = encode_push({"table": "spot/trade", "data": rows})
+                for c in subs:
+                    c.send(frame)
+
+    def periodic(self) -> None:
+        """Push ticker / depthN / kline for symbols that changed since the last period."""
+        dirty, self._dirty = self._dirty, set()
+        for kind, sym in dirty:
+            if kind == "book":
+                for n in (5, 20, 50):
+                    self._push(f"spot/depth{n}", sym, lambda n=n, s=sym: self._depth_all(n, s))
+                self._push("spot/ticker", sym, lambda s=sym: self._ticker(s))
+            elif kind == "ticker":
+                self._push("spot/ticker", sym, lambda s=sym: self._ticker(s))
+            else:
+                step = int(kind[1:])
+                for name, minutes in KLINES.items():
+                    if minutes == step:
+                        self._push(f"spot/kline{name}", sym, lambda m=minutes, s=sym, nm=name: self._kline(nm, m, s))
+
+    def _push(self, table: str, sym: str, build: Any) -> None:
+        subs = list(self.topics.get(f"{table}:{sym}"))
+        if not subs:
+            return
+        payload = build()
+        if payload is None:
+            return
+        frame = encode_push(payload)
+        for c in subs:
+            c.send(frame)
+
+    # ---- payload builders -----------------------------------------------------------------------
+    def _ticker(self, sym: str) -> dict[str, Any]:
+        t = self.state.exchange.ticker(sym)
+        f = self.state.fmt(sym)
+        return {"table": "spot/ticker", "data": [{
+            "symbol": sym, "last_price": f.price(t.last), "open_24h": f.price(t.open_24h),
+            "high_24h": f.price(t.high_24h), "low_24h": f.price(t.low_24h),
+            "base_volume_24h": f.size(t.v_24h), "quote_volume_24h": fixed(t.qv_24h, 8),
+            "fluctuation": fixed(t.fluctuation, 4), "bid_px": f.price(t.bid_px), "bid_sz": f.size(t.bid_sz),
+            "ask_px": f.price(t.ask_px), "ask_sz": f.size(t.ask_sz), "s_t": t.ts_ms // 1000,
+            "ms_t": t.ts_ms}]}
+
+    def _depth_all(self, n: int, sym: str) -> dict[str, Any]:
+        bids, asks = self.state.exchange.depth(sym, n)
+        f = self.state.fmt(sym)
+        return {"table": f"spot/depth{n}", "data": [{
+            "symbol": sym, "asks": [f.level(p, s) for p, s in asks],
+            "bids": [f.level(p, s) for p, s in bids], "ms_t": self.state.now_ms()}]}
+
+    def _kline(self, name: str, minutes: int, sym: str) -> dict[str, Any] | None:
+        rows = self.state.exchange.candles(sym, minutes, limit=1)
+        if not rows:
+            return None
+        c = rows[0]
+        f = self.state.fmt(sym)
+        return {"table": f"spot/kline{name}", "data": [{"symbol": sym, "candle": [
+            c.open_time_s, f.price(c.open), f.price(c.high), f.price(c.low), f.price(c.close),
+            f.size(c.volume)]}]}
+
+    # ---- topic handling -----------------------------------------------------------------------
+    def check_topic(self, conn: Conn, channel: str, arg: str) -> tuple[str, str] | None:
+        if channel not in PUBLIC_CHANNELS:
+            return ("90004", "Invalid channel param")
+        if arg not in self.state.exchange.rules:
+            return ("92001", "Invalid symbol param")
+        return None
+
+    def on_subscribe(self, conn: Conn, channel: str, sym: str) -> None:
+        if channel == INC_TABLE:
+            if self.firehose is not None and sym == "BTC_USDT":
+                self.topics.remove(conn, f"{channel}:{sym}")   # the live feed stays out of the way
+                conn.topics.add(f"{channel}:{sym}")
+                conn.send(FrameList(self.firehose))
+                return
+            conn.send(self.depth.snapshot(sym))
+        elif channel == "spot/ticker":
+            conn.send(encode_push(self._ticker(sym)))
+        elif channel.startswith("spot/depth"):
+            conn.send(encode_push(self._depth_all(int(channel[len("spot/depth"):]), sym)))
+        elif channel.startswith("spot/kline"):
+            name = channel[len("spot/kline"):]
+            payload = self._kline(name, KLINES[name], sym)
+            if payload is not None:
+                conn.send(encode_push(payload))
+
+    def on_request(self, conn: Conn, channel: str, arg: str, topic: str) -> None:
+        if channel != INC_TABLE:
+            conn.send(error_text("request", "90004", "Invalid channel param"))
+            return
+        conn.send(self.depth.snapshot(arg))
