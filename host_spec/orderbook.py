@@ -50,6 +50,13 @@ def check_sequence(last: int | None, sequence: int, has_levels: bool) -> SeqResu
     return SeqResult.GAP
 
 
+def _decimal_rest(size: object) -> str:
+    """Zero test for non-string sizes: "" for zero, "1" otherwise (Decimals only)."""
+    if not isinstance(size, Decimal):
+        raise TypeError("size must be a str or Decimal")
+    return "" if size == _ZERO else "1"
+
+
 def _canonical(raw: str | Decimal) -> Decimal:
     """A positive finite Decimal for a price, in a canonical spelling (3E+4 -> 30000, 1.50 -> 1.5)."""
     try:
@@ -66,14 +73,15 @@ def _canonical(raw: str | Decimal) -> Decimal:
 class L2Book:
     """One instrument's L2 book. Not thread-safe; one owner applies, anyone may read views."""
 
-    __slots__ = ("_asks", "_ask_px", "_bids", "_bid_px", "_keys", "sequence", "timestamp_ms")
+    __slots__ = ("_asks", "_ask_px", "_bids", "_bid_px", "_keys", "_sizes", "sequence", "timestamp_ms")
 
     def __init__(self) -> None:
-        self._bids: dict[Decimal, Decimal] = {}
-        self._asks: dict[Decimal, Decimal] = {}
+        self._bids: dict[Decimal, str | Decimal] = {}  # canonical price -> size as received (never zero)
+        self._asks: dict[Decimal, str | Decimal] = {}
         self._bid_px: list[Decimal] = []  # ascending; best bid is last
         self._ask_px: list[Decimal] = []  # ascending; best ask is first
         self._keys: dict[str | Decimal, Decimal] = {}  # raw price spelling -> canonical key
+        self._sizes: dict[str | Decimal, Decimal] = {}  # raw size spelling -> Decimal (filled lazily)
         self.sequence: int | None = None
         self.timestamp_ms: int = 0
 
@@ -127,9 +135,8 @@ class L2Book:
             self.timestamp_ms = timestamp_ms
         return SeqResult.APPLIED
 
-    def _apply_side(self, levels: Iterable[Level], side: dict[Decimal, Decimal], prices: list[Decimal]) -> None:
+    def _apply_side(self, levels: Iterable[Level], side: dict[Decimal, str | Decimal], prices: list[Decimal]) -> None:
         keys = self._keys
-        zero = _ZERO
         try:
             for level in levels:
                 raw = level[0]
@@ -139,20 +146,35 @@ class L2Book:
                     if len(keys) >= _CACHE_LIMIT:
                         keys.clear()
                     keys[raw] = key
-                size = Decimal(level[1])
-                if size > zero:
+                size = level[1]
+                rest = size.lstrip("0.") if size.__class__ is str else _decimal_rest(size)
+                if rest and rest[0] not in "eE":
                     if key not in side:
                         insort(prices, key)
                     side[key] = size
-                elif size == zero:
-                    if side.pop(key, None) is not None:
-                        del prices[bisect_left(prices, key)]
-                else:
-                    raise BookDataError(f"negative size {level[1]!r}")
+                elif side.pop(key, None) is not None:
+                    del prices[bisect_left(prices, key)]
         except BookDataError:
             raise
-        except (InvalidOperation, TypeError, ValueError, IndexError, KeyError) as exc:
+        except (InvalidOperation, TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             raise BookDataError(f"unreadable level: {exc.__class__.__name__}") from None
+
+    def _size(self, raw: str | Decimal) -> Decimal:
+        """The Decimal for a stored size spelling (validated here, cached per book)."""
+        cache = self._sizes
+        value = cache.get(raw)
+        if value is None:
+            try:
+                value = raw if isinstance(raw, Decimal) else Decimal(raw)
+                ok = value.is_finite() and value > _ZERO
+            except (InvalidOperation, TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise BookDataError(f"invalid size {raw!r}")
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[raw] = value
+        return value
 
     # ---- reading -------------------------------------------------------------------------------
 
@@ -161,23 +183,28 @@ class L2Book:
         if not self._bid_px:
             return None
         price = self._bid_px[-1]
-        return price, self._bids[price]
+        return price, self._size(self._bids[price])
 
     @property
     def best_ask(self) -> tuple[Decimal, Decimal] | None:
         if not self._ask_px:
             return None
         price = self._ask_px[0]
-        return price, self._asks[price]
+        return price, self._size(self._asks[price])
 
     def top(self, n: int) -> tuple[tuple[tuple[Decimal, Decimal], ...], tuple[tuple[Decimal, Decimal], ...]]:
         """(bids, asks), each up to n levels best first."""
-        bids, asks = self._bids, self._asks
-        bid_px = self._bid_px[: -n - 1 : -1] if n > 0 else []
-        return (
-            tuple([(p, bids[p]) for p in bid_px]),
-            tuple([(p, asks[p]) for p in self._ask_px[:n]]),
-        )
+        n = max(n, 0)
+        return self._levels(self._bid_px[: -n - 1 : -1] if n else [], self._bids), self._levels(self._ask_px[:n], self._asks)
+
+    def _levels(self, prices: list[Decimal], side: dict[Decimal, str | Decimal]) -> tuple[tuple[Decimal, Decimal], ...]:
+        cache, slow = self._sizes, self._size
+        out = []
+        for price in prices:
+            raw = side[price]
+            size = cache.get(raw)
+            out.append((price, size if size is not None else slow(raw)))
+        return tuple(out)
 
     def depth_counts(self) -> tuple[int, int]:
         return len(self._bids), len(self._asks)

@@ -1,0 +1,1 @@
+"""Native BitMart spot WebSocket streams: transport, topic pool, public and private streams, façade."""

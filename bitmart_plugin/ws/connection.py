@@ -1,0 +1,334 @@
+"""One BitMart spot WebSocket connection: text ping/pong, raw-deflate inflate, reconnect, resubscribe, login.
+
+The transport knows nothing of channels: topics are opaque strings it (re)subscribes, payloads are
+handed to `on_payload` as inflated bytes (binary frames) or str (text frames other than `pong`).
+Acks and `errorCode` events (text frames) are recognised here and surfaced as host_spec errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from host_spec import AuthError, ConnectorError, InvalidPair, StreamError
+
+__all__ = ["MAX_ARGS_BYTES", "MAX_TOPICS_PER_MESSAGE", "WsConnection", "batch_topics", "error_from_event", "inflate"]
+
+log = logging.getLogger(__name__)
+
+MAX_TOPICS_PER_MESSAGE = 20
+MAX_ARGS_BYTES = 4096
+Payload = bytes | str
+LoginFactory = Callable[[], dict[str, object]]
+
+
+def inflate(data: bytes) -> bytes:
+    """Inflate one raw-deflate (wbits -15) frame."""
+    return zlib.decompress(data, -15)
+
+
+def batch_topics(topics: Iterable[str], per_message: int = MAX_TOPICS_PER_MESSAGE, max_bytes: int = MAX_ARGS_BYTES) -> list[list[str]]:
+    """Split topics into batches of <= per_message whose JSON args stay <= max_bytes."""
+    batches: list[list[str]] = []
+    current: list[str] = []
+    size = 2  # "[]"
+    for topic in topics:
+        cost = len(json.dumps(topic)) + (1 if current else 0)
+        if current and (len(current) >= per_message or size + cost > max_bytes):
+            batches.append(current)
+            current, size = [], 2
+            cost = len(json.dumps(topic))
+        current.append(topic)
+        size += cost
+    if current:
+        batches.append(current)
+    return batches
+
+
+def error_from_event(event: dict[str, Any]) -> ConnectorError:
+    """Map a BitMart `{"event":..,"errorCode":..}` frame to a host_spec error."""
+    code = str(event.get("errorCode", ""))
+    text = str(event.get("errorMessage", "")) or "error"
+    op = str(event.get("event", ""))
+    if code.startswith("91") or op == "login":
+        return AuthError(
+            f"BitMart refused the WebSocket login ({text}): check the API key, secret key and MEMO "
+            "(the memo is the name given when the API key was created)",
+            code=code or None,
+            connector="bitmart",
+        )
+    if code == "92001":
+        return InvalidPair(f"BitMart rejected a {op or 'stream'} request: {text}", code=code, connector="bitmart")
+    return StreamError(f"BitMart WebSocket {op or 'request'} failed: {text}", code=code or None, connector="bitmart")
+
+
+class _RateWindow:
+    """At most `limit` sends per `window` seconds (sliding)."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self._stamps: deque[float] = deque()
+
+    async def acquire(self) -> None:
+        while True:
+            now = time.monotonic()
+            while self._stamps and now - self._stamps[0] >= self.window:
+                self._stamps.popleft()
+            if len(self._stamps) < self.limit:
+                self._stamps.append(now)
+                return
+            await asyncio.sleep(self.window - (now - self._stamps[0]) + 0.001)
+
+
+class WsConnection:
+    """A self-healing connection carrying a set of topics. Start with `start()`, stop with `close()`."""
+
+    def __init__(
+        self,
+        url: str,
+        on_payload: Callable[[Payload, WsConnection], None],
+        *,
+        on_error: Callable[[ConnectorError, tuple[str, ...]], None] | None = None,
+        on_connected: Callable[[WsConnection, bool], None] | None = None,
+        login: LoginFactory | None = None,
+        ping_interval: float = 10.0,
+        ping_max: float = 15.0,
+        pong_timeout: float = 10.0,
+        backoff_base: float = 0.25,
+        backoff_cap: float = 10.0,
+        send_limit: int = 100,
+        send_window: float = 10.0,
+        open_timeout: float = 10.0,
+        name: str = "ws",
+    ) -> None:
+        self.url = url
+        self.name = name
+        self.topics: dict[str, None] = {}  # insertion-ordered set
+        self._on_payload = on_payload
+        self._on_error = on_error
+        self._on_connected = on_connected
+        self._login = login
+        self._ping_interval, self._ping_max, self._pong_timeout = ping_interval, ping_max, pong_timeout
+        self._backoff_base, self._backoff_cap = backoff_base, backoff_cap
+        self._open_timeout = open_timeout
+        self._limiter = _RateWindow(send_limit, send_window)
+        self._outbox: asyncio.Queue[dict[str, object] | str] = asyncio.Queue()
+        self._pending: set[str] = set()
+        self._ws: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self._fatal: ConnectorError | None = None
+        self.connects = 0
+        self.pings_sent = 0
+        self.last_recv = 0.0
+        self._last_send = 0.0
+        self.connected = asyncio.Event()
+
+    # ---- public API ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name=f"bitmart-{self.name}")
+
+    def subscribe(self, topics: Iterable[str]) -> None:
+        new = [t for t in dict.fromkeys(topics) if t not in self.topics]
+        self.topics.update(dict.fromkeys(new))
+        if new and self.connected.is_set():
+            for batch in batch_topics(new):
+                self._pending.update(batch)
+                self._outbox.put_nowait({"op": "subscribe", "args": batch})
+
+    def unsubscribe(self, topics: Iterable[str]) -> None:
+        gone = [t for t in dict.fromkeys(topics) if t in self.topics]
+        for t in gone:
+            del self.topics[t]
+        self._pending.difference_update(gone)
+        if gone and self.connected.is_set():
+            for batch in batch_topics(gone):
+                self._outbox.put_nowait({"op": "unsubscribe", "args": batch})
+
+    def request(self, topic: str) -> None:
+        """Ask for a one-shot snapshot (`op: request`), e.g. after a depth gap."""
+        if self.connected.is_set():
+            self._outbox.put_nowait({"op": "request", "args": [topic]})
+
+    def send_raw(self, message: dict[str, object] | str) -> None:
+        self._outbox.put_nowait(message)
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await self._ws.close()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        self.connected.clear()
+
+    # ---- internals -------------------------------------------------------------------------------
+
+    def _report(self, exc: ConnectorError, topics: tuple[str, ...] = ()) -> None:
+        if self._on_error is not None:
+            self._on_error(exc, topics)
+        else:
+            log.warning("%s: %s", self.name, exc)
+
+    async def _run(self) -> None:
+        from websockets.asyncio.client import connect
+
+        attempt = 0
+        while not self._closed:
+            try:
+                async with connect(
+                    self.url, ping_interval=None, compression=None, max_size=2**23, open_timeout=self._open_timeout, proxy=None
+                ) as ws:
+                    self._ws = ws
+                    attempt = 0
+                    await self._session(ws)
+            except asyncio.CancelledError:
+                raise
+            except ConnectorError as exc:  # fatal (login refused): tell consumers and stop
+                self._fatal = exc
+                self._report(exc, tuple(self.topics))
+                return
+            except Exception as exc:  # noqa: BLE001 - any transport failure means reconnect
+                log.info("%s: connection lost (%s: %s)", self.name, type(exc).__name__, exc)
+            finally:
+                self._ws = None
+                self.connected.clear()
+            if self._closed:
+                return
+            delay = min(self._backoff_cap, self._backoff_base * 2**attempt) * random.uniform(0.5, 1.0)
+            attempt = min(attempt + 1, 16)
+            await asyncio.sleep(delay)
+
+    async def _session(self, ws: Any) -> None:
+        self.last_recv = self._last_send = time.monotonic()
+        if self._login is not None:
+            await self._do_login(ws)
+        self._outbox = asyncio.Queue()
+        self._pending = set()
+        for batch in batch_topics(list(self.topics)):
+            self._pending.update(batch)
+            self._outbox.put_nowait({"op": "subscribe", "args": batch})
+        first = self.connects == 0
+        self.connects += 1
+        self.connected.set()
+        if self._on_connected is not None:
+            self._on_connected(self, not first)
+        writer = asyncio.create_task(self._writer(ws))
+        keeper = asyncio.create_task(self._keepalive(ws))
+        try:
+            await self._reader(ws)
+        finally:
+            writer.cancel()
+            keeper.cancel()
+            for t in (writer, keeper):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+
+    async def _send(self, ws: Any, message: dict[str, object] | str) -> None:
+        await self._limiter.acquire()
+        await ws.send(message if isinstance(message, str) else json.dumps(message, separators=(",", ":")))
+        self._last_send = time.monotonic()
+
+    async def _do_login(self, ws: Any) -> None:
+        assert self._login is not None
+        await self._send(ws, self._login())
+        deadline = time.monotonic() + self._open_timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no answer to login")
+            frame = await asyncio.wait_for(ws.recv(), remaining)
+            if isinstance(frame, bytes):
+                continue
+            self.last_recv = time.monotonic()
+            event = self._event(frame)
+            if event is None or event.get("event") != "login":
+                continue
+            if "errorCode" in event:
+                raise error_from_event(event)
+            return
+
+    async def _writer(self, ws: Any) -> None:
+        while True:
+            message = await self._outbox.get()
+            await self._send(ws, message)
+
+    async def _keepalive(self, ws: Any) -> None:
+        """Text `ping` after `ping_interval` s without a message (and at least every `ping_max` s)."""
+        waiting_since: float | None = None
+        while True:
+            now = time.monotonic()
+            if waiting_since is not None:
+                if self.last_recv > waiting_since:
+                    waiting_since = None
+                elif now - waiting_since >= self._pong_timeout:
+                    log.info("%s: no pong within %.1fs; reconnecting", self.name, self._pong_timeout)
+                    await ws.close()
+                    return
+            due = min(self.last_recv + self._ping_interval, self._last_send + self._ping_max)
+            if waiting_since is None and now >= due:
+                await self._send(ws, "ping")
+                self.pings_sent += 1
+                waiting_since = time.monotonic()
+                continue
+            wake = (waiting_since + self._pong_timeout) if waiting_since is not None else due
+            await asyncio.sleep(max(0.01, min(wake - now, self._ping_interval)))
+
+    async def _reader(self, ws: Any) -> None:
+        on_payload = self._on_payload
+        async for frame in ws:
+            self.last_recv = time.monotonic()
+            if isinstance(frame, bytes):
+                try:
+                    data = zlib.decompress(frame, -15)
+                except zlib.error:
+                    log.warning("%s: skipped a binary frame that is not raw deflate (%d bytes)", self.name, len(frame))
+                    continue
+                payload: Payload = data
+            else:
+                if frame == "pong":
+                    continue
+                if frame.startswith('{"event"') or '"errorCode"' in frame[:200]:
+                    if self._handle_event(frame):
+                        continue
+                payload = frame
+            try:
+                on_payload(payload, self)
+            except Exception:  # noqa: BLE001 - a bad frame must never kill the loop
+                log.exception("%s: payload handler failed on a %d-byte frame; skipped", self.name, len(payload))
+
+    @staticmethod
+    def _event(frame: str) -> dict[str, Any] | None:
+        try:
+            obj = json.loads(frame)
+        except ValueError:
+            return None
+        return obj if isinstance(obj, dict) else None
+
+    def _handle_event(self, frame: str) -> bool:
+        """Acks and errors; True when the frame was consumed here."""
+        event = self._event(frame)
+        if event is None or "table" in event:
+            return False
+        if "errorCode" in event:
+            culprits = tuple(sorted(self._pending))
+            self._pending.clear()
+            self._report(error_from_event(event), culprits)
+            return True
+        topic = event.get("topic")
+        if isinstance(topic, str):
+            self._pending.discard(topic)
+        return "event" in event
+

@@ -1,0 +1,67 @@
+"""Per-consumer mailboxes: one producer pushes, each consumer iterates its own bounded queue."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from typing import Generic, TypeVar
+
+__all__ = ["Mailbox", "drain"]
+
+T = TypeVar("T")
+
+
+class Mailbox(Generic[T]):
+    """A bounded queue for one consumer; when full the oldest item is dropped (and counted)."""
+
+    __slots__ = ("_event", "error", "items", "maxlen", "dropped", "closed")
+
+    def __init__(self, maxlen: int = 10_000) -> None:
+        self.items: deque[T] = deque()
+        self.maxlen = maxlen
+        self.dropped = 0
+        self.error: BaseException | None = None
+        self.closed = False
+        self._event = asyncio.Event()
+
+    def put(self, item: T) -> None:
+        items = self.items
+        if len(items) >= self.maxlen:
+            items.popleft()
+            self.dropped += 1
+        items.append(item)
+        self._event.set()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self._event.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self._event.set()
+
+    async def get(self) -> T:
+        """Next item; raises the mailbox's error once its items are drained; StopAsyncIteration when closed."""
+        while True:
+            if self.items:
+                return self.items.popleft()
+            if self.error is not None:
+                raise self.error
+            if self.closed:
+                raise StopAsyncIteration
+            self._event.clear()
+            await self._event.wait()
+
+
+async def drain(box: Mailbox[T], on_exit: Callable[[], None]) -> AsyncIterator[T]:
+    """Iterate a mailbox; `on_exit` runs when the consumer stops (break, error or close)."""
+    try:
+        while True:
+            try:
+                item = await box.get()
+            except StopAsyncIteration:
+                return
+            yield item
+    finally:
+        on_exit()

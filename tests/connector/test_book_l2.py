@@ -1,0 +1,128 @@
+"""L2Book: exact price keys, zero sizes, strict sequencing, views; property test against a dict model."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from host_spec import BookDataError, L2Book, SeqResult, TradingPair, check_sequence
+
+PAIR = TradingPair("BTC", "USDT")
+D = Decimal
+
+
+def test_price_spellings_are_one_level() -> None:
+    book = L2Book()
+    book.apply_snapshot([["30000", "1"]], [["30001", "2"]], 1)
+    assert book.apply_update([["30000.00", "1.5"]], [], 2) is SeqResult.APPLIED
+    assert book.apply_update([["3E+4", "2.5"]], [], 3) is SeqResult.APPLIED
+    assert book.top(5)[0] == ((D("30000"), D("2.5")),)
+    assert str(book.best_bid[0]) == "30000"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("zero", ["0", "0.000", "0E-8", "0.0e5", "00"])
+def test_zero_size_in_any_spelling_removes(zero: str) -> None:
+    book = L2Book()
+    book.apply_snapshot([["100.5", "1"], ["100", "1"]], [], 1)
+    book.apply_update([["100.50", zero]], [], 2)
+    assert book.top(10)[0] == ((D("100"), D("1")),)
+    assert book.depth_counts() == (1, 0)
+
+
+def test_sequencing_outcomes() -> None:
+    book = L2Book()
+    assert book.apply_update([["1", "1"]], [], 1) is SeqResult.UNSYNCED
+    book.apply_snapshot([["1", "1"]], [["2", "1"]], 10)
+    assert book.apply_update([], [["2", "3"]], 11) is SeqResult.APPLIED
+    assert book.apply_update([], [["2", "4"]], 11) is SeqResult.STALE
+    assert book.apply_update([], [], 11) is SeqResult.HEARTBEAT
+    assert book.apply_update([], [["2", "4"]], 9) is SeqResult.STALE
+    assert book.best_ask == (D("2"), D("3"))
+    assert book.apply_update([], [["2", "5"]], 13) is SeqResult.GAP
+    assert not book.synced and book.top(5) == ((), ())
+    assert book.apply_update([], [["2", "5"]], 14) is SeqResult.UNSYNCED
+    assert check_sequence(None, 3, True) is SeqResult.UNSYNCED
+    assert check_sequence(3, 3, False) is SeqResult.HEARTBEAT
+
+
+def test_top_and_view_best_first() -> None:
+    book = L2Book()
+    book.apply_snapshot([["99", "1"], ["101", "2"], ["100", "3"]], [["105", "1"], ["103", "1"], ["104", "2"]], 7, 1234)
+    bids, asks = book.top(2)
+    assert [p for p, _ in bids] == [D(101), D(100)]
+    assert [p for p, _ in asks] == [D(103), D(104)]
+    view = book.view(PAIR, depth=2)
+    assert view.sequence == 7 and view.timestamp_ms == 1234 and view.best_bid == (D(101), D(2))
+    assert book.top(0) == ((), ())
+
+
+@pytest.mark.parametrize("level", [["abc", "1"], ["-1", "1"], ["NaN", "1"], [None, "1"], ["1"], ["1", 5]])
+def test_bad_levels_invalidate_cleanly(level: list[object]) -> None:
+    book = L2Book()
+    book.apply_snapshot([["1", "1"]], [], 1)
+    with pytest.raises(BookDataError):
+        book.apply_update([level], [], 2)  # type: ignore[list-item]
+    assert not book.synced
+
+
+def test_bad_size_detected_when_read() -> None:
+    book = L2Book()
+    book.apply_snapshot([["1", "abc"]], [], 1)
+    with pytest.raises(BookDataError):
+        book.view(PAIR)
+
+
+# ---- property test: the book equals a reference model that follows the rules ----------------------
+
+PRICES = st.sampled_from(["100", "100.0", "1E+2", "100.5", "100.50", "101", "99.99", "0.1", "0.10", "250"])
+SIZES = st.sampled_from(["0", "0.000", "0E-8", "1", "1.0", "2.5", "0.001", "7"])
+LEVELS = st.lists(st.tuples(PRICES, SIZES).map(list), max_size=6)
+OP = st.one_of(
+    st.tuples(st.just("snap"), LEVELS, LEVELS, st.integers(0, 50)),
+    st.tuples(st.just("next"), LEVELS, LEVELS, st.just(0)),
+    st.tuples(st.just("dup"), LEVELS, LEVELS, st.just(0)),
+    st.tuples(st.just("beat"), st.just([]), st.just([]), st.just(0)),
+    st.tuples(st.just("gap"), LEVELS, LEVELS, st.integers(2, 5)),
+    st.tuples(st.just("old"), LEVELS, LEVELS, st.integers(1, 5)),
+)
+
+
+def _model_apply(side: dict[Decimal, Decimal], levels: list[list[str]]) -> None:
+    for price, size in levels:
+        if Decimal(size) == 0:
+            side.pop(Decimal(price), None)
+        else:
+            side[Decimal(price)] = Decimal(size)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(OP, max_size=40))
+def test_book_matches_reference_model(ops: list[tuple[str, list[list[str]], list[list[str]], int]]) -> None:
+    book = L2Book()
+    bids: dict[Decimal, Decimal] = {}
+    asks: dict[Decimal, Decimal] = {}
+    last: int | None = None
+    for kind, b, a, n in ops:
+        if kind == "snap":
+            book.apply_snapshot(b, a, n)
+            bids, asks, last = {}, {}, n
+            _model_apply(bids, b)
+            _model_apply(asks, a)
+            continue
+        seq = {"next": 1, "dup": 0, "beat": 0, "gap": n, "old": -n}[kind] + (last if last is not None else 0)
+        result = book.apply_update(b, a, seq)
+        expected = check_sequence(last, seq, bool(b or a))
+        assert result is expected
+        if expected is SeqResult.APPLIED:
+            _model_apply(bids, b)
+            _model_apply(asks, a)
+            last = seq
+        elif expected is SeqResult.GAP:
+            bids, asks, last = {}, {}, None
+        got_bids, got_asks = book.top(1000)
+        assert got_bids == tuple(sorted(bids.items(), reverse=True))
+        assert got_asks == tuple(sorted(asks.items()))
+        assert book.sequence == last

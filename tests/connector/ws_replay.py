@@ -1,0 +1,139 @@
+"""A loopback WebSocket server for the stream tests: replays JSONL recordings and can be driven by hand.
+
+Recording lines (cassettes/ws/{transport}_{market}_{channel}_{scenario}.jsonl):
+  {"dir": "send", "frame": "text", "data": {...}}    the client is expected to send this (op and args checked;
+                                                      login args are not compared: they hold a timestamp and a signature)
+  {"dir": "recv", "frame": "binary"|"text", "data": {...} | "pong"}   the server sends this (binary = raw-deflate of the JSON)
+  {"dir": "close"}                                    the server closes the socket
+The server always answers a text `ping` with `pong` and records every client frame per connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import zlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection, serve
+
+CASSETTES = Path(__file__).resolve().parents[2] / "cassettes" / "ws"
+
+
+def load_cassette(name: str) -> list[dict[str, Any]]:
+    lines = (CASSETTES / name).read_text().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def deflate(obj: Any) -> bytes:
+    raw = obj if isinstance(obj, bytes) else json.dumps(obj, separators=(",", ":")).encode()
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return c.compress(raw) + c.flush()
+
+
+class ScriptMismatch(AssertionError):
+    pass
+
+
+Handler = Callable[["LoopbackServer", int, ServerConnection, str], Awaitable[None]]
+
+
+class LoopbackServer:
+    """Serves on 127.0.0.1 (ephemeral port). `scripts[i]` is replayed on the i-th connection (the last one repeats)."""
+
+    def __init__(self, scripts: list[list[dict[str, Any]]] | None = None, *, on_message: Handler | None = None, auto_ack: bool = False, auto_pong: bool = True) -> None:
+        self.scripts = scripts or []
+        self.on_message = on_message
+        self.auto_ack = auto_ack
+        self.auto_pong = auto_pong
+        self.received: list[list[str]] = []
+        self.conns: list[ServerConnection] = []
+        self.errors: list[BaseException] = []
+        self.url = ""
+        self._server: Any = None
+        self.pongs = 0
+
+    async def __aenter__(self) -> LoopbackServer:
+        self._server = await serve(self._handle, "127.0.0.1", 0, ping_interval=None, compression=None)
+        port = self._server.sockets[0].getsockname()[1]
+        self.url = f"ws://127.0.0.1:{port}/api?protocol=1.1"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def push(self, index: int, obj: Any, *, binary: bool = True) -> None:
+        conn = self.conns[index]
+        await conn.send(deflate(obj) if binary else (obj if isinstance(obj, str) else json.dumps(obj)))
+
+    async def drop(self, index: int) -> None:
+        await self.conns[index].close()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not predicate():
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("condition not met in time")
+            await asyncio.sleep(0.01)
+
+    def sent_ops(self, index: int, op: str) -> list[list[str]]:
+        out = []
+        for text in self.received[index]:
+            if text.startswith("{"):
+                msg = json.loads(text)
+                if msg.get("op") == op:
+                    out.append(msg["args"])
+        return out
+
+    async def _next_client(self, index: int, conn: ServerConnection) -> str:
+        while True:
+            text = await conn.recv()
+            assert isinstance(text, str)
+            self.received[index].append(text)
+            if text == "ping":
+                if self.auto_pong:
+                    self.pongs += 1
+                    await conn.send("pong")
+                continue
+            return text
+
+    async def _handle(self, conn: ServerConnection) -> None:
+        index = len(self.conns)
+        self.conns.append(conn)
+        self.received.append([])
+        script = self.scripts[min(index, len(self.scripts) - 1)] if self.scripts else []
+        try:
+            for step in script:
+                if step["dir"] == "send":
+                    text = await self._next_client(index, conn)
+                    got, want = json.loads(text), step["data"]
+                    if got.get("op") != want.get("op") or (want.get("op") != "login" and got.get("args") != want.get("args")):
+                        raise ScriptMismatch(f"expected {want}, got {got}")
+                elif step["dir"] == "recv":
+                    data = step["data"]
+                    if step.get("frame") == "binary":
+                        await conn.send(deflate(data))
+                    else:
+                        await conn.send(data if isinstance(data, str) else json.dumps(data, separators=(",", ":")))
+                elif step["dir"] == "close":
+                    await conn.close()
+                    return
+                elif step["dir"] == "sleep":
+                    await asyncio.sleep(float(step["data"]))
+            while True:
+                text = await self._next_client(index, conn)
+                if self.auto_ack and text.startswith("{"):
+                    msg = json.loads(text)
+                    if msg.get("op") in ("subscribe", "unsubscribe"):
+                        for t in msg.get("args", []):
+                            await conn.send(json.dumps({"event": msg["op"], "topic": t}))
+                if self.on_message is not None:
+                    await self.on_message(self, index, conn, text)
+        except ScriptMismatch as exc:
+            self.errors.append(exc)
+            await conn.close()
+        except Exception:  # noqa: BLE001 - the client went away
+            return
