@@ -33,11 +33,11 @@ CREDENTIALS = (
 COMPONENTS = (
     ComponentStatus("spot connector", True),
     ComponentStatus("perp connector", False),
-    ComponentStatus("spot candles feed", False),
+    ComponentStatus("spot candles feed", True),
     ComponentStatus("perp candles feed", False),
 )
 CAPABILITIES = frozenset(
-    {"auth", "order_types", "trading_rules", "order_book_stream", "trades_stream", "trading", "user_stream", "sandbox"}
+    {"auth", "order_types", "trading_rules", "order_book_stream", "trades_stream", "trading", "user_stream", "candles_feed", "sandbox"}
 )
 
 
@@ -145,6 +145,12 @@ def fee_rates(connector_id: str, session: Any, pair: TradingPair) -> Any:
 @hookimpl
 def user_stream(connector_id: str, session: Any) -> Any:
     return session.user_stream() if _ours(connector_id, session) else None
+
+
+@hookimpl
+def candles_feed(connector_id: str, session: Any, pair: TradingPair, interval: str, since_s: int | None,
+                 until_s: int | None, follow: bool) -> Any:
+    return session.candles(pair, interval, since_s, until_s, follow) if _ours(connector_id, session) else None
 
 
 @hookimpl

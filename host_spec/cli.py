@@ -94,6 +94,9 @@ def build_parser(host: Host) -> argparse.ArgumentParser:
     p.add_argument("--chart", default="demo_candles.png", help="where to write the candle chart")
     p.set_defaults(func=_lazy("host_spec.demo", "cmd_demo"))
     add_trading_commands(sub)
+    from host_spec.cli_candles import add_candles_command
+
+    add_candles_command(sub)
     host.register_commands(sub)
     return parser
 

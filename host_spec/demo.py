@@ -165,9 +165,9 @@ class Demo:
             self.note(f"skipped candles: {exc}")
             return
         try:
-            from host_spec.chart import write_candlestick_png
+            from host_spec.chart import save_candles_png
 
-            write_candlestick_png(candles, self.chart, title=f"{self.id} {self.pair} 1m")
+            save_candles_png(candles, self.chart, title=f"{self.id} {self.pair} 1m")
             self.note(f"candles: {len(candles)} backfilled, chart written to {self.chart}")
         except ImportError:
             self.note(f"candles: {len(candles)} backfilled (no chart module)")
