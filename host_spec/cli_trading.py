@@ -32,6 +32,9 @@ async def _run_connected(host: Host, args: argparse.Namespace, body: Callable[[C
         credentials, options = dict(venue.credentials), dict(venue.options)
     else:
         credentials, options = CredentialStore().load(info), {}
+    if info.base_connector:  # a paper-trade variant: no credentials, its own account options
+        credentials = {}
+        options.update({k: v for k, v in (("balance", args.balance), ("persist_path", args.paper_db)) if v})
     try:
         async with await host.open(info.id, credentials, options) as conn:
             return await body(conn)
@@ -201,6 +204,8 @@ def cmd_order(host: Host, args: argparse.Namespace) -> int:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sandbox", action="store_true", help="start an in-process sandbox venue and use it")
     p.add_argument("--sandbox-pairs", type=int, default=20, help=argparse.SUPPRESS)
+    p.add_argument("--balance", help="paper-trade variants: starting balances, e.g. USDT=10000,BTC=1")
+    p.add_argument("--paper-db", help="paper-trade variants: SQLite file that keeps the account across runs")
 
 
 def add_trading_commands(sub: Any) -> None:

@@ -1,0 +1,245 @@
+"""The paper engine: our orders, their fills and events, driven by venue-timestamped book views and trades.
+
+Synchronous and deterministic: every method takes the venue time it happens at and returns the
+OrderEvents and BalanceEvents it causes, in order. Latencies and stream merging live outside
+(see merge.Timeline and session.PaperSession).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from host_spec.errors import InvalidOrder, OrderNotFound
+from host_spec.models import (
+    BalanceEvent,
+    FeeRates,
+    Fill,
+    Order,
+    OrderBookView,
+    OrderEvent,
+    OrderEventKind,
+    OrderRequest,
+    OrderState,
+    OrderType,
+    PublicTrade,
+    Side,
+    TradingPair,
+    TradingRule,
+)
+from host_spec.paper.balances import Wallet
+from host_spec.paper.matching import (
+    MakerSlot,
+    PairBook,
+    book_side_of,
+    crossing_fill,
+    level_size,
+    maker_trade_fills,
+    requeue,
+    walk,
+)
+from host_spec.paper.queue import QueueModel
+from host_spec.paper.rules import validate
+
+__all__ = ["POST_ONLY_REASON", "PaperEngine", "Working"]
+
+ZERO = Decimal(0)
+POST_ONLY_REASON = "post-only order would have crossed"
+Event = OrderEvent | BalanceEvent
+
+
+@dataclass
+class Working:
+    """One of our orders inside the engine."""
+
+    order: Order
+    rule: TradingRule
+    slot: MakerSlot
+    frozen_asset: str
+    frozen_left: Decimal
+    quote_left: Decimal | None = None
+    arrived: bool = False
+    first_fill_ms: int | None = None
+    needs_queue: bool = False
+
+
+class PaperEngine:
+    """Our orders on every pair, the paper wallet and the fills, as the venue's public data dictates."""
+
+    def __init__(self, connector: str, rules: Mapping[TradingPair, TradingRule],
+                 fees: Callable[[TradingPair], FeeRates], wallet: Wallet, *,
+                 order_types: tuple[OrderType, ...] = (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET),
+                 model: QueueModel = QueueModel.DEFAULT, k: float = 1.5, venue_cancels_post_only: bool = True) -> None:
+        self.connector = connector
+        self.rules = dict(rules)
+        self.fees = fees
+        self.wallet = wallet
+        self.order_types = order_types
+        self.model = model
+        self.k = k
+        self.venue_cancels_post_only = venue_cancels_post_only
+        self.books: dict[TradingPair, PairBook] = {}
+        self.orders: dict[str, Working] = {}
+        self.fills: list[Fill] = []
+        self._ids = itertools.count(1)
+        self._fill_ids = itertools.count(1)
+
+    # -- our requests ----------------------------------------------------------------------------
+    def book(self, pair: TradingPair) -> PairBook:
+        return self.books.setdefault(pair, PairBook())
+
+    def submit(self, request: OrderRequest, ts: int) -> tuple[Order, list[Event]]:
+        """Check the rules and balance, freeze the funds; the order reaches the venue later via `arrive`."""
+        rule = validate(request, self.rules, self.order_types, self.connector)
+        n = next(self._ids)
+        cid = request.client_order_id or f"paper{n:08d}"
+        if cid in self.orders:
+            raise InvalidOrder(f"client order id {cid!r} was already used", rule="client_order_id", connector=self.connector)
+        buy = request.side is Side.BUY
+        if request.order_type is OrderType.MARKET and buy:
+            asset, frozen = request.pair.quote, request.quote_amount or ZERO
+        elif buy:
+            asset, frozen = request.pair.quote, (request.price or ZERO) * (request.amount or ZERO)
+        else:
+            asset, frozen = request.pair.base, request.amount or ZERO
+        events: list[Event] = list(self.wallet.freeze(asset, frozen, ts))
+        price = None if request.order_type is OrderType.MARKET else request.price
+        order = Order(cid, f"P{n}", request.pair, request.side, request.order_type, price, request.amount,
+                      OrderState.PENDING_CREATE, quote_amount=request.quote_amount, created_ms=ts, updated_ms=ts)
+        slot = MakerSlot(cid, book_side_of(request.side), price or ZERO, request.amount or ZERO, ZERO, n)
+        quote_left = request.quote_amount if request.order_type is OrderType.MARKET and buy else None
+        self.orders[cid] = Working(order, rule, slot, asset, frozen, quote_left)
+        return order, events
+
+    def arrive(self, cid: str, ts: int) -> list[Event]:
+        """The order reaches the venue: take what crosses, then rest, cancel the rest, or (post-only) fail."""
+        w = self.orders[cid]
+        if w.arrived or w.order.state.is_done:
+            return []
+        w.arrived = True
+        o = w.order
+        book = self.book(o.pair)
+        w.order = replace(o, state=OrderState.OPEN, updated_ms=ts)
+        events: list[Event] = [OrderEvent(OrderEventKind.CREATED, w.order)]
+        if o.order_type is OrderType.LIMIT_MAKER:
+            opp = "ask" if o.side is Side.BUY else "bid"
+            best = book.best(opp)
+            assert o.price is not None
+            if best is not None and (best <= o.price if o.side is Side.BUY else best >= o.price):
+                if self.venue_cancels_post_only:
+                    return events + self._finish(w, OrderState.FAILED, ts, POST_ONLY_REASON)
+            return events + self._rest(w, book)
+        takes = walk(book, o.side, o.price, None if w.quote_left is not None else w.slot.remaining, w.quote_left,
+                     w.rule.size_increment)
+        for price, qty in takes:
+            events += self._fill(w, price, qty, False, ts)
+        if w.order.state.is_done:
+            return events
+        if o.order_type is OrderType.LIMIT:
+            return events + self._rest(w, book)
+        return events + self._finish(w, OrderState.CANCELED, ts, "no more liquidity within the order's limits")
+
+    def cancel(self, cid: str, ts: int, reason: str = "cancelled on request") -> list[Event]:
+        """Our cancel reaches the venue; an order already done is left as it is."""
+        w = self.orders.get(cid)
+        if w is None:
+            raise OrderNotFound(f"no paper order {cid}", connector=self.connector)
+        if w.order.state.is_done:
+            return []
+        return self._finish(w, OrderState.CANCELED, ts, reason)
+
+    # -- the venue's public data -----------------------------------------------------------------
+    def on_trade(self, trade: PublicTrade) -> list[Event]:
+        book = self.book(trade.pair)
+        book.on_trade(trade)
+        resting = self._resting(trade.pair)
+        events: list[Event] = []
+        by_key = {w.slot.key: w for w in resting}
+        for slot, qty in maker_trade_fills([w.slot for w in resting], trade):
+            slot.remaining += qty  # _fill takes it off again
+            events += self._fill(by_key[slot.key], slot.price, qty, True, trade.timestamp_ms)
+        return events
+
+    def on_view(self, view: OrderBookView) -> list[Event]:
+        book = self.book(view.pair)
+        old, known = book.apply_view(view)
+        events: list[Event] = []
+        for w in self._resting(view.pair):
+            s = w.slot
+            if w.needs_queue:  # restored from the store: rejoin at the back of the queue
+                w.needs_queue = False
+                s.ahead = book.size_at(s.side, s.price) or ZERO
+                continue
+            before = level_size(old[s.side], s.side, s.price, known)
+            requeue(s, before, book.size_at(s.side, s.price), book.traded.get((s.side, s.price), ZERO),
+                    self.model, self.k)
+            for _, qty in crossing_fill(book, s):
+                s.remaining += qty
+                events += self._fill(w, s.price, qty, True, view.timestamp_ms)
+        book.traded.clear()
+        return events
+
+    def restore_counters(self, orders: int, fills: int) -> None:
+        """Continue order and fill numbering after a restore."""
+        self._ids = itertools.count(orders + 1)
+        self._fill_ids = itertools.count(fills + 1)
+
+    # -- internals -------------------------------------------------------------------------------
+    def _resting(self, pair: TradingPair) -> list[Working]:
+        return [w for w in self.orders.values()
+                if w.arrived and w.order.pair == pair and not w.order.state.is_done and w.order.price is not None]
+
+    def _rest(self, w: Working, book: PairBook) -> list[Event]:
+        assert w.order.price is not None
+        w.slot.ahead = book.size_at(w.slot.side, w.order.price) or ZERO
+        return []
+
+    def _fill(self, w: Working, price: Decimal, qty: Decimal, is_maker: bool, ts: int) -> list[Event]:
+        o, pair = w.order, w.order.pair
+        w.slot.remaining -= qty
+        notional = price * qty
+        rates = self.fees(pair)
+        if o.side is Side.BUY:
+            fee = self.wallet.fee(rates, is_maker, qty)
+            balance = self.wallet.settle(pair.quote, notional, pair.base, qty, fee, ts)
+            fee_asset = pair.base
+            w.frozen_left -= notional
+            if w.quote_left is not None:
+                w.quote_left -= notional
+        else:
+            fee = self.wallet.fee(rates, is_maker, notional)
+            balance = self.wallet.settle(pair.base, qty, pair.quote, notional, fee, ts)
+            fee_asset = pair.quote
+            w.frozen_left -= qty
+        fill = Fill(f"pt{next(self._fill_ids)}", o.client_order_id, o.exchange_order_id or "", pair, o.side, price, qty,
+                    fee, fee_asset, is_maker, ts)
+        self.fills.append(fill)
+        w.first_fill_ms = w.first_fill_ms if w.first_fill_ms is not None else ts
+        done = self._complete(w)
+        state = OrderState.FILLED if done else OrderState.PARTIALLY_FILLED
+        w.order = replace(o, state=state, filled_amount=o.filled_amount + qty, filled_quote=o.filled_quote + notional,
+                          updated_ms=ts)
+        kind = OrderEventKind.FILLED if done else OrderEventKind.PARTIALLY_FILLED
+        events: list[Event] = [OrderEvent(kind, w.order, fill), *balance]
+        if done:
+            events += self.wallet.release(w.frozen_asset, w.frozen_left, ts)
+            w.frozen_left = ZERO
+        return events
+
+    def _complete(self, w: Working) -> bool:
+        if w.quote_left is not None:  # a market buy by quote: done once another step cannot be afforded
+            best = self.book(w.order.pair).best("ask")
+            return best is None or w.quote_left < best * w.rule.size_increment
+        return w.slot.remaining <= 0
+
+    def _finish(self, w: Working, state: OrderState, ts: int, reason: str) -> list[Event]:
+        kind = OrderEventKind.CANCELLED if state is OrderState.CANCELED else OrderEventKind.FAILED
+        if state is OrderState.CANCELED and w.quote_left is not None and w.order.filled_amount and self._complete(w):
+            state, kind, reason = OrderState.FILLED, OrderEventKind.FILLED, ""
+        w.order = replace(w.order, state=state, reason=reason, updated_ms=ts)
+        events: list[Event] = [OrderEvent(kind, w.order)]
+        events += self.wallet.release(w.frozen_asset, w.frozen_left, ts)
+        w.frozen_left = ZERO
+        return events

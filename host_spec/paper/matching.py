@@ -1,0 +1,213 @@
+"""The public book as the paper engine sees it, and the fill rules for takers and makers.
+
+Pure and synchronous: no clock, no I/O. Prices are exact Decimal keys.
+- Takers walk the book as it stands, level by level; `taken` is the ledger of displayed size we
+  already took, so two of our orders never fill against the same displayed size. A level's ledger
+  shrinks as the venue's displayed size there shrinks (the front of the queue goes first).
+- Makers hold a queue position (`ahead`): trades at their price move it forward and fill by the
+  volume beyond it; trades through the price fill from the trade's volume; size added later queues
+  behind; decreases no trade explains are cancellations split by a queue model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from host_spec.models import OrderBookView, PublicTrade, Side
+from host_spec.paper.queue import QueueModel, cancel_ahead
+
+__all__ = ["ASK", "BID", "MakerSlot", "PairBook", "book_side_of", "crossing_fill", "level_size", "maker_trade_fills", "requeue", "walk"]
+
+ZERO = Decimal(0)
+BID, ASK = "bid", "ask"
+
+
+def book_side_of(side: Side) -> str:
+    """The book side an order of ours rests on."""
+    return BID if side is Side.BUY else ASK
+
+
+def _crosses(side: str, level: Decimal, limit: Decimal) -> bool:
+    """Can a taker on the other side of `side` trade at `level` with limit `limit`?"""
+    return level <= limit if side == ASK else level >= limit
+
+
+def level_size(levels: dict[Decimal, Decimal], side: str, price: Decimal, known: bool = True) -> Decimal | None:
+    """Size at `price` in one side's levels; 0 inside the shown range, None beyond it (or if not `known`)."""
+    if not known:
+        return None
+    if price in levels:
+        return levels[price]
+    if not levels:
+        return ZERO
+    worst = min(levels) if side == BID else max(levels)
+    beyond = price < worst if side == BID else price > worst
+    return None if beyond else ZERO
+
+
+class PairBook:
+    """The last view of one pair, the liquidity ledger, and trade volume seen since the last view."""
+
+    def __init__(self) -> None:
+        self.view: OrderBookView | None = None
+        self.levels: dict[str, dict[Decimal, Decimal]] = {BID: {}, ASK: {}}
+        self.taken: dict[tuple[str, Decimal], Decimal] = {}
+        self.traded: dict[tuple[str, Decimal], Decimal] = {}
+        self.last_trade: PublicTrade | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.view is not None
+
+    def best(self, side: str) -> Decimal | None:
+        lv = self.levels[side]
+        if not lv:
+            return None
+        return max(lv) if side == BID else min(lv)
+
+    def mid(self) -> Decimal | None:
+        bid, ask = self.best(BID), self.best(ASK)
+        if bid is None or ask is None:
+            return bid or ask or (self.last_trade.price if self.last_trade else None)
+        return (bid + ask) / 2
+
+    def size_at(self, side: str, price: Decimal) -> Decimal | None:
+        """Displayed size at `price`; 0 inside the visible range, None beyond the deepest level shown."""
+        return level_size(self.levels[side], side, price, self.view is not None)
+
+    def sorted_levels(self, side: str) -> list[tuple[Decimal, Decimal]]:
+        return sorted(self.levels[side].items(), key=lambda kv: -kv[0] if side == BID else kv[0])
+
+    def available(self, side: str, price: Decimal) -> Decimal:
+        return max(ZERO, self.levels[side].get(price, ZERO) - self.taken.get((side, price), ZERO))
+
+    def take(self, side: str, price: Decimal, qty: Decimal) -> None:
+        self.taken[(side, price)] = self.taken.get((side, price), ZERO) + qty
+
+    def on_trade(self, trade: PublicTrade) -> None:
+        side = ASK if trade.taker_side is Side.BUY else BID
+        self.traded[(side, trade.price)] = self.traded.get((side, trade.price), ZERO) + trade.amount
+        self.last_trade = trade
+
+    def apply_view(self, view: OrderBookView) -> tuple[dict[str, dict[Decimal, Decimal]], bool]:
+        """Install a new view; returns the previous levels and whether there were any. Shrinks the ledger where the venue's size shrank."""
+        old, known = self.levels, self.view is not None
+        self.view = view
+        self.levels = {BID: dict(view.bids), ASK: dict(view.asks)}
+        for key in list(self.taken):
+            side, price = key
+            before, now = old[side].get(price, ZERO), self.levels[side].get(price, ZERO)
+            if now <= 0:
+                del self.taken[key]
+            elif now < before:
+                left = self.taken[key] - (before - now)
+                if left > 0:
+                    self.taken[key] = min(left, now)
+                else:
+                    del self.taken[key]
+        return old, known
+
+
+def walk(book: PairBook, side: Side, limit: Decimal | None, amount: Decimal | None, quote: Decimal | None,
+         step: Decimal) -> list[tuple[Decimal, Decimal]]:
+    """Take liquidity for an incoming order of ours: [(price, qty)], best level first, marked in the ledger.
+
+    `amount` bounds the base size; a market buy by quote gives `quote` instead (whole steps only).
+    """
+    opp = ASK if side is Side.BUY else BID
+    out: list[tuple[Decimal, Decimal]] = []
+    left_amount, left_quote = amount, quote
+    for price, _ in book.sorted_levels(opp):
+        if limit is not None and not _crosses(opp, price, limit):
+            break
+        avail = book.available(opp, price)
+        if avail <= 0:
+            continue
+        if left_quote is not None:
+            qty = min(avail, (left_quote / price / step).to_integral_value(rounding=ROUND_DOWN) * step)
+        else:
+            assert left_amount is not None
+            qty = min(avail, left_amount)
+        if qty <= 0:
+            break
+        book.take(opp, price, qty)
+        out.append((price, qty))
+        if left_quote is not None:
+            left_quote -= qty * price
+        else:
+            assert left_amount is not None
+            left_amount -= qty
+            if left_amount <= 0:
+                break
+    return out
+
+
+@dataclass
+class MakerSlot:
+    """A resting order of ours as the maker logic needs it."""
+
+    key: str
+    side: str
+    price: Decimal
+    remaining: Decimal
+    ahead: Decimal
+    seq: int
+
+
+def maker_trade_fills(slots: Iterable[MakerSlot], trade: PublicTrade) -> list[tuple[MakerSlot, Decimal]]:
+    """Fills a public trade gives our resting orders on the side it hit.
+
+    Orders priced through the trade fill from its volume first (the taker would have met them
+    first); orders at its price fill by the volume beyond their queue position. Our orders share
+    the trade's volume in price-time priority.
+    """
+    side = ASK if trade.taker_side is Side.BUY else BID
+    mine = [s for s in slots if s.side == side and s.remaining > 0 and _crosses(side, s.price, trade.price)]
+    mine.sort(key=lambda s: (-s.price if side == BID else s.price, s.seq))
+    left = trade.amount
+    out: list[tuple[MakerSlot, Decimal]] = []
+    for slot in mine:
+        if slot.price == trade.price:
+            advance = min(slot.ahead, left)
+            slot.ahead -= advance
+            qty = min(slot.remaining, left - advance)
+        else:
+            qty = min(slot.remaining, left)
+        if qty > 0:
+            slot.remaining -= qty
+            left -= qty
+            out.append((slot, qty))
+    return out
+
+
+def requeue(slot: MakerSlot, old: Decimal | None, new: Decimal | None, explained: Decimal, model: QueueModel,
+            k: float) -> None:
+    """Move `slot.ahead` for one depth change at its price (old -> new size, `explained` by trades)."""
+    if old is None or new is None:
+        return
+    after_trades = max(ZERO, old - explained)
+    if new < after_trades:
+        cancelled = after_trades - new
+        behind = after_trades - slot.ahead
+        slot.ahead -= cancel_ahead(model, slot.ahead, behind, cancelled, k)
+    slot.ahead = max(ZERO, min(slot.ahead, new))
+
+
+def crossing_fill(book: PairBook, slot: MakerSlot) -> list[tuple[Decimal, Decimal]]:
+    """Resting liquidity on the other side at or through our price fills us (we were there first).
+
+    Returns [(their price, qty)], marked in the ledger; the fill price is ours (we are the maker).
+    """
+    opp = ASK if slot.side == BID else BID
+    out: list[tuple[Decimal, Decimal]] = []
+    for price, _ in book.sorted_levels(opp):
+        if slot.remaining <= 0 or not _crosses(opp, price, slot.price):
+            break
+        qty = min(book.available(opp, price), slot.remaining)
+        if qty > 0:
+            book.take(opp, price, qty)
+            slot.remaining -= qty
+            out.append((price, qty))
+    return out

@@ -1,0 +1,82 @@
+"""One clock, the venue's: depth views, public trades and our own delayed actions, merged in time order.
+
+Items wait in a small reorder buffer until the watermark (the venue time up to which we believe every
+event has arrived) passes them. Order on a tie of timestamps: our actions (an order or cancel that
+reaches the venue at t sees the book as it stood at t), then trades, then depth (a depth view at t
+already shows the trade at t, so the trade must be seen first to explain the decrease).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from host_spec.models import OrderBookView, PublicTrade
+
+__all__ = ["Action", "Timeline"]
+
+RANK_ACTION, RANK_TRADE, RANK_DEPTH = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """Something of ours that reaches the venue at `at_ms` (after its latency)."""
+
+    at_ms: int
+    run: Callable[[int], Any]
+    label: str = ""
+
+
+@dataclass(order=True, slots=True)
+class _Item:
+    ts: int
+    rank: int
+    seq: int
+    payload: Any = field(compare=False)
+
+
+class Timeline:
+    """A heap of pending items released in (timestamp, rank, arrival) order up to a watermark."""
+
+    def __init__(self, reorder_ms: int = 30) -> None:
+        self.reorder_ms = reorder_ms
+        self._heap: list[_Item] = []
+        self._seq = itertools.count()
+        self.max_event_ms = 0
+        self.released_ms = 0
+        self.late = 0
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def push_event(self, event: OrderBookView | PublicTrade) -> None:
+        rank = RANK_TRADE if isinstance(event, PublicTrade) else RANK_DEPTH
+        heapq.heappush(self._heap, _Item(event.timestamp_ms, rank, next(self._seq), event))
+        self.max_event_ms = max(self.max_event_ms, event.timestamp_ms)
+
+    def push_action(self, action: Action) -> None:
+        heapq.heappush(self._heap, _Item(action.at_ms, RANK_ACTION, next(self._seq), action))
+
+    def watermark(self, venue_now_ms: int | None = None) -> int:
+        """Venue time up to which items may be released: the newest event (or the clock) less the buffer."""
+        newest = max(self.max_event_ms, venue_now_ms or 0)
+        return newest - self.reorder_ms
+
+    def release(self, upto_ms: int) -> list[OrderBookView | PublicTrade | Action]:
+        """Pop every item with timestamp <= `upto_ms`, in merge order. Items older than one already
+        released (late arrivals) come out too and are counted in `late`."""
+        out: list[Any] = []
+        while self._heap and self._heap[0].ts <= upto_ms:
+            item = heapq.heappop(self._heap)
+            if item.ts < self.released_ms and item.rank != RANK_ACTION:
+                self.late += 1
+            self.released_ms = max(self.released_ms, item.ts)
+            out.append(item.payload)
+        return out
+
+    def drain(self) -> list[OrderBookView | PublicTrade | Action]:
+        """Release everything (end of a recorded stream)."""
+        return self.release(1 << 62)

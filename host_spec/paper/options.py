@@ -1,0 +1,114 @@
+"""The paper session's options, parsed once from the free-form `SessionConfig.options` mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from host_spec.errors import ConfigError
+from host_spec.paper.queue import QueueModel
+
+__all__ = ["DEFAULT_BALANCE", "PaperOptions", "parse_balances"]
+
+DEFAULT_BALANCE = "USDT=10000,BTC=1"
+_OURS = {
+    "balance", "queue_model", "queue_k", "entry_latency_ms", "cancel_latency_ms", "response_latency_ms",
+    "reorder_ms", "persist_path", "seed", "maker_fee", "taker_fee", "depth", "book_timeout_s",
+}
+
+
+def parse_balances(value: str | Mapping[str, Any] | None) -> dict[str, Decimal]:
+    """`"USDT=10000,BTC=1"` or `{"USDT": 10000}` -> {asset: Decimal}; raises ConfigError naming the part."""
+    if value is None:
+        value = DEFAULT_BALANCE
+    items: list[tuple[str, Any]]
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    else:
+        items = []
+        for part in str(value).split(","):
+            if not part.strip():
+                continue
+            if "=" not in part:
+                raise ConfigError(f"balance {part.strip()!r}: expected ASSET=AMOUNT, e.g. USDT=10000,BTC=1")
+            asset, _, amount = part.partition("=")
+            items.append((asset, amount))
+    out: dict[str, Decimal] = {}
+    for asset, amount in items:
+        try:
+            dec = Decimal(str(amount).strip())
+        except InvalidOperation:
+            raise ConfigError(f"balance of {asset}: {amount!r} is not a number") from None
+        if not dec.is_finite() or dec < 0:
+            raise ConfigError(f"balance of {asset}: {amount!r} must be a non-negative number")
+        out[str(asset).strip().upper()] = dec
+    return out
+
+
+def _num(options: Mapping[str, Any], name: str, default: float) -> float:
+    raw = options.get(name, default)
+    try:
+        value = float(raw if raw is not None else default)
+    except (TypeError, ValueError):
+        raise ConfigError(f"option {name}: {raw!r} is not a number") from None
+    if value < 0:
+        raise ConfigError(f"option {name}: must be >= 0")
+    return value
+
+
+def _fee(options: Mapping[str, Any], name: str) -> Decimal | None:
+    raw = options.get(name)
+    if raw is None:
+        return None
+    try:
+        return Decimal(str(raw))
+    except InvalidOperation:
+        raise ConfigError(f"option {name}: {raw!r} is not a number") from None
+
+
+@dataclass(frozen=True)
+class PaperOptions:
+    """Everything a paper session can be told; `base_options` are passed on to the base connector."""
+
+    balances: dict[str, Decimal]
+    queue_model: QueueModel = QueueModel.DEFAULT
+    queue_k: float = 1.5
+    entry_latency_ms: int = 0
+    cancel_latency_ms: int = 0
+    response_latency_ms: int = 0
+    reorder_ms: int = 30
+    persist_path: str | None = None
+    seed: int = 0
+    maker_fee: Decimal | None = None
+    taker_fee: Decimal | None = None
+    depth: int = 100
+    book_timeout_s: float = 10.0
+    base_options: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, options: Mapping[str, Any]) -> PaperOptions:
+        """Parse and check every option; unknown keys go to the base connector unchanged."""
+        try:
+            model = QueueModel(str(options.get("queue_model", "default")).lower())
+        except ValueError:
+            names = ", ".join(m.value for m in QueueModel)
+            raise ConfigError(f"option queue_model: {options.get('queue_model')!r}; expected one of {names}") from None
+        persist = options.get("persist_path")
+        return cls(
+            balances=parse_balances(options.get("balance")),
+            queue_model=model,
+            queue_k=_num(options, "queue_k", 1.5),
+            entry_latency_ms=int(_num(options, "entry_latency_ms", 0)),
+            cancel_latency_ms=int(_num(options, "cancel_latency_ms", 0)),
+            response_latency_ms=int(_num(options, "response_latency_ms", 0)),
+            reorder_ms=int(_num(options, "reorder_ms", 30)),
+            persist_path=str(persist) if persist else None,
+            seed=int(_num(options, "seed", 0)),
+            maker_fee=_fee(options, "maker_fee"),
+            taker_fee=_fee(options, "taker_fee"),
+            depth=max(1, int(_num(options, "depth", 100))),
+            book_timeout_s=_num(options, "book_timeout_s", 10.0),
+            base_options={k: v for k, v in options.items() if k not in _OURS},
+        )

@@ -1,0 +1,51 @@
+"""Queue-position models: how a decrease at our price that no trade explains splits around our order.
+
+`back` assumes every cancellation is behind us (pessimistic), `front` that every one is ahead of us
+(optimistic), `proportional` splits by the sizes ahead and behind, and `default` sits between
+`proportional` and `back`: the share ahead is (ahead / total) ** k with a calibrated k > 1 (fresh
+orders, which queue behind, are the ones cancelled most often).
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+
+__all__ = ["QueueModel", "cancel_ahead"]
+
+ZERO = Decimal(0)
+
+
+class QueueModel(str, enum.Enum):
+    BACK = "back"
+    FRONT = "front"
+    PROPORTIONAL = "proportional"
+    DEFAULT = "default"
+
+
+def _front_share(model: QueueModel, ahead: Decimal, behind: Decimal, k: float) -> Decimal:
+    total = ahead + behind
+    if total <= 0:
+        return ZERO
+    if model is QueueModel.BACK:
+        return ZERO
+    if model is QueueModel.FRONT:
+        return Decimal(1)
+    share = ahead / total
+    if model is QueueModel.PROPORTIONAL:
+        return share
+    return Decimal(repr(float(share) ** k))
+
+
+def cancel_ahead(model: QueueModel, ahead: Decimal, behind: Decimal, cancelled: Decimal, k: float = 1.5) -> Decimal:
+    """The part of `cancelled` (unexplained decrease) that was in front of us, within [0, ahead].
+
+    Whatever cannot be behind us (more cancelled than rests behind) must have been ahead, and
+    vice versa, whatever the model says.
+    """
+    if cancelled <= 0 or ahead <= 0:
+        return ZERO
+    behind = max(behind, ZERO)
+    front = cancelled * _front_share(model, ahead, behind, k)
+    lo = max(ZERO, cancelled - behind)
+    return min(ahead, cancelled, max(lo, front))

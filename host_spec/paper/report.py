@@ -1,0 +1,66 @@
+"""The session report: orders by state, fills, fees, and PnL in the quote asset at the last mid."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from host_spec.models import Fill, Order
+
+__all__ = ["build_report", "summarize"]
+
+ZERO = Decimal(0)
+
+
+def summarize(orders: list[Order], fills: list[Fill], start: dict[str, Decimal], now: dict[str, Decimal],
+              mids: dict[tuple[str, str], Decimal]) -> dict[str, Any]:
+    """Numbers for the report. PnL per quote asset = change in (quote + base valued at the last mid)."""
+    states = Counter(o.state.value for o in orders)
+    fees: dict[str, Decimal] = {}
+    volume: dict[str, Decimal] = {}
+    maker = sum(1 for f in fills if f.is_maker)
+    for f in fills:
+        fees[f.fee_asset] = fees.get(f.fee_asset, ZERO) + f.fee
+        volume[f.pair.quote] = volume.get(f.pair.quote, ZERO) + f.price * f.amount
+    pnl: dict[str, Decimal] = {}
+    for (base, quote), mid in sorted(mids.items()):
+        change_base = now.get(base, ZERO) - start.get(base, ZERO)
+        change_quote = now.get(quote, ZERO) - start.get(quote, ZERO)
+        pnl[f"{base}-{quote}"] = change_quote + change_base * mid
+    return {"orders": dict(states), "order_count": len(orders), "fills": len(fills), "maker_fills": maker,
+            "taker_fills": len(fills) - maker, "volume": volume, "fees": fees, "pnl": pnl,
+            "mids": {f"{b}-{q}": m for (b, q), m in mids.items()}}
+
+
+def _f(value: Decimal) -> str:
+    return format(value.normalize() if value == value.to_integral_value() else value, "f")
+
+
+def build_report(session: Any) -> str:
+    """A plain-text report of a PaperSession (or anything with `engine` and `wallet`)."""
+    engine, wallet = session.engine, session.wallet
+    orders = [w.order for w in engine.orders.values()] if engine else []
+    fills = list(engine.fills) if engine else []
+    mids: dict[tuple[str, str], Decimal] = {}
+    if engine:
+        for pair, book in engine.books.items():
+            mid = book.mid()
+            if mid is not None:
+                mids[(pair.base, pair.quote)] = mid
+    now = {a: b.total for a, b in wallet.snapshot().items()}
+    s = summarize(orders, fills, wallet.start, now, mids)
+    lines = [f"paper report: {getattr(session, 'connector_id', 'paper')}",
+             f"  orders   {s['order_count']}  " + "  ".join(f"{k.lower()} {v}" for k, v in sorted(s["orders"].items())),
+             f"  fills    {s['fills']}  (maker {s['maker_fills']}, taker {s['taker_fills']})"]
+    lines += [f"  volume   {_f(v)} {a}" for a, v in sorted(s["volume"].items())]
+    lines += [f"  fees     {_f(v)} {a}" for a, v in sorted(s["fees"].items())] or ["  fees     0"]
+    for name, value in s["pnl"].items():
+        lines.append(f"  pnl      {_f(value.quantize(Decimal('0.00000001')))} {name.split('-')[1]} on {name} "
+                     f"(base valued at mid {_f(s['mids'][name])})")
+    for asset, bal in sorted(wallet.snapshot().items()):
+        lines.append(f"  balance  {asset:<8} available {_f(bal.available)}  frozen {_f(bal.frozen)}  "
+                     f"(start {_f(wallet.start.get(asset, ZERO))})")
+    for pair, source in sorted(getattr(session, "fee_source", {}).items()):
+        lines.append(f"  fee rates for {pair}: {source}")
+    return "\n".join(lines)

@@ -1,0 +1,315 @@
+"""PaperSession: the live connector's trading API and events, simulated on the base connector's public data.
+
+The base connector is opened through the host's public API with no credentials. Its depth and trade
+streams (venue timestamps) feed a Timeline, which releases them, merged with our own latency-delayed
+orders and cancels, into the PaperEngine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import time
+from collections.abc import AsyncIterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+from host_spec.errors import ConnectorError, OrderNotFound, PostOnlyRejected, StreamError
+from host_spec.models import (
+    Balance,
+    BalanceEvent,
+    FeeRates,
+    Fill,
+    Order,
+    OrderBookView,
+    OrderEvent,
+    OrderRequest,
+    OrderState,
+    OrderType,
+    PublicTrade,
+    TradingPair,
+    TradingRule,
+)
+from host_spec.paper.balances import Wallet
+from host_spec.paper.engine import POST_ONLY_REASON, Event, PaperEngine
+from host_spec.paper.merge import Action, Timeline
+from host_spec.paper.options import PaperOptions
+
+__all__ = ["DEFAULT_FEES", "PaperSession"]
+
+DEFAULT_FEES = FeeRates(Decimal("0.001"), Decimal("0.001"))
+TICK_S = 0.005
+
+
+def _wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class PaperSession:
+    """One paper account on one base connector (`<base>_paper_trade`)."""
+
+    def __init__(self, connector_id: str, base_id: str, host: Any, options: PaperOptions,
+                 order_types: tuple[OrderType, ...]) -> None:
+        self.connector_id = connector_id
+        self.base_id = base_id
+        self.host = host
+        self.options = options
+        self.order_types = order_types
+        self.wallet = Wallet(options.balances, connector_id)
+        self.timeline = Timeline(options.reorder_ms)
+        self.engine: PaperEngine | None = None
+        self.fee_rates_by_pair: dict[TradingPair, FeeRates] = {}
+        self.fee_source: dict[TradingPair, str] = {}
+        self._base: Any = None
+        self._lock = asyncio.Lock()
+        self._pairs: dict[TradingPair, asyncio.Event] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._subscribers: set[asyncio.Queue[Any]] = set()
+        self._offsets: collections.deque[tuple[int, int]] = collections.deque()
+        self._offset = 0
+        self._closed = False
+        self._failure: BaseException | None = None
+        self.store: Any = None
+        if options.persist_path:
+            from host_spec.paper.store import PaperStore
+
+            self.store = PaperStore(options.persist_path)
+            self.store.load_wallet(self.wallet)
+
+    # -- clock -----------------------------------------------------------------------------------
+    def venue_now(self) -> int:
+        """The venue's clock as best we know it: wall time plus the least-delayed stream offset seen lately."""
+        return _wall_ms() + self._offset
+
+    def _observe(self, venue_ms: int) -> None:
+        wall = _wall_ms()
+        self._offsets.append((wall, venue_ms - wall))
+        while self._offsets and self._offsets[0][0] < wall - 5000:
+            self._offsets.popleft()
+        self._offset = max(off for _, off in self._offsets)
+
+    # -- base connector and engine ---------------------------------------------------------------
+    async def base(self) -> Any:
+        """The base connector's connection (public data only), opened on first use."""
+        async with self._lock:
+            if self._base is None:
+                self._base = await self.host.open(self.base_id, {}, self.options.base_options)
+            return self._base
+
+    async def _engine(self) -> PaperEngine:
+        if self.engine is None:
+            base = await self.base()
+            rules = await base.trading_rules()
+            if self.engine is None:
+                self.engine = PaperEngine(self.connector_id, rules, self._fees, self.wallet,
+                                          order_types=self.order_types, model=self.options.queue_model,
+                                          k=self.options.queue_k)
+                if self.store is not None:
+                    self.store.load_engine(self.engine)
+        return self.engine
+
+    def _fees(self, pair: TradingPair) -> FeeRates:
+        return self.fee_rates_by_pair.get(pair, DEFAULT_FEES)
+
+    async def _resolve_fees(self, pair: TradingPair) -> None:
+        o = self.options
+        if o.maker_fee is not None or o.taker_fee is not None:
+            rates = FeeRates(o.maker_fee if o.maker_fee is not None else DEFAULT_FEES.maker,
+                             o.taker_fee if o.taker_fee is not None else DEFAULT_FEES.taker)
+            self.fee_rates_by_pair[pair], self.fee_source[pair] = rates, "options maker_fee/taker_fee"
+            return
+        try:
+            base = await self.base()
+            self.fee_rates_by_pair[pair] = await asyncio.wait_for(base.fee_rates(pair), 5)
+            self.fee_source[pair] = "venue"
+        except (ConnectorError, asyncio.TimeoutError) as exc:
+            self.fee_rates_by_pair[pair] = DEFAULT_FEES
+            self.fee_source[pair] = f"default {DEFAULT_FEES.maker}/{DEFAULT_FEES.taker} (venue fee rates unavailable: {exc})"
+
+    async def _ready(self, pair: TradingPair) -> PaperEngine:
+        """Engine up, the pair's streams running and its first book view applied."""
+        engine = await self._engine()
+        if pair not in engine.rules:
+            return engine  # validation raises InvalidPair
+        if pair not in self._pairs:
+            self._pairs[pair] = asyncio.Event()
+            await self._resolve_fees(pair)
+            base = await self.base()
+            loop = asyncio.get_running_loop()
+            self._tasks.append(loop.create_task(self._feed(base.order_book(pair, self.options.depth), pair)))
+            self._tasks.append(loop.create_task(self._feed(base.trades(pair), None)))
+            if len(self._tasks) == 2:
+                self._tasks.append(loop.create_task(self._ticker()))
+        try:
+            await asyncio.wait_for(self._pairs[pair].wait(), self.options.book_timeout_s)
+        except asyncio.TimeoutError:
+            raise StreamError(f"no order book for {pair} from {self.base_id} within {self.options.book_timeout_s} s",
+                              connector=self.connector_id) from None
+        return engine
+
+    async def _feed(self, stream: AsyncIterator[OrderBookView | PublicTrade], pair: TradingPair | None) -> None:
+        try:
+            async for event in stream:
+                self._observe(event.timestamp_ms)
+                self.timeline.push_event(event)
+                self._drain()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the user stream reports it
+            self._failure = exc
+            self._publish([exc])  # type: ignore[list-item]
+
+    async def _ticker(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            self._drain()
+
+    def _drain(self) -> None:
+        engine = self.engine
+        if engine is None:
+            return
+        out: list[Event] = []
+        for item in self.timeline.release(self.timeline.watermark(self.venue_now())):
+            if isinstance(item, Action):
+                out += item.run(item.at_ms) or []
+            elif isinstance(item, PublicTrade):
+                out += engine.on_trade(item)
+            else:
+                out += engine.on_view(item)
+                ready = self._pairs.get(item.pair)
+                if ready is not None:
+                    ready.set()
+        self._publish(out)
+
+    def _publish(self, events: list[Event]) -> None:
+        if not events:
+            return
+        if self.store is not None and self.engine is not None:
+            self.store.save(self.engine, events)
+        for q in self._subscribers:
+            for ev in events:
+                q.put_nowait(ev)
+
+    async def _at(self, delay_ms: int, run: Any) -> Any:
+        """Run `run(venue_ms)` in the merged timeline `delay_ms` from now; return its result."""
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+        def act(ts: int) -> list[Event]:
+            try:
+                events = run(ts)
+            except Exception as exc:
+                fut.set_exception(exc)
+                return []
+            fut.set_result(None)
+            return events
+
+        self.timeline.push_action(Action(self.venue_now() + delay_ms, act))
+        self._drain()
+        await fut
+        if self.options.response_latency_ms:
+            await asyncio.sleep(self.options.response_latency_ms / 1000)
+
+    # -- trading API -----------------------------------------------------------------------------
+    async def check_credentials(self) -> None:
+        """Paper trading needs no credentials."""
+
+    async def trading_rules(self) -> Mapping[TradingPair, TradingRule]:
+        return dict((await self._engine()).rules)
+
+    async def fee_rates(self, pair: TradingPair) -> FeeRates:
+        engine = await self._engine()
+        from host_spec.paper.rules import rule_for
+
+        rule_for(engine.rules, pair, self.connector_id)
+        if pair not in self.fee_rates_by_pair:
+            await self._resolve_fees(pair)
+        return self.fee_rates_by_pair[pair]
+
+    async def place_order(self, request: OrderRequest) -> Order:
+        engine = await self._ready(request.pair)
+        order, events = engine.submit(request, self.venue_now())
+        self._publish(list(events))
+        cid = order.client_order_id
+        await self._at(self.options.entry_latency_ms, lambda ts: engine.arrive(cid, ts))
+        final = engine.orders[cid].order
+        if final.state is OrderState.FAILED and final.reason == POST_ONLY_REASON:
+            raise PostOnlyRejected(f"post-only order {cid} would have crossed the book and was cancelled by the venue",
+                                   connector=self.connector_id)
+        return final
+
+    async def cancel_order(self, pair: TradingPair, client_order_id: str) -> Order:
+        engine = await self._engine()
+        if client_order_id not in engine.orders:
+            raise OrderNotFound(f"no paper order {client_order_id}", connector=self.connector_id)
+        await self._at(self.options.cancel_latency_ms, lambda ts: engine.cancel(client_order_id, ts))
+        return engine.orders[client_order_id].order
+
+    async def cancel_all_orders(self, pair: TradingPair | None) -> list[Order]:
+        todo = [o for o in await self.open_orders(pair)]
+        return list(await asyncio.gather(*(self.cancel_order(o.pair, o.client_order_id) for o in todo)))
+
+    async def query_order(self, pair: TradingPair, client_order_id: str) -> Order:
+        engine = await self._engine()
+        w = engine.orders.get(client_order_id)
+        if w is None:
+            raise OrderNotFound(f"no paper order {client_order_id}", connector=self.connector_id)
+        return w.order
+
+    async def open_orders(self, pair: TradingPair | None) -> list[Order]:
+        engine = await self._engine()
+        return [w.order for w in engine.orders.values()
+                if not w.order.state.is_done and (pair is None or w.order.pair == pair)]
+
+    async def balances(self) -> Mapping[str, Balance]:
+        return self.wallet.snapshot()
+
+    async def fills(self, pair: TradingPair | None, since_ms: int | None) -> list[Fill]:
+        engine = await self._engine()
+        return [f for f in engine.fills if (pair is None or f.pair == pair) and (since_ms is None or f.timestamp_ms >= since_ms)]
+
+    async def order_book(self, pair: TradingPair, depth: int) -> AsyncIterator[OrderBookView]:
+        base = await self.base()
+        async for view in base.order_book(pair, depth):
+            yield view
+
+    async def trades(self, pair: TradingPair) -> AsyncIterator[PublicTrade]:
+        base = await self.base()
+        async for trade in base.trades(pair):
+            yield trade
+
+    async def user_stream(self) -> AsyncIterator[OrderEvent | BalanceEvent]:
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._subscribers.add(queue)
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, BaseException):
+                    raise StreamError(f"{self.base_id} public stream failed: {item}", connector=self.connector_id)
+                yield item
+        finally:
+            self._subscribers.discard(queue)
+
+    def report(self) -> str:
+        """Orders, fills, fees and PnL so far, as text."""
+        from host_spec.paper.report import build_report
+
+        return build_report(self)
+
+    async def close(self) -> None:
+        """Stop the feeds, save, close the base connection; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self.store is not None:
+            if self.engine is not None:
+                self.store.save(self.engine, [])
+            self.store.close()
+        if self._base is not None:
+            with contextlib.suppress(Exception):
+                await self._base.close()

@@ -1,0 +1,3 @@
+"""Reuse the framework's fake plugin distribution fixture."""
+
+from tests.framework.conftest import plugin_path  # noqa: F401
