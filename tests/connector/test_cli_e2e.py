@@ -1,0 +1,88 @@
+"""The trading CLI as a user runs it, against a sandbox on loopback: connect, balance, orders, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bitmart_plugin.sandbox.config import SandboxConfig
+from bitmart_plugin.sandbox.server import run_sandbox_in_thread
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Any]:
+    handle = run_sandbox_in_thread(SandboxConfig(seed=5, pairs=3, agent_rate=0))
+    yield handle
+    handle.stop()
+
+
+def cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "host_spec.cli", *args], input=stdin, capture_output=True,
+                          text=True, env={**os.environ, **env}, timeout=90)
+
+
+def venue_env(sb: Any, home: Path, **creds: str) -> dict[str, str]:
+    env = {"HOST_SPEC_HOME": str(home), "BITMART_REST_URL": sb.rest_url, "BITMART_WS_PUBLIC_URL": sb.ws_public_url,
+           "BITMART_WS_PRIVATE_URL": sb.ws_private_url}
+    env.update({f"BITMART_{k.upper()}": v for k, v in creds.items()})
+    return env
+
+
+def test_connect_prompts_checks_and_stores_without_echoing(sandbox: Any, tmp_path: Path) -> None:
+    c = sandbox.credentials
+    result = cli("connect", "bitmart", env=venue_env(sandbox, tmp_path),
+                 stdin=f"{c.api_key}\n{c.secret_key}\n{c.memo}\n")
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    for prompt in ("Enter your bitmart API key >>>", "Enter your bitmart secret key >>>", "Enter your bitmart memo >>>"):
+        assert prompt in out
+    assert "You are now connected to bitmart" in result.stdout
+    assert c.secret_key not in out and c.api_key not in out
+    stored = tmp_path / "credentials" / "bitmart.json"
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    # later commands use the stored keys
+    balance = cli("balance", "bitmart", "--json", env=venue_env(sandbox, tmp_path))
+    assert balance.returncode == 0, balance.stderr
+    assert "USDT" in json.loads(balance.stdout)
+
+
+def test_wrong_memo_is_a_clear_error_naming_the_memo(sandbox: Any, tmp_path: Path) -> None:
+    c = sandbox.credentials
+    result = cli("connect", "bitmart", env=venue_env(sandbox, tmp_path),
+                 stdin=f"{c.api_key}\n{c.secret_key}\nnot-the-memo\n")
+    assert result.returncode == 1
+    assert "memo" in result.stderr.lower() and "Traceback" not in result.stderr
+    assert "You are now connected" not in result.stdout
+    assert not (tmp_path / "credentials" / "bitmart.json").exists()
+    assert c.secret_key not in result.stdout + result.stderr
+
+
+def test_order_place_list_cancel_and_rule_errors(sandbox: Any, tmp_path: Path) -> None:
+    c = sandbox.credentials
+    env = venue_env(sandbox, tmp_path, api_key=c.api_key, secret_key=c.secret_key, memo=c.memo)
+    placed = cli("order", "place", "bitmart", "BTC-USDT", "buy", "LIMIT_MAKER", "0.001", "--price", "30000",
+                 "--client-id", "cliTest1", env=env)
+    assert placed.returncode == 0, placed.stderr
+    assert "cliTest1" in placed.stdout and "OPEN" in placed.stdout
+    listed = cli("order", "list", "bitmart", "BTC-USDT", env=env)
+    assert "cliTest1" in listed.stdout
+    cancelled = cli("order", "cancel", "bitmart", "BTC-USDT", "cliTest1", env=env)
+    assert cancelled.returncode == 0 and "CANCELED" in cancelled.stdout, cancelled.stdout + cancelled.stderr
+    off_tick = cli("order", "place", "bitmart", "BTC-USDT", "buy", "LIMIT", "0.001", "--price", "30000.005", env=env)
+    assert off_tick.returncode == 1 and "price tick 0.01" in off_tick.stderr and "Traceback" not in off_tick.stderr
+    tiny = cli("order", "place", "bitmart", "BTC-USDT", "buy", "LIMIT", "0.00001", "--price", "30000", env=env)
+    assert tiny.returncode == 1 and "minimum" in tiny.stderr
+    bad_pair = cli("order", "place", "bitmart", "BTC-USDX", "buy", "LIMIT", "1", "--price", "1", env=env)
+    assert bad_pair.returncode == 1 and "not a BitMart spot pair" in bad_pair.stderr
+    ids = [o.client_order_id for o in sandbox.call(sandbox.exchange.all_orders)]
+    assert ids.count("cliTest1") == 1, "the order must reach the venue exactly once"
