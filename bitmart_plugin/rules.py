@@ -1,22 +1,19 @@
-"""Trading rules: build them from BitMart's symbol details, and check/quantize an order before it is sent.
+"""Trading rules: build them from BitMart's symbol details; check an order with host_spec's `check_order`.
 
-Checks run in a fixed order (pair, type fields, price tick, size step, min/max size, min notional) and
-raise `InvalidOrder(rule=..., allowed=...)` with a sentence that says what would be valid. By default
-nothing is rounded; `quantize=True` rounds price to the tick (buy down, sell up: never a worse price)
-and size down to the step, then checks the result.
+The pair lookup stays here because it carries BitMart's codes (50001 unknown, 50040 not trading).
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import replace
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
-from host_spec import InvalidOrder, InvalidPair, OrderRequest, OrderType, Side, TradingPair, TradingRule
+from host_spec import InvalidPair, OrderRequest, OrderType, TradingPair, TradingRule, check_order
 
 CONNECTOR = "bitmart"
+ORDER_TYPES = (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET)
 
 
 def _dec(value: Any, default: str = "0") -> Decimal:
@@ -76,74 +73,9 @@ def rule_for(rules: Mapping[TradingPair, TradingRule], pair: TradingPair) -> Tra
     return rule
 
 
-def _fmt(value: Decimal, like: Decimal) -> str:
-    exp = like.normalize().as_tuple().exponent
-    places = -exp if isinstance(exp, int) and exp < 0 else 0
-    return f"{value.quantize(Decimal(1).scaleb(-places)):f}"
-
-
-def _bad(rule: str, allowed: object, message: str) -> InvalidOrder:
-    return InvalidOrder(message, rule=rule, allowed=allowed, connector=CONNECTOR)
-
-
-def _round(value: Decimal, step: Decimal, rounding: str) -> Decimal:
-    return (value / step).to_integral_value(rounding=rounding) * step
-
-
 def validate(
     request: OrderRequest, rules: Mapping[TradingPair, TradingRule], *, quantize: bool = False
 ) -> OrderRequest:
     """Return the request to send (quantized when asked) or raise InvalidPair / InvalidOrder."""
     rule = rule_for(rules, request.pair)
-    pair = request.pair
-    if request.order_type not in (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET):
-        raise _bad("order_type", "LIMIT, LIMIT_MAKER, MARKET", f"order type {request.order_type.value} is not offered by BitMart spot here")
-    price, amount, quote = request.price, request.amount, request.quote_amount
-    is_market_buy = request.order_type is OrderType.MARKET and request.side is Side.BUY
-    if request.order_type is not OrderType.MARKET:
-        if price is None or price <= 0:
-            raise _bad("price", "> 0", f"a {request.order_type.value} order for {pair} needs a positive price")
-        if amount is None or amount <= 0:
-            raise _bad("amount", "> 0", f"a {request.order_type.value} order for {pair} needs a positive amount")
-        tick = rule.price_increment
-        if quantize:
-            price = _round(price, tick, ROUND_FLOOR if request.side is Side.BUY else ROUND_CEILING)
-        if price % tick:
-            lo = _round(price, tick, ROUND_FLOOR)
-            raise _bad("price_increment", tick,
-                       f"price {price} is not a multiple of the price tick {tick} for {pair} "
-                       f"(nearest valid: {_fmt(lo, tick)} or {_fmt(lo + tick, tick)})")
-        if price <= 0:
-            raise _bad("price_increment", tick, f"price rounds to zero at the price tick {tick} for {pair}")
-    elif is_market_buy:
-        if quote is None or quote <= 0:
-            raise _bad("quote_amount", "> 0", f"a MARKET buy for {pair} is sized by quote_amount ({pair.quote} to spend)")
-        if quote < rule.min_notional_buy:
-            raise _bad("min_notional_buy", rule.min_notional_buy,
-                       f"market buy of {quote} {pair.quote} is below the minimum order value "
-                       f"{rule.min_notional_buy} {pair.quote} for {pair}")
-        return replace(request, quote_amount=quote, amount=None, price=None)
-    elif amount is None or amount <= 0:
-        raise _bad("amount", "> 0", f"a MARKET sell for {pair} needs a positive amount")
-    assert amount is not None
-    step = rule.size_increment
-    if quantize:
-        amount = _round(amount, step, ROUND_DOWN)
-    if amount % step:
-        lo = _round(amount, step, ROUND_FLOOR)
-        raise _bad("size_increment", step,
-                   f"amount {amount} is not a multiple of the size step {step} for {pair} "
-                   f"(nearest valid: {_fmt(lo, step)} or {_fmt(lo + step, step)})")
-    if amount < rule.min_size:
-        raise _bad("min_size", rule.min_size, f"amount {amount} is below the minimum size {rule.min_size} {pair.base} for {pair}")
-    if rule.max_size is not None and amount > rule.max_size:
-        raise _bad("max_size", rule.max_size, f"amount {amount} is above the maximum size {rule.max_size} {pair.base} for {pair}")
-    if price is not None:
-        notional = price * amount
-        minimum = rule.min_notional_buy if request.side is Side.BUY else rule.min_notional_sell
-        if notional < minimum:
-            side = request.side.value.lower()
-            raise _bad(f"min_notional_{side}", minimum,
-                       f"order value {notional} {pair.quote} (price x amount) is below the minimum {minimum} "
-                       f"{pair.quote} for a {side} on {pair}")
-    return replace(request, price=price, amount=amount)
+    return check_order(request, rule, order_types=ORDER_TYPES, connector=CONNECTOR, quantize=quantize)

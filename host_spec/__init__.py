@@ -46,6 +46,7 @@ from host_spec.models import (
 )
 from host_spec.orderbook import BookDataError, L2Book, SeqResult, check_sequence
 from host_spec.plugins import ENTRY_POINT_GROUP, get_plugin_manager
+from host_spec.rules import check_order, rule_for
 from host_spec.session import ConnectorSession, LocalVenue, SessionConfig
 
 __all__ = [
@@ -93,6 +94,8 @@ __all__ = [
     "TradingPair",
     "TradingRule",
     "check_sequence",
+    "check_order",
     "get_plugin_manager",
     "hookimpl",
+    "rule_for",
 ]
