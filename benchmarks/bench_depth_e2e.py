@@ -1,11 +1,17 @@
-"""End-to-end depth benchmark over a real loopback socket: sandbox firehose -> connector vs ccxt.pro.
+"""End-to-end depth benchmark over a real loopback socket: firehose -> connector vs ccxt.pro.
 
-The sandbox runs in a subprocess (`--firehose N`): each spot/depth/increase100:BTC_USDT subscriber
-receives a snapshot and N raw-deflate updates as fast as the socket drains. We time, from the first
-view, how long each client takes to reach the last version:
-  connector: BitmartStreams.order_book(BTC-USDT, 20), consuming every view
-  ccxt.pro : watch_order_book("BTC/USDT") in a loop until the book's timestamp is the last frame's
-Run: .venv/bin/python benchmarks/bench_depth_e2e.py [--frames 50000]
+The firehose runs in its own process (`--serve`): it pre-encodes the sandbox's firehose stream
+(bitmart_plugin.sandbox.firehose: a spot/depth/increase100:BTC_USDT snapshot + N raw-deflate updates)
+once, *including the WebSocket framing*, and on each depth subscription writes that blob to the socket
+in one go, so the sender costs almost nothing and the clients are what is measured. The sandbox runs
+too (REST only) because ccxt needs `load_markets`. Each client runs in a fresh process of its own and
+reports, from its first book to the last version: wall msg/s and its own CPU-seconds per message.
+
+  connector        : PublicStreams.order_book(BTC-USDT, 20), one view per update, every view consumed
+  connector-latest : the same with conflate=True (every update applied; the consumer reads the newest)
+  ccxt.pro         : watch_order_book("BTC/USDT") in a loop until the last frame's timestamp
+
+Run: .venv/bin/python benchmarks/bench_depth_e2e.py [--frames 100000]
 """
 
 from __future__ import annotations
@@ -14,82 +20,163 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
 
 T0_MS = 1_700_000_000_000  # the firehose's first ms_t (bitmart_plugin/sandbox/firehose.py)
+TOPIC = "spot/depth/increase100:BTC_USDT"
 
 
-async def run_connector(ready: dict[str, str], n: int) -> tuple[float, float]:
+# ---- the firehose process ---------------------------------------------------------------------------
+
+
+def _ws_frame(payload: bytes, opcode: int = 0x2) -> bytes:
+    """One unmasked (server -> client) WebSocket frame."""
+    n = len(payload)
+    if n < 126:
+        head = bytes((0x80 | opcode, n))
+    elif n < 65536:
+        head = bytes((0x80 | opcode, 126)) + n.to_bytes(2, "big")
+    else:
+        head = bytes((0x80 | opcode, 127)) + n.to_bytes(8, "big")
+    return head + payload
+
+
+async def serve(n: int) -> None:
+    from websockets.asyncio.server import serve as ws_serve
+
+    from bitmart_plugin.sandbox.firehose import firehose_frames
+
+    blob = b"".join(_ws_frame(f) for f in firehose_frames(n))
+
+    async def handler(ws: object) -> None:
+        async for message in ws:  # type: ignore[attr-defined]
+            if message == "ping":
+                await ws.send("pong")  # type: ignore[attr-defined]
+                continue
+            try:
+                req = json.loads(message)
+            except ValueError:
+                continue
+            for topic in req.get("args", []):
+                await ws.send(json.dumps({"event": req.get("op"), "topic": topic}))  # type: ignore[attr-defined]
+                if req.get("op") == "subscribe" and topic == TOPIC:
+                    ws.transport.write(blob)  # type: ignore[attr-defined]  # the whole stream, pre-framed
+
+    async with ws_serve(handler, "127.0.0.1", 0, compression=None, ping_interval=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        print(json.dumps({"ws": f"ws://127.0.0.1:{port}/api?protocol=1.1"}), flush=True)
+        await asyncio.Event().wait()
+
+
+# ---- the clients (each in its own process) ------------------------------------------------------------
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+async def client_connector(ws_url: str, n: int, conflate: bool) -> dict[str, float]:
     from host_spec import TradingPair
 
-    from bitmart_plugin.settings import BitmartSettings
-    from bitmart_plugin.ws.streams import BitmartStreams
+    from bitmart_plugin.ws.public import PublicStreams
 
-    streams = BitmartStreams(BitmartSettings(ws_public_url=ready["ws_public_url"], _env_file=None))  # type: ignore[call-arg]
-    t0 = 0.0
+    streams = PublicStreams(ws_url)
     views = 0
+    t0 = c0 = 0.0
     try:
-        async for view in streams.order_book(TradingPair("BTC", "USDT"), 20):
+        async for view in streams.order_book(TradingPair("BTC", "USDT"), 20, conflate=conflate):
             if views == 0:
-                t0, c0 = time.perf_counter(), time.process_time()
+                t0, c0, first = time.perf_counter(), _cpu(), view.sequence
             views += 1
             if view.sequence >= n + 1:
                 break
-        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-        stats = streams.public.books["BTC_USDT"].stats if "BTC_USDT" in streams.public.books else {}
-        print(f"  connector: {views} views, stats={stats}")
-        return n / elapsed, n / cpu
+        wall, cpu = time.perf_counter() - t0, _cpu() - c0
+        stats = streams.books["BTC_USDT"].stats
+        return {"msgs": n + 1 - first, "wall": wall, "cpu": cpu, "views": views, "applied": stats["applied"], "gaps": stats["gaps"]}
     finally:
         await streams.close()
 
 
-async def run_ccxt(ready: dict[str, str], n: int) -> tuple[float, float]:
+async def client_ccxt(ws_url: str, rest_url: str, n: int) -> dict[str, float]:
     import ccxt.pro
 
     ex = ccxt.pro.bitmart()
-    ex.urls["api"]["spot"] = ready["rest_url"]
-    ex.urls["api"]["swap"] = ready["rest_url"]
-    ex.urls["api"]["ws"]["spot"] = {"public": ready["ws_public_url"], "private": ready["ws_private_url"]}
+    ex.urls["api"]["spot"] = rest_url
+    ex.urls["api"]["swap"] = rest_url
+    ex.urls["api"]["ws"]["spot"] = {"public": ws_url, "private": ws_url}
     try:
         await ex.load_markets()
         last_ts = T0_MS + n
         ob = await ex.watch_order_book("BTC/USDT")
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0, first, views = time.perf_counter(), _cpu(), ob["timestamp"], 1
         while ob["timestamp"] < last_ts:
             ob = await ex.watch_order_book("BTC/USDT")
-        return n / (time.perf_counter() - t0), n / (time.process_time() - c0)
+            views += 1
+        wall, cpu = time.perf_counter() - t0, _cpu() - c0
+        return {"msgs": (last_ts - first), "wall": wall, "cpu": cpu, "views": views}
     finally:
         await ex.close()
 
 
-def start_sandbox(n: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    code = "import sys; from bitmart_plugin.sandbox.server import main; sys.exit(main(sys.argv[1:]))"
-    args = [sys.executable, "-c", code, "--pairs", "2", "--agent-rate", "0", "--firehose", str(n)]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+def run_client(kind: str, ws_url: str, rest_url: str, n: int) -> dict[str, float]:
+    args = [sys.executable, __file__, "--client", kind, "--ws", ws_url, "--rest", rest_url, "--frames", str(n)]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=170, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"{kind} client failed:\n{out.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _spawn(args: list[str]) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    proc = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
     assert proc.stdout is not None
     return proc, json.loads(proc.stdout.readline())
 
 
-async def main_async(n: int) -> None:
-    proc, ready = start_sandbox(n)
-    try:
-        conn = await asyncio.wait_for(run_connector(ready, n), 300)
-        ccxt = await asyncio.wait_for(run_ccxt(ready, n), 300)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    print("wall msg/s is capped by the sandbox's send rate (one process); client CPU msg/s is each client's own cost")
-    print(f"connector : {conn[0]:>10,.0f} msg/s wall   {conn[1]:>10,.0f} msg/s per client CPU-second")
-    print(f"ccxt.pro  : {ccxt[0]:>10,.0f} msg/s wall   {ccxt[1]:>10,.0f} msg/s per client CPU-second")
-    print(f"connector/ccxt = {conn[0] / ccxt[0]:.2f}x wall, {conn[1] / ccxt[1]:.2f}x CPU  (target >= 3)")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--frames", type=int, default=50_000)
-    asyncio.run(main_async(ap.parse_args().frames))
+    ap.add_argument("--frames", type=int, default=100_000)
+    ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--client", choices=["connector", "connector-latest", "ccxt"], help=argparse.SUPPRESS)
+    ap.add_argument("--ws", help=argparse.SUPPRESS)
+    ap.add_argument("--rest", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.serve:
+        asyncio.run(serve(a.frames))
+        return
+    if a.client:
+        if a.client == "ccxt":
+            result = asyncio.run(client_ccxt(a.ws, a.rest, a.frames))
+        else:
+            result = asyncio.run(client_connector(a.ws, a.frames, a.client == "connector-latest"))
+        print(json.dumps(result))
+        return
+
+    sandbox_code = "import sys; from bitmart_plugin.sandbox.server import main; sys.exit(main(sys.argv[1:]))"
+    sandbox, ready = _spawn(["-c", sandbox_code, "--pairs", "2", "--agent-rate", "0"])
+    hose, hose_ready = _spawn([__file__, "--serve", "--frames", str(a.frames)])
+    results: dict[str, dict[str, float]] = {}
+    try:
+        for kind in ("connector", "connector-latest", "ccxt"):
+            results[kind] = run_client(kind, hose_ready["ws"], ready["rest_url"], a.frames)
+    finally:
+        for proc in (hose, sandbox):
+            proc.terminate()
+            proc.wait(10)
+    print(f"{a.frames} depth frames (20 levels, 100-level book) from a pre-framed sender process; client in its own process")
+    rate = {}
+    for kind, r in results.items():
+        rate[kind] = r["msgs"] / r["wall"]
+        extra = f"  applied={r['applied']} gaps={r['gaps']}" if "applied" in r else ""
+        print(f"{kind:17s}: {rate[kind]:>9,.0f} msg/s wall  {r['cpu'] / r['msgs'] * 1e6:6.1f} us CPU/msg  "
+              f"{r['views']:>7,} books read{extra}")
+    cpu = {k: r["cpu"] / r["msgs"] for k, r in results.items()}
+    for kind in ("connector", "connector-latest"):
+        print(f"{kind}/ccxt = {rate[kind] / rate['ccxt']:.2f}x wall, {cpu['ccxt'] / cpu[kind]:.2f}x CPU/msg  (target >= 3)")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ class BitmartSpotSession:
         self._streams_factory = streams_factory
         self._streams_obj: Any = None
         self._candles_obj: Any = None
+        self.conflate_books = False
         self._quantize = quantize
         self.resolve_delays = tuple(resolve_delays)
         self._rules: dict[TradingPair, TradingRule] | None = None
@@ -67,7 +68,9 @@ class BitmartSpotSession:
         creds = {k: config.credentials.get(k) for k in ("api_key", "secret_key", "memo")}
         opts = {k: config.options.get(k) for k in _OPTION_KEYS}
         settings = load_settings(**creds, **opts)
-        return cls(settings, quantize=bool(config.options.get("quantize", False)))
+        session = cls(settings, quantize=bool(config.options.get("quantize", False)))
+        session.conflate_books = bool(config.options.get("conflate_books", False))
+        return session
 
     @staticmethod
     def _now() -> int:
@@ -114,7 +117,8 @@ class BitmartSpotSession:
     # ---- streams --------------------------------------------------------------------------------
 
     def order_book(self, pair: TradingPair, depth: int) -> AsyncIterator[Any]:
-        return self._streams().order_book(pair, depth)
+        """Views after every applied update, or only the newest when the `conflate_books` option is set."""
+        return self._streams().order_book(pair, depth, conflate=self.conflate_books)
 
     def trades(self, pair: TradingPair) -> AsyncIterator[Any]:
         return self._streams().trades(pair)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 
 from host_spec.models import OrderBookView, TradingPair
@@ -19,6 +19,7 @@ __all__ = ["BookDataError", "L2Book", "SeqResult", "check_sequence"]
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _CACHE_LIMIT = 8192
+_MIN_SWEEP = 64  # a side is swept of tombstones once it holds more prices than this (and than 2x its live count)
 
 Level = Sequence[str | Decimal]
 
@@ -50,13 +51,6 @@ def check_sequence(last: int | None, sequence: int, has_levels: bool) -> SeqResu
     return SeqResult.GAP
 
 
-def _decimal_rest(size: object) -> str:
-    """Zero test for non-string sizes: "" for zero, "1" otherwise (Decimals only)."""
-    if not isinstance(size, Decimal):
-        raise TypeError("size must be a str or Decimal")
-    return "" if size == _ZERO else "1"
-
-
 def _canonical(raw: str | Decimal) -> Decimal:
     """A positive finite Decimal for a price, in a canonical spelling (3E+4 -> 30000, 1.50 -> 1.5)."""
     try:
@@ -70,18 +64,40 @@ def _canonical(raw: str | Decimal) -> Decimal:
     return value.quantize(_ONE) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
 
 
-class L2Book:
-    """One instrument's L2 book. Not thread-safe; one owner applies, anyone may read views."""
+def _is_zero(size: object) -> bool:
+    """A zero size in any spelling ("0", "0.000", "0E-8"); other strings count as non-zero (checked when read)."""
+    if size.__class__ is str:
+        rest = size.lstrip("0.")  # type: ignore[attr-defined]
+        return not rest or rest[0] in "eE"
+    if isinstance(size, Decimal):
+        return size == _ZERO
+    raise BookDataError(f"size must be a str or Decimal, got {type(size).__name__}")
 
-    __slots__ = ("_asks", "_ask_px", "_bids", "_bid_px", "_keys", "_sizes", "sequence", "timestamp_ms")
+
+class L2Book:
+    """One instrument's L2 book. Not thread-safe; one owner applies, anyone may read views.
+
+    Each side maps the price *as spelled on the wire* to its size as received, with at most one
+    spelling per numeric price (`_bid_keys`/`_ask_keys`: canonical Decimal -> the spelling held).
+    An update to a spelling already held is a single dict store, whatever the size: a zero size
+    stored that way is a tombstone, skipped when read and swept when a side has grown to twice its
+    live size. Decimals are built only for new spellings (cached) and when levels are read.
+    """
+
+    __slots__ = (
+        "_asks", "_ask_keys", "_ask_px", "_bids", "_bid_keys", "_bid_px", "_keys", "_limits", "_sizes", "sequence", "timestamp_ms",
+    )
 
     def __init__(self) -> None:
-        self._bids: dict[Decimal, str | Decimal] = {}  # canonical price -> size as received (never zero)
-        self._asks: dict[Decimal, str | Decimal] = {}
-        self._bid_px: list[Decimal] = []  # ascending; best bid is last
-        self._ask_px: list[Decimal] = []  # ascending; best ask is first
-        self._keys: dict[str | Decimal, Decimal] = {}  # raw price spelling -> canonical key
-        self._sizes: dict[str | Decimal, Decimal] = {}  # raw size spelling -> Decimal (filled lazily)
+        self._bids: dict[str | Decimal, str | Decimal] = {}  # price spelling -> size as received (zero = tombstone)
+        self._asks: dict[str | Decimal, str | Decimal] = {}
+        self._bid_keys: dict[Decimal, str | Decimal] = {}  # canonical price -> the spelling held in _bids
+        self._ask_keys: dict[Decimal, str | Decimal] = {}
+        self._bid_px: list[Decimal] = []  # canonical prices ascending (tombstones included); best bid last
+        self._ask_px: list[Decimal] = []  # ascending; best ask first
+        self._limits = [_MIN_SWEEP, _MIN_SWEEP]  # per side (bids, asks): sweep tombstones past this many prices
+        self._keys: dict[str | Decimal, Decimal] = {}  # raw price spelling -> canonical key (cache)
+        self._sizes: dict[str | Decimal, Decimal] = {}  # raw size spelling -> Decimal (_ZERO for zero), lazily
         self.sequence: int | None = None
         self.timestamp_ms: int = 0
 
@@ -92,21 +108,25 @@ class L2Book:
 
     def invalidate(self) -> None:
         """Forget every level; updates are refused until the next snapshot."""
-        self._bids.clear()
-        self._asks.clear()
-        self._bid_px.clear()
-        self._ask_px.clear()
+        for part in (self._bids, self._asks, self._bid_keys, self._ask_keys, self._bid_px, self._ask_px):
+            part.clear()
+        self._limits[:] = [_MIN_SWEEP, _MIN_SWEEP]
         self.sequence = None
 
     def apply_snapshot(self, bids: Iterable[Level], asks: Iterable[Level], sequence: int, timestamp_ms: int = 0) -> None:
         """Replace the whole book; raises BookDataError (book left invalid) on an unreadable level."""
         self.invalidate()
         try:
-            self._apply_side(bids, self._bids, self._bid_px)
-            self._apply_side(asks, self._asks, self._ask_px)
+            for price, size in bids:
+                self._slow(price, size, self._bids, self._bid_keys, self._bid_px)
+            for price, size in asks:
+                self._slow(price, size, self._asks, self._ask_keys, self._ask_px)
         except BookDataError:
             self.invalidate()
             raise
+        except (InvalidOperation, TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+            self.invalidate()
+            raise BookDataError(f"unreadable level: {exc.__class__.__name__}") from None
         self.sequence = sequence
         self.timestamp_ms = timestamp_ms
 
@@ -124,53 +144,87 @@ class L2Book:
             return SeqResult.GAP
         try:
             if bids:
-                self._apply_side(bids, self._bids, self._bid_px)
+                side = self._bids
+                for price, size in bids:  # hot loop: a held spelling with a str size is one store
+                    if price in side and size.__class__ is str:
+                        side[price] = size
+                    else:
+                        self._slow(price, size, side, self._bid_keys, self._bid_px)
             if asks:
-                self._apply_side(asks, self._asks, self._ask_px)
+                side = self._asks
+                for price, size in asks:
+                    if price in side and size.__class__ is str:
+                        side[price] = size
+                    else:
+                        self._slow(price, size, side, self._ask_keys, self._ask_px)
         except BookDataError:
             self.invalidate()
             raise
+        except (InvalidOperation, TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+            self.invalidate()
+            raise BookDataError(f"unreadable level: {exc.__class__.__name__}") from None
         self.sequence = sequence
         if timestamp_ms:
             self.timestamp_ms = timestamp_ms
         return SeqResult.APPLIED
 
-    def _apply_side(self, levels: Iterable[Level], side: dict[Decimal, str | Decimal], prices: list[Decimal]) -> None:
-        keys = self._keys
-        try:
-            for level in levels:
-                raw = level[0]
-                key = keys.get(raw)
-                if key is None:
-                    key = _canonical(raw)
-                    if len(keys) >= _CACHE_LIMIT:
-                        keys.clear()
-                    keys[raw] = key
-                size = level[1]
-                rest = size.lstrip("0.") if size.__class__ is str else _decimal_rest(size)
-                if rest and rest[0] not in "eE":
-                    if key not in side:
-                        insort(prices, key)
-                    side[key] = size
-                elif side.pop(key, None) is not None:
-                    del prices[bisect_left(prices, key)]
-        except BookDataError:
-            raise
-        except (InvalidOperation, TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
-            raise BookDataError(f"unreadable level: {exc.__class__.__name__}") from None
+    def _key(self, raw: str | Decimal) -> Decimal:
+        """The canonical Decimal of a price spelling (validated, cached)."""
+        cache = self._keys
+        key = cache.get(raw)
+        if key is None:
+            key = _canonical(raw)
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[raw] = key
+        return key
+
+    def _slow(
+        self, price: str | Decimal, size: str | Decimal, side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]
+    ) -> None:
+        """Any level: validates the price, removes on zero (any spelling), re-keys a new spelling."""
+        zero = _is_zero(size)
+        key = self._key(price)
+        held = keys.get(key)
+        if zero:
+            if held is not None:
+                del keys[key], side[held], prices[bisect_left(prices, key)]
+            return
+        if held is None:
+            insort(prices, key)
+            which = 0 if side is self._bids else 1
+            if len(prices) > self._limits[which]:
+                self._sweep(side, keys, prices)
+                self._limits[which] = max(_MIN_SWEEP, 2 * len(prices))
+        else:
+            del side[held]
+        keys[key] = price
+        side[price] = size
+
+    @staticmethod
+    def _sweep(side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]) -> None:
+        """Drop the tombstones (levels whose stored size is zero) of one side."""
+        dead = [key for key, spelling in keys.items() if _is_zero(side[spelling])]
+        if dead:
+            for key in dead:
+                del side[keys.pop(key)]
+            prices[:] = [key for key in prices if key in keys]
 
     def _size(self, raw: str | Decimal) -> Decimal:
-        """The Decimal for a stored size spelling (validated here, cached per book)."""
+        """The Decimal for a stored size spelling: _ZERO (the object) for a tombstone; validated, cached per book."""
         cache = self._sizes
         value = cache.get(raw)
         if value is None:
-            try:
-                value = raw if isinstance(raw, Decimal) else Decimal(raw)
-                ok = value.is_finite() and value > _ZERO
-            except (InvalidOperation, TypeError, ValueError):
-                ok = False
-            if not ok:
-                raise BookDataError(f"invalid size {raw!r}")
+            if _is_zero(raw):
+                value = _ZERO
+            else:
+                try:
+                    value = raw if isinstance(raw, Decimal) else Decimal(raw)
+                    ok = value.is_finite() and value > _ZERO
+                except (InvalidOperation, TypeError, ValueError):
+                    ok = False
+                if not ok:
+                    raise BookDataError(f"invalid size {raw!r}")
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
             cache[raw] = value
@@ -180,33 +234,49 @@ class L2Book:
 
     @property
     def best_bid(self) -> tuple[Decimal, Decimal] | None:
-        if not self._bid_px:
-            return None
-        price = self._bid_px[-1]
-        return price, self._size(self._bids[price])
+        bids = self._levels(reversed(self._bid_px), self._bids, self._bid_keys, 1)
+        return bids[0] if bids else None
 
     @property
     def best_ask(self) -> tuple[Decimal, Decimal] | None:
-        if not self._ask_px:
-            return None
-        price = self._ask_px[0]
-        return price, self._size(self._asks[price])
+        asks = self._levels(iter(self._ask_px), self._asks, self._ask_keys, 1)
+        return asks[0] if asks else None
 
     def top(self, n: int) -> tuple[tuple[tuple[Decimal, Decimal], ...], tuple[tuple[Decimal, Decimal], ...]]:
         """(bids, asks), each up to n levels best first."""
-        n = max(n, 0)
-        return self._levels(self._bid_px[: -n - 1 : -1] if n else [], self._bids), self._levels(self._ask_px[:n], self._asks)
+        if n <= 0:
+            return (), ()
+        bids = self._levels(reversed(self._bid_px), self._bids, self._bid_keys, n)
+        return bids, self._levels(iter(self._ask_px), self._asks, self._ask_keys, n)
 
-    def _levels(self, prices: list[Decimal], side: dict[Decimal, str | Decimal]) -> tuple[tuple[Decimal, Decimal], ...]:
-        cache, slow = self._sizes, self._size
-        out = []
+    def _levels(
+        self, prices: Iterator[Decimal], side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], n: int
+    ) -> tuple[tuple[Decimal, Decimal], ...]:
+        """Up to n live levels in the order of `prices`; tombstones met on the way are dropped."""
+        cache, zero = self._sizes, _ZERO
+        out: list[tuple[Decimal, Decimal]] = []
+        dead: list[Decimal] = []
         for price in prices:
-            raw = side[price]
+            raw = side[keys[price]]
             size = cache.get(raw)
-            out.append((price, size if size is not None else slow(raw)))
+            if size is None:
+                size = self._size(raw)
+            if size is zero:
+                dead.append(price)
+                continue
+            out.append((price, size))
+            if len(out) >= n:
+                break
+        if dead:
+            ordered = self._bid_px if side is self._bids else self._ask_px
+            for price in dead:
+                del side[keys.pop(price)], ordered[bisect_left(ordered, price)]
         return tuple(out)
 
     def depth_counts(self) -> tuple[int, int]:
+        """Live levels per side (bids, asks)."""
+        self._sweep(self._bids, self._bid_keys, self._bid_px)
+        self._sweep(self._asks, self._ask_keys, self._ask_px)
         return len(self._bids), len(self._asks)
 
     def view(self, pair: TradingPair, timestamp_ms: int | None = None, depth: int = 20) -> OrderBookView:

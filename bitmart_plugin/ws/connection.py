@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 MAX_TOPICS_PER_MESSAGE = 20
 MAX_ARGS_BYTES = 4096
+_MAX_QUEUE = 4096  # frames websockets may buffer before pausing the socket (default 16: a pause per burst)
 Payload = bytes | str
 LoginFactory = Callable[[], dict[str, object]]
 
@@ -68,6 +69,32 @@ def error_from_event(event: dict[str, Any]) -> ConnectorError:
     if code == "92001":
         return InvalidPair(f"BitMart rejected a {op or 'stream'} request: {text}", code=code, connector="bitmart")
     return StreamError(f"BitMart WebSocket {op or 'request'} failed: {text}", code=code or None, connector="bitmart")
+
+
+def _inline_connection_class() -> type[Any]:
+    """A websockets ClientConnection that hands each complete data frame to `sink` as it is parsed.
+
+    No queue, no `recv()` and no task switch per frame: a socket read's whole batch of frames is
+    inflated and applied in the protocol callback, in arrival order. Until `sink` is set (e.g. during
+    login) and for fragmented messages (BitMart sends none), frames go through websockets' own `recv()`.
+    """
+    from websockets.asyncio.client import ClientConnection
+    from websockets.frames import Opcode
+    from websockets.http11 import Response
+
+    data_opcodes = (Opcode.BINARY, Opcode.TEXT)
+
+    class InlineConnection(ClientConnection):  # type: ignore[misc]
+        sink: Callable[[bool, bytes], None] | None = None
+
+        def process_event(self, event: Any) -> None:
+            sink = self.sink
+            if sink is not None and event.__class__ is not Response and event.fin and event.opcode in data_opcodes:
+                sink(event.opcode is Opcode.BINARY, event.data)
+                return
+            super().process_event(event)
+
+    return InlineConnection
 
 
 class _RateWindow:
@@ -185,11 +212,13 @@ class WsConnection:
     async def _run(self) -> None:
         from websockets.asyncio.client import connect
 
+        inline = _inline_connection_class()
         attempt = 0
         while not self._closed:
             try:
                 async with connect(
-                    self.url, ping_interval=None, compression=None, max_size=2**23, open_timeout=self._open_timeout, proxy=None
+                    self.url, ping_interval=None, compression=None, max_size=2**23, max_queue=_MAX_QUEUE,
+                    open_timeout=self._open_timeout, proxy=None, create_connection=inline,
                 ) as ws:
                     self._ws = ws
                     attempt = 0
@@ -215,6 +244,7 @@ class WsConnection:
         self.last_recv = self._last_send = time.monotonic()
         if self._login is not None:
             await self._do_login(ws)
+        ws.sink = self._on_frame  # from here frames are handled as they are parsed (see _inline_connection_class)
         self._outbox = asyncio.Queue()
         self._pending = set()
         for batch in batch_topics(list(self.topics)):
@@ -285,6 +315,30 @@ class WsConnection:
                 continue
             wake = (waiting_since + self._pong_timeout) if waiting_since is not None else due
             await asyncio.sleep(max(0.01, min(wake - now, self._ping_interval)))
+
+    def _on_frame(self, binary: bool, data: bytes) -> None:
+        """One complete frame straight from the protocol parser, in order; never raises."""
+        self.last_recv = time.monotonic()
+        if binary:
+            try:
+                payload: Payload = zlib.decompress(data, -15)
+            except zlib.error:
+                log.warning("%s: skipped a binary frame that is not raw deflate (%d bytes)", self.name, len(data))
+                return
+        else:
+            try:
+                payload = data.decode()
+            except UnicodeDecodeError:
+                log.warning("%s: skipped a text frame that is not UTF-8 (%d bytes)", self.name, len(data))
+                return
+            if payload == "pong":
+                return
+        try:
+            if not binary and (payload.startswith('{"event"') or '"errorCode"' in payload[:200]) and self._handle_event(payload):  # type: ignore[union-attr]
+                return
+            self._on_payload(payload, self)
+        except Exception:  # noqa: BLE001 - a bad frame must never kill the connection
+            log.exception("%s: payload handler failed on a %d-byte frame; skipped", self.name, len(payload))
 
     async def _reader(self, ws: Any) -> None:
         on_payload = self._on_payload

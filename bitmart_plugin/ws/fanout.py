@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Generic, TypeVar
 
-__all__ = ["Mailbox", "drain"]
+__all__ = ["Latest", "Mailbox", "drain"]
 
 T = TypeVar("T")
 
@@ -54,7 +54,53 @@ class Mailbox(Generic[T]):
             await self._event.wait()
 
 
-async def drain(box: Mailbox[T], on_exit: Callable[[], None]) -> AsyncIterator[T]:
+class Latest(Generic[T]):
+    """A conflating slot for one slow consumer: producers only `mark()` it; the consumer builds the newest
+    item when it reads (`make()`, None = nothing readable yet), so no item is built that nobody reads."""
+
+    __slots__ = ("_event", "_make", "closed", "dirty", "error", "skipped")
+
+    def __init__(self, make: Callable[[], T | None]) -> None:
+        self._make = make
+        self.dirty = False
+        self.skipped = 0  # marks merged into a later read
+        self.error: BaseException | None = None
+        self.closed = False
+        self._event = asyncio.Event()
+
+    def mark(self) -> None:
+        if self.dirty:
+            self.skipped += 1
+            return
+        self.dirty = True
+        self._event.set()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self._event.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self._event.set()
+
+    async def get(self) -> T:
+        """The newest item; raises the error once nothing newer is pending; StopAsyncIteration when closed."""
+        while True:
+            if self.dirty:
+                self.dirty = False
+                item = self._make()
+                if item is not None:
+                    return item
+                continue
+            if self.error is not None:
+                raise self.error
+            if self.closed:
+                raise StopAsyncIteration
+            self._event.clear()
+            await self._event.wait()
+
+
+async def drain(box: Mailbox[T] | Latest[T], on_exit: Callable[[], None]) -> AsyncIterator[T]:
     """Iterate a mailbox; `on_exit` runs when the consumer stops (break, error or close)."""
     try:
         while True:

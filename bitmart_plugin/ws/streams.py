@@ -28,9 +28,12 @@ class BitmartStreams:
         self.public = PublicStreams(settings.ws_public_url, cap=public_cap, **conn_options)
         self.private: PrivateStreams | None = None
 
-    def order_book(self, pair: TradingPair, depth: int = 20) -> AsyncIterator[OrderBookView]:
-        """One view (top `depth` levels) per applied change; consumers of one pair share a subscription."""
-        return self.public.order_book(pair, depth)
+    def order_book(self, pair: TradingPair, depth: int = 20, *, conflate: bool = False) -> AsyncIterator[OrderBookView]:
+        """One view (top `depth` levels) per applied change; consumers of one pair share a subscription.
+
+        With `conflate`, a consumer that falls behind gets only the newest book (every update is still applied).
+        """
+        return self.public.order_book(pair, depth, conflate=conflate)
 
     def trades(self, pair: TradingPair) -> AsyncIterator[PublicTrade]:
         return self.public.trades(pair)

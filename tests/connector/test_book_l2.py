@@ -126,3 +126,22 @@ def test_book_matches_reference_model(ops: list[tuple[str, list[list[str]], list
         assert got_bids == tuple(sorted(bids.items(), reverse=True))
         assert got_asks == tuple(sorted(asks.items()))
         assert book.sequence == last
+
+
+def test_tombstones_are_skipped_and_swept() -> None:
+    """Zero sizes stored on a held spelling are invisible when read and swept as a side churns."""
+    book = L2Book()
+    book.apply_snapshot([[str(p), "1"] for p in range(100, 110)], [], 1)
+    model = {D(p): D(1) for p in range(100, 110)}
+    seq = 1
+    for i in range(2000):  # replace levels: old price -> "0.00", a new price appears
+        old, new = 100 + i, 110 + i
+        seq += 1
+        assert book.apply_update([[str(old), "0.00"], [f"{new}.0", "2"]], [], seq) is SeqResult.APPLIED
+        del model[D(old)]
+        model[D(new)] = D(2)
+        if i % 97 == 0:
+            assert book.top(1000)[0] == tuple(sorted(model.items(), reverse=True))
+    assert book.best_bid == max(model.items())
+    assert book.depth_counts() == (10, 0)
+    assert len(book._bid_px) <= 200  # bounded despite 2000 removals on the fast path

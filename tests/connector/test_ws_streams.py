@@ -153,3 +153,29 @@ async def test_topics_shard_over_connections_with_small_caps() -> None:
             await it.aclose()  # type: ignore[attr-defined]
         assert len(pool.connections) == 2
         await streams.close()
+
+
+async def test_conflated_order_book_reads_the_newest_book() -> None:
+    """conflate=True: every update is applied, a consumer that falls behind gets one view of the newest book."""
+    from bitmart_plugin.ws.public import PublicStreams
+
+    def frame(kind: str, version: int, bids: list[list[str]]) -> bytes:
+        item = {"symbol": "BTC_USDT", "type": kind, "version": version, "ms_t": version, "bids": bids, "asks": [["200", "1"]]}
+        return json.dumps({"table": "spot/depth/increase100", "data": [item]}).encode()
+
+    streams = PublicStreams("ws://127.0.0.1:9/api", backoff_base=5.0)
+    try:
+        books = streams.order_book(BTC, 5, conflate=True)
+        streams.on_payload(frame("snapshot", 1, [["100", "1"]]))
+        first = await asyncio.wait_for(books.__anext__(), 2)
+        assert first.sequence == 1 and first.bids == ((D("100"), D("1")),)
+        for v in range(2, 50):
+            streams.on_payload(frame("update", v, [["100", str(v)], [str(90 + v % 5), "0" if v % 2 else "1"]]))
+        view = await asyncio.wait_for(books.__anext__(), 2)
+        assert view.sequence == 49 and view.bids[0] == (D("100"), D("49"))
+        feed = streams.books["BTC_USDT"]
+        assert feed.stats["applied"] == 48 and feed.latest[0].skipped == 47
+        await books.aclose()  # type: ignore[attr-defined]
+        assert "BTC_USDT" not in streams.books
+    finally:
+        await streams.close()
