@@ -40,8 +40,8 @@ from host_spec.paper.matching import (
     requeue,
     walk,
 )
-from host_spec.paper.queue import QueueModel
-from host_spec.paper.rules import validate
+from host_spec.paper.queue import DEFAULT_K, QueueModel
+from host_spec.rules import check_order, rule_for
 
 __all__ = ["POST_ONLY_REASON", "PaperEngine", "Working"]
 
@@ -71,7 +71,8 @@ class PaperEngine:
     def __init__(self, connector: str, rules: Mapping[TradingPair, TradingRule],
                  fees: Callable[[TradingPair], FeeRates], wallet: Wallet, *,
                  order_types: tuple[OrderType, ...] = (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET),
-                 model: QueueModel = QueueModel.DEFAULT, k: float = 1.5, venue_cancels_post_only: bool = True) -> None:
+                 model: QueueModel = QueueModel.DEFAULT, k: float = DEFAULT_K, venue_cancels_post_only: bool = True,
+                 shadow: bool = False) -> None:
         self.connector = connector
         self.rules = dict(rules)
         self.fees = fees
@@ -80,6 +81,7 @@ class PaperEngine:
         self.model = model
         self.k = k
         self.venue_cancels_post_only = venue_cancels_post_only
+        self.shadow = shadow  # the public data already contains a live twin of each of our orders
         self.books: dict[TradingPair, PairBook] = {}
         self.orders: dict[str, Working] = {}
         self.fills: list[Fill] = []
@@ -92,7 +94,8 @@ class PaperEngine:
 
     def submit(self, request: OrderRequest, ts: int) -> tuple[Order, list[Event]]:
         """Check the rules and balance, freeze the funds; the order reaches the venue later via `arrive`."""
-        rule = validate(request, self.rules, self.order_types, self.connector)
+        rule = rule_for(self.rules, request.pair, connector=self.connector)
+        check_order(request, rule, order_types=self.order_types, connector=self.connector)
         n = next(self._ids)
         cid = request.client_order_id or f"paper{n:08d}"
         if cid in self.orders:
@@ -113,27 +116,36 @@ class PaperEngine:
         self.orders[cid] = Working(order, rule, slot, asset, frozen, quote_left)
         return order, events
 
-    def arrive(self, cid: str, ts: int) -> list[Event]:
-        """The order reaches the venue: take what crosses, then rest, cancel the rest, or (post-only) fail."""
+    def arrive(self, cid: str, ts: int, peek: tuple[OrderBookView | None, list[PublicTrade]] | None = None) -> list[Event]:
+        """The order reaches the venue: take what crosses, then rest, cancel the rest, or (post-only) fail.
+
+        What crosses is decided against the book as it stood at `ts` (PairBook.at_arrival): the last view
+        less the trades since, or, given a look-ahead `peek` (merge.Timeline), the first view stamped at or
+        after `ts` with the trades from `ts` to it added back. A resting remainder joins the queue behind
+        the size shown at its price at `ts` (last view less the trades at that price since).
+        """
         w = self.orders[cid]
         if w.arrived or w.order.state.is_done:
             return []
         w.arrived = True
         o = w.order
         book = self.book(o.pair)
+        seen = book.at_arrival(peek)
         w.order = replace(o, state=OrderState.OPEN, updated_ms=ts)
         events: list[Event] = [OrderEvent(OrderEventKind.CREATED, w.order)]
         if o.order_type is OrderType.LIMIT_MAKER:
             opp = "ask" if o.side is Side.BUY else "bid"
-            best = book.best(opp)
+            best = seen.best(opp)
             assert o.price is not None
             if best is not None and (best <= o.price if o.side is Side.BUY else best >= o.price):
                 if self.venue_cancels_post_only:
                     return events + self._finish(w, OrderState.FAILED, ts, POST_ONLY_REASON)
             return events + self._rest(w, book)
-        takes = walk(book, o.side, o.price, None if w.quote_left is not None else w.slot.remaining, w.quote_left,
+        takes = walk(seen, o.side, o.price, None if w.quote_left is not None else w.slot.remaining, w.quote_left,
                      w.rule.size_increment)
         for price, qty in takes:
+            if not self.shadow:  # with a live twin the public data itself shows this liquidity go
+                book.take("ask" if o.side is Side.BUY else "bid", price, qty)
             events += self._fill(w, price, qty, False, ts)
         if w.order.state.is_done:
             return events
@@ -157,7 +169,7 @@ class PaperEngine:
         resting = self._resting(trade.pair)
         events: list[Event] = []
         by_key = {w.slot.key: w for w in resting}
-        for slot, qty in maker_trade_fills([w.slot for w in resting], trade):
+        for slot, qty in maker_trade_fills([w.slot for w in resting], trade, self.shadow):
             slot.remaining += qty  # _fill takes it off again
             events += self._fill(by_key[slot.key], slot.price, qty, True, trade.timestamp_ms)
         return events
@@ -192,8 +204,10 @@ class PaperEngine:
                 if w.arrived and w.order.pair == pair and not w.order.state.is_done and w.order.price is not None]
 
     def _rest(self, w: Working, book: PairBook) -> list[Event]:
+        """Join the queue at our price behind the size shown there now (less what traded there since the view)."""
         assert w.order.price is not None
-        w.slot.ahead = book.size_at(w.slot.side, w.order.price) or ZERO
+        shown = book.size_at(w.slot.side, w.order.price) or ZERO
+        w.slot.ahead = max(ZERO, shown - book.traded.get((w.slot.side, w.order.price), ZERO))
         return []
 
     def _fill(self, w: Working, price: Decimal, qty: Decimal, is_maker: bool, ts: int) -> list[Event]:

@@ -87,9 +87,42 @@ class PairBook:
         self.taken[(side, price)] = self.taken.get((side, price), ZERO) + qty
 
     def on_trade(self, trade: PublicTrade) -> None:
+        """A public trade: note its volume (it explains decreases in the next view) and let it consume the
+        front of the level first, where the displayed size we took sits (so a twin's or anyone's trade
+        of the size we took is not counted twice)."""
         side = ASK if trade.taker_side is Side.BUY else BID
-        self.traded[(side, trade.price)] = self.traded.get((side, trade.price), ZERO) + trade.amount
+        key = (side, trade.price)
+        self.traded[key] = self.traded.get(key, ZERO) + trade.amount
         self.last_trade = trade
+        if key in self.taken:
+            left = self.taken[key] - trade.amount
+            if left > 0:
+                self.taken[key] = left
+            else:
+                del self.taken[key]
+
+    def at_arrival(self, peek: tuple[OrderBookView | None, list[PublicTrade]] | None = None) -> PairBook:
+        """A scratch copy of the book as it stood at an arrival, for deciding a taker or post-only order.
+
+        Without a look-ahead: the last view as it stands (the ledger already holds what we took). With
+        `peek` = (the first view stamped at or after the arrival, the trades stamped from the arrival to
+        it): that view with those trades added back on the side they hit (they consumed liquidity that
+        was resting at the arrival; on a batching venue the later view is the better picture of the
+        moment, and adding the trades back keeps anything that traded after the arrival, our own live
+        twin included, from being counted as gone). The ledger of what we took is carried over.
+        """
+        out = PairBook()
+        out.view, out.last_trade, out.taken = self.view, self.last_trade, dict(self.taken)
+        view, trades = peek if peek is not None else (None, [])
+        if view is None:
+            out.levels = {BID: dict(self.levels[BID]), ASK: dict(self.levels[ASK])}
+            return out
+        out.view = view
+        out.levels = {BID: dict(view.bids), ASK: dict(view.asks)}
+        for t in trades:
+            side = ASK if t.taker_side is Side.BUY else BID
+            out.levels[side][t.price] = out.levels[side].get(t.price, ZERO) + t.amount
+        return out
 
     def apply_view(self, view: OrderBookView) -> tuple[dict[str, dict[Decimal, Decimal]], bool]:
         """Install a new view; returns the previous levels and whether there were any. Shrinks the ledger where the venue's size shrank."""
@@ -99,6 +132,7 @@ class PairBook:
         for key in list(self.taken):
             side, price = key
             before, now = old[side].get(price, ZERO), self.levels[side].get(price, ZERO)
+            before = max(ZERO, before - self.traded.get(key, ZERO))  # trades already shrank the ledger
             if now <= 0:
                 del self.taken[key]
             elif now < before:
@@ -156,12 +190,19 @@ class MakerSlot:
     seq: int
 
 
-def maker_trade_fills(slots: Iterable[MakerSlot], trade: PublicTrade) -> list[tuple[MakerSlot, Decimal]]:
+def maker_trade_fills(slots: Iterable[MakerSlot], trade: PublicTrade,
+                      shadow: bool = False) -> list[tuple[MakerSlot, Decimal]]:
     """Fills a public trade gives our resting orders on the side it hit.
 
     Orders priced through the trade fill from its volume first (the taker would have met them
     first); orders at its price fill by the volume beyond their queue position. Our orders share
     the trade's volume in price-time priority.
+
+    `shadow`: the public data already contains a live twin of each of our orders (a live account
+    places the same orders). Then our orders are in the displayed queues and the trades already:
+    each order fills independently by the volume beyond its own position (an earlier order of ours
+    at the price is counted in the size ahead of a later one, not again), and a trade through our
+    price means the taker emptied our level, twin included, so the order fills completely.
     """
     side = ASK if trade.taker_side is Side.BUY else BID
     mine = [s for s in slots if s.side == side and s.remaining > 0 and _crosses(side, s.price, trade.price)]
@@ -169,7 +210,14 @@ def maker_trade_fills(slots: Iterable[MakerSlot], trade: PublicTrade) -> list[tu
     left = trade.amount
     out: list[tuple[MakerSlot, Decimal]] = []
     for slot in mine:
-        if slot.price == trade.price:
+        if shadow:
+            if slot.price == trade.price:
+                advance = min(slot.ahead, trade.amount)
+                slot.ahead -= advance
+                qty = min(slot.remaining, trade.amount - advance)
+            else:
+                qty = slot.remaining
+        elif slot.price == trade.price:
             advance = min(slot.ahead, left)
             slot.ahead -= advance
             qty = min(slot.remaining, left - advance)

@@ -4,6 +4,14 @@ Items wait in a small reorder buffer until the watermark (the venue time up to w
 event has arrived) passes them. Order on a tie of timestamps: our actions (an order or cancel that
 reaches the venue at t sees the book as it stood at t), then trades, then depth (a depth view at t
 already shows the trade at t, so the trade must be seen first to explain the decrease).
+
+Look-ahead (an Action with `pair` and `wait_ms`): a venue that batches depth changes (BitMart: one
+`version` per <=100 ms, stamped with its flush time) shows at time t a book that can be up to a batch
+old. An order arriving at t is then held until the first depth view of its pair stamped >= t has
+arrived (or the watermark passes t + wait_ms: no such view, so nothing changed), and is released in
+its place in time order with `peek` = (that view, the trades stamped in [t, the view's time]), so the
+engine can decide against the book as it stood at t (see PaperEngine.arrive). Nothing stamped after t
+is applied before the action: the peek is read-only.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from host_spec.models import OrderBookView, PublicTrade
@@ -23,11 +31,18 @@ RANK_ACTION, RANK_TRADE, RANK_DEPTH = 0, 1, 2
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """Something of ours that reaches the venue at `at_ms` (after its latency)."""
+    """Something of ours that reaches the venue at `at_ms` (after its latency).
+
+    With `pair` and `wait_ms` > 0 it is held for a look-ahead depth view (see the module doc) and is
+    released with `peek` set: (OrderBookView | None, [PublicTrade, ...]).
+    """
 
     at_ms: int
-    run: Callable[[int], Any]
+    run: Callable[..., Any]
     label: str = ""
+    pair: Any = None
+    wait_ms: int = 0
+    peek: Any = None
 
 
 @dataclass(order=True, slots=True)
@@ -48,6 +63,7 @@ class Timeline:
         self.max_event_ms = 0
         self.released_ms = 0
         self.late = 0
+        self._depth_ms: dict[Any, int] = {}  # newest depth view timestamp pushed, per pair
 
     def __len__(self) -> int:
         return len(self._heap)
@@ -56,6 +72,8 @@ class Timeline:
         rank = RANK_TRADE if isinstance(event, PublicTrade) else RANK_DEPTH
         heapq.heappush(self._heap, _Item(event.timestamp_ms, rank, next(self._seq), event))
         self.max_event_ms = max(self.max_event_ms, event.timestamp_ms)
+        if rank == RANK_DEPTH:
+            self._depth_ms[event.pair] = max(self._depth_ms.get(event.pair, 0), event.timestamp_ms)
 
     def push_action(self, action: Action) -> None:
         heapq.heappush(self._heap, _Item(action.at_ms, RANK_ACTION, next(self._seq), action))
@@ -70,12 +88,28 @@ class Timeline:
         released (late arrivals) come out too and are counted in `late`."""
         out: list[Any] = []
         while self._heap and self._heap[0].ts <= upto_ms:
+            head = self._heap[0]
+            if head.rank == RANK_ACTION and head.payload.wait_ms > 0 and head.payload.pair is not None:
+                act = head.payload
+                if self._depth_ms.get(act.pair, -1) < act.at_ms and upto_ms < act.at_ms + act.wait_ms:
+                    break  # hold everything behind it: the look-ahead view has not come yet
+                head.payload = replace(act, peek=self._peek(act.pair, act.at_ms))
             item = heapq.heappop(self._heap)
             if item.ts < self.released_ms and item.rank != RANK_ACTION:
                 self.late += 1
             self.released_ms = max(self.released_ms, item.ts)
             out.append(item.payload)
         return out
+
+    def _peek(self, pair: Any, at_ms: int) -> tuple[OrderBookView | None, list[PublicTrade]]:
+        """The first pending depth view of `pair` stamped >= at_ms and the pair's trades stamped in [at_ms, its time]."""
+        pending = sorted(self._heap)
+        view = next((i.payload for i in pending if i.rank == RANK_DEPTH and i.ts >= at_ms and i.payload.pair == pair), None)
+        if view is None:
+            return None, []
+        trades = [i.payload for i in pending if i.rank == RANK_TRADE and at_ms <= i.ts <= view.timestamp_ms
+                  and i.payload.pair == pair]
+        return view, trades
 
     def drain(self) -> list[OrderBookView | PublicTrade | Action]:
         """Release everything (end of a recorded stream)."""

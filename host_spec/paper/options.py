@@ -8,14 +8,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from host_spec.errors import ConfigError
-from host_spec.paper.queue import QueueModel
+from host_spec.paper.queue import DEFAULT_K, QueueModel
 
 __all__ = ["DEFAULT_BALANCE", "PaperOptions", "parse_balances"]
 
 DEFAULT_BALANCE = "USDT=10000,BTC=1"
 _OURS = {
     "balance", "queue_model", "queue_k", "entry_latency_ms", "cancel_latency_ms", "response_latency_ms",
-    "reorder_ms", "persist_path", "seed", "maker_fee", "taker_fee", "depth", "book_timeout_s",
+    "reorder_ms", "lookahead_ms", "shadow", "persist_path", "seed", "maker_fee", "taker_fee", "depth", "book_timeout_s",
 }
 
 
@@ -68,17 +68,35 @@ def _fee(options: Mapping[str, Any], name: str) -> Decimal | None:
         raise ConfigError(f"option {name}: {raw!r} is not a number") from None
 
 
+def _flag(options: Mapping[str, Any], name: str) -> bool:
+    raw = options.get(name, False)
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off", "none"):
+        return False
+    raise ConfigError(f"option {name}: {raw!r} is not true or false")
+
+
 @dataclass(frozen=True)
 class PaperOptions:
     """Everything a paper session can be told; `base_options` are passed on to the base connector."""
 
     balances: dict[str, Decimal]
     queue_model: QueueModel = QueueModel.DEFAULT
-    queue_k: float = 1.5
+    queue_k: float = DEFAULT_K
     entry_latency_ms: int = 0
     cancel_latency_ms: int = 0
     response_latency_ms: int = 0
     reorder_ms: int = 30
+    #: hold an arriving order up to this long (venue ms) for the first depth view stamped at or after its
+    #: arrival, and decide against it (merge.Timeline look-ahead); 0 decides on the last view seen.
+    lookahead_ms: int = 100
+    #: the public data already contains a live twin of every paper order (a live account places the same
+    #: orders at the same moments, as in benchmarks/paper_fidelity.py): see matching.maker_trade_fills.
+    shadow: bool = False
     persist_path: str | None = None
     seed: int = 0
     maker_fee: Decimal | None = None
@@ -99,11 +117,13 @@ class PaperOptions:
         return cls(
             balances=parse_balances(options.get("balance")),
             queue_model=model,
-            queue_k=_num(options, "queue_k", 1.5),
+            queue_k=_num(options, "queue_k", DEFAULT_K),
             entry_latency_ms=int(_num(options, "entry_latency_ms", 0)),
             cancel_latency_ms=int(_num(options, "cancel_latency_ms", 0)),
             response_latency_ms=int(_num(options, "response_latency_ms", 0)),
             reorder_ms=int(_num(options, "reorder_ms", 30)),
+            lookahead_ms=int(_num(options, "lookahead_ms", 100)),
+            shadow=_flag(options, "shadow"),
             persist_path=str(persist) if persist else None,
             seed=int(_num(options, "seed", 0)),
             maker_fee=_fee(options, "maker_fee"),

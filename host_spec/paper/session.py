@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from host_spec.errors import ConnectorError, OrderNotFound, PostOnlyRejected, StreamError
+from host_spec.rules import rule_for
 from host_spec.models import (
     Balance,
     BalanceEvent,
@@ -104,7 +105,7 @@ class PaperSession:
             if self.engine is None:
                 self.engine = PaperEngine(self.connector_id, rules, self._fees, self.wallet,
                                           order_types=self.order_types, model=self.options.queue_model,
-                                          k=self.options.queue_k)
+                                          k=self.options.queue_k, shadow=self.options.shadow)
                 if self.store is not None:
                     self.store.load_engine(self.engine)
         return self.engine
@@ -172,7 +173,7 @@ class PaperSession:
         out: list[Event] = []
         for item in self.timeline.release(self.timeline.watermark(self.venue_now())):
             if isinstance(item, Action):
-                out += item.run(item.at_ms) or []
+                out += (item.run(item.at_ms, item.peek) if item.pair is not None else item.run(item.at_ms)) or []
             elif isinstance(item, PublicTrade):
                 out += engine.on_trade(item)
             else:
@@ -191,20 +192,23 @@ class PaperSession:
             for ev in events:
                 q.put_nowait(ev)
 
-    async def _at(self, delay_ms: int, run: Any) -> Any:
-        """Run `run(venue_ms)` in the merged timeline `delay_ms` from now; return its result."""
+    async def _at(self, delay_ms: int, run: Any, pair: TradingPair | None = None) -> Any:
+        """Run `run(venue_ms)` in the merged timeline `delay_ms` from now; return its result.
+
+        With `pair`: `run(venue_ms, peek)`, held for the pair's look-ahead view (options.lookahead_ms)."""
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
-        def act(ts: int) -> list[Event]:
+        def act(ts: int, *peek: Any) -> list[Event]:
             try:
-                events = run(ts)
+                events = run(ts, *peek)
             except Exception as exc:
                 fut.set_exception(exc)
                 return []
             fut.set_result(None)
             return events
 
-        self.timeline.push_action(Action(self.venue_now() + delay_ms, act))
+        self.timeline.push_action(Action(self.venue_now() + delay_ms, act, pair=pair,
+                                         wait_ms=self.options.lookahead_ms if pair is not None else 0))
         self._drain()
         await fut
         if self.options.response_latency_ms:
@@ -219,9 +223,7 @@ class PaperSession:
 
     async def fee_rates(self, pair: TradingPair) -> FeeRates:
         engine = await self._engine()
-        from host_spec.paper.rules import rule_for
-
-        rule_for(engine.rules, pair, self.connector_id)
+        rule_for(engine.rules, pair, connector=self.connector_id)
         if pair not in self.fee_rates_by_pair:
             await self._resolve_fees(pair)
         return self.fee_rates_by_pair[pair]
@@ -231,7 +233,7 @@ class PaperSession:
         order, events = engine.submit(request, self.venue_now())
         self._publish(list(events))
         cid = order.client_order_id
-        await self._at(self.options.entry_latency_ms, lambda ts: engine.arrive(cid, ts))
+        await self._at(self.options.entry_latency_ms, lambda ts, peek=None: engine.arrive(cid, ts, peek), request.pair)
         final = engine.orders[cid].order
         if final.state is OrderState.FAILED and final.reason == POST_ONLY_REASON:
             raise PostOnlyRejected(f"post-only order {cid} would have crossed the book and was cancelled by the venue",

@@ -33,7 +33,7 @@ async def test_paper_trade_on_the_sandbox() -> None:
             maker = await conn.place_order(OrderRequest(PAIR, Side.BUY, OrderType.LIMIT_MAKER, Decimal("0.001"), bid))
             assert maker.state is OrderState.OPEN
             with pytest.raises(PostOnlyRejected):
-                await conn.place_order(OrderRequest(PAIR, Side.BUY, OrderType.LIMIT_MAKER, Decimal("0.001"), ask + 10))
+                await conn.place_order(OrderRequest(PAIR, Side.BUY, OrderType.LIMIT_MAKER, Decimal("0.001"), ask + 100))
             taker = await conn.place_order(OrderRequest(PAIR, Side.BUY, OrderType.LIMIT, Decimal("0.002"), ask + 100))
             assert taker.filled_amount > 0
             fills = await conn.fills(PAIR)
