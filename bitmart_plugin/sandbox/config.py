@@ -23,6 +23,8 @@ class SandboxConfig:
     ts_window_ms: int = 60_000         # non-v4 signed endpoints (api §3.3)
     ws_idle_timeout_s: float = 20.0    # api §8.3
     ws_max_msgs_per_10s: int = 100
+    ws_connection_limits: bool = True  # api §4.4: connections per IP (20 public, 10 private), attempts per minute
+    ws_max_connects_per_min: int = 30
     depth_flush_ms: int = 50           # depth/increase100 batching period per symbol
     depth_heartbeat_s: float = 5.0     # same-version empty update when quiet
     snapshot_push_ms: int = 200        # ticker / depthN / kline push period (<= 500 ms)

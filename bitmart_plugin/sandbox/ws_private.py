@@ -24,6 +24,7 @@ class PrivateWs(WsEndpoint):
 
     kind = "private"
     max_topics = 100
+    max_connections = 10
 
     def __init__(self, state: State) -> None:
         super().__init__(state)

@@ -71,15 +71,46 @@ class WsEndpoint:
 
     kind = "public"
     max_topics = 115
+    max_connections = 20
 
     def __init__(self, state: State) -> None:
         self.state = state
         self.topics = Topics()
+        self._live: dict[str, int] = {}
+        self._attempts: dict[str, deque[float]] = {}
+
+    def _refusal(self, ip: str) -> tuple[str, str] | None:
+        """api §4.4: too many connection attempts per minute (94001) or open connections (94002) from one IP."""
+        if not self.state.config.ws_connection_limits:
+            return None
+        now = time.monotonic()
+        stamps = self._attempts.setdefault(ip, deque())
+        stamps.append(now)
+        while stamps and now - stamps[0] > 60:
+            stamps.popleft()
+        if len(stamps) > self.state.config.ws_max_connects_per_min:
+            return "94001", "reconnecting too frequently"
+        if self._live.get(ip, 0) >= self.max_connections:
+            return "94002", "too many connections per IP"
+        return None
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """aiohttp handler: upgrade and serve until close."""
         ws = web.WebSocketResponse(autoping=True, compress=False, max_msg_size=1 << 20)
         await ws.prepare(request)
+        ip = request.remote or "?"
+        refused = self._refusal(ip)
+        if refused is not None:
+            await ws.send_str(error_text("", *refused))
+            await ws.close()
+            return ws
+        self._live[ip] = self._live.get(ip, 0) + 1
+        try:
+            return await self._serve(ws)
+        finally:
+            self._live[ip] -= 1
+
+    async def _serve(self, ws: web.WebSocketResponse) -> web.StreamResponse:
         conn = Conn(ws, self.kind, self.state.faults)
         self.topics.conns.add(conn)
         stamps: deque[float] = deque()

@@ -121,3 +121,25 @@ async def test_trade_kline_depth_all_channels() -> None:
             k = await recv_until(ws, lambda m: isinstance(m, dict) and m.get("table") == "spot/kline1m")
             c = k["data"][0]["candle"]
             assert isinstance(c[0], int) and c[0] % 60 == 0 and all(isinstance(x, str) for x in c[1:])
+
+
+async def test_connection_limits_per_ip_94002_and_94001() -> None:
+    """api §4.4: at most 20 public connections per IP, and 30 connection attempts per minute."""
+    import aiohttp
+
+    from bitmart_plugin.sandbox.config import SandboxConfig
+    from bitmart_plugin.sandbox.server import Sandbox
+
+    async with Sandbox(SandboxConfig(pairs=2, ws_max_connects_per_min=25)) as sb, aiohttp.ClientSession() as http:
+        open_sockets = [await http.ws_connect(sb.ws_public_url) for _ in range(20)]
+        extra = await http.ws_connect(sb.ws_public_url)
+        refused = await extra.receive_str(timeout=5)
+        assert '"errorCode":"94002"' in refused.replace(" ", "")
+        for ws in open_sockets:
+            await ws.close()
+        for _ in range(4):
+            ws = await http.ws_connect(sb.ws_public_url)
+            await ws.close()
+        too_fast = await http.ws_connect(sb.ws_public_url)
+        text = await too_fast.receive_str(timeout=5)
+        assert '"errorCode":"94001"' in text.replace(" ", "")
