@@ -136,8 +136,13 @@ class Demo:
         for fill in fills:
             role = "maker" if fill.is_maker else "taker"
             print(f"   fill {fill.side.value} {_f(fill.amount)} @ {_f(fill.price)} ({role}, fee {_f(fill.fee)} {fill.fee_asset})")
-        self.note(f"orders: LIMIT_MAKER {maker.client_order_id}, LIMIT {taker.client_order_id}; "
-                  f"{len(fills)} fill(s) from the user stream")
+        after = {o.client_order_id: o for o in [await conn.query_order(self.pair, maker.client_order_id),
+                                                 await conn.query_order(self.pair, taker.client_order_id)]}
+        for order in after.values():
+            print(f"   now {order.order_type.value:<11} {order.client_order_id}: {order.state.value}, "
+                  f"filled {_f(order.filled_amount)}")
+        self.note(f"orders: LIMIT_MAKER {after[maker.client_order_id].state.value}, LIMIT "
+                  f"{after[taker.client_order_id].state.value}; {len(fills)} fill(s) from the user stream")
         _step("5. balances, then cancel what rests")
         balances = await conn.balances()
         for asset in (self.pair.base, self.pair.quote):
