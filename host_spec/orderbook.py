@@ -51,16 +51,21 @@ def check_sequence(last: int | None, sequence: int, has_levels: bool) -> SeqResu
     return SeqResult.GAP
 
 
-def _canonical(raw: str | Decimal) -> Decimal:
-    """A positive finite Decimal for a price, in a canonical spelling (3E+4 -> 30000, 1.50 -> 1.5)."""
+def _positive(raw: str | Decimal, what: str) -> Decimal:
+    """`raw` as a positive finite Decimal, or BookDataError naming `what` it was."""
     try:
         value = raw if isinstance(raw, Decimal) else Decimal(raw)
         ok = value.is_finite() and value > _ZERO
     except (InvalidOperation, TypeError, ValueError):
         ok = False
     if not ok:
-        raise BookDataError(f"invalid price {raw!r}")
-    value = value.normalize()
+        raise BookDataError(f"invalid {what} {raw!r}")
+    return value
+
+
+def _canonical(raw: str | Decimal) -> Decimal:
+    """A positive finite Decimal for a price, in a canonical spelling (3E+4 -> 30000, 1.50 -> 1.5)."""
+    value = _positive(raw, "price").normalize()
     return value.quantize(_ONE) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
 
 
@@ -215,16 +220,7 @@ class L2Book:
         cache = self._sizes
         value = cache.get(raw)
         if value is None:
-            if _is_zero(raw):
-                value = _ZERO
-            else:
-                try:
-                    value = raw if isinstance(raw, Decimal) else Decimal(raw)
-                    ok = value.is_finite() and value > _ZERO
-                except (InvalidOperation, TypeError, ValueError):
-                    ok = False
-                if not ok:
-                    raise BookDataError(f"invalid size {raw!r}")
+            value = _ZERO if _is_zero(raw) else _positive(raw, "size")
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
             cache[raw] = value

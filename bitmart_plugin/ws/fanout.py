@@ -12,18 +12,44 @@ __all__ = ["Latest", "Mailbox", "drain"]
 T = TypeVar("T")
 
 
-class Mailbox(Generic[T]):
-    """A bounded queue for one consumer; when full the oldest item is dropped (and counted)."""
+class _Signal:
+    """What both consumer slots share: an error or a close ends the consumer once nothing is pending."""
 
-    __slots__ = ("_event", "error", "items", "maxlen", "dropped", "closed")
+    __slots__ = ("_event", "closed", "error")
 
-    def __init__(self, maxlen: int = 10_000) -> None:
-        self.items: deque[T] = deque()
-        self.maxlen = maxlen
-        self.dropped = 0
+    def __init__(self) -> None:
         self.error: BaseException | None = None
         self.closed = False
         self._event = asyncio.Event()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self._event.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self._event.set()
+
+    async def _wait(self) -> None:
+        """Raise the error or StopAsyncIteration if the slot has ended, else wait for the next signal."""
+        if self.error is not None:
+            raise self.error
+        if self.closed:
+            raise StopAsyncIteration
+        self._event.clear()
+        await self._event.wait()
+
+
+class Mailbox(_Signal, Generic[T]):
+    """A bounded queue for one consumer; when full the oldest item is dropped (and counted)."""
+
+    __slots__ = ("dropped", "items", "maxlen")
+
+    def __init__(self, maxlen: int = 10_000) -> None:
+        super().__init__()
+        self.items: deque[T] = deque()
+        self.maxlen = maxlen
+        self.dropped = 0
 
     def put(self, item: T) -> None:
         items = self.items
@@ -33,54 +59,31 @@ class Mailbox(Generic[T]):
         items.append(item)
         self._event.set()
 
-    def fail(self, error: BaseException) -> None:
-        self.error = error
-        self._event.set()
-
-    def close(self) -> None:
-        self.closed = True
-        self._event.set()
-
     async def get(self) -> T:
         """Next item; raises the mailbox's error once its items are drained; StopAsyncIteration when closed."""
         while True:
             if self.items:
                 return self.items.popleft()
-            if self.error is not None:
-                raise self.error
-            if self.closed:
-                raise StopAsyncIteration
-            self._event.clear()
-            await self._event.wait()
+            await self._wait()
 
 
-class Latest(Generic[T]):
+class Latest(_Signal, Generic[T]):
     """A conflating slot for one slow consumer: producers only `mark()` it; the consumer builds the newest
     item when it reads (`make()`, None = nothing readable yet), so no item is built that nobody reads."""
 
-    __slots__ = ("_event", "_make", "closed", "dirty", "error", "skipped")
+    __slots__ = ("_make", "dirty", "skipped")
 
     def __init__(self, make: Callable[[], T | None]) -> None:
+        super().__init__()
         self._make = make
         self.dirty = False
         self.skipped = 0  # marks merged into a later read
-        self.error: BaseException | None = None
-        self.closed = False
-        self._event = asyncio.Event()
 
     def mark(self) -> None:
         if self.dirty:
             self.skipped += 1
             return
         self.dirty = True
-        self._event.set()
-
-    def fail(self, error: BaseException) -> None:
-        self.error = error
-        self._event.set()
-
-    def close(self) -> None:
-        self.closed = True
         self._event.set()
 
     async def get(self) -> T:
@@ -92,12 +95,7 @@ class Latest(Generic[T]):
                 if item is not None:
                     return item
                 continue
-            if self.error is not None:
-                raise self.error
-            if self.closed:
-                raise StopAsyncIteration
-            self._event.clear()
-            await self._event.wait()
+            await self._wait()
 
 
 async def drain(box: Mailbox[T] | Latest[T], on_exit: Callable[[], None]) -> AsyncIterator[T]:
