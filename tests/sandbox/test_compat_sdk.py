@@ -83,7 +83,27 @@ async def test_sdk_private(live: Sandbox) -> None:
 def test_sdk_websocket_public(tmp_path: Any) -> None:
     """SDK SpotSocketClient: subscribe, receive inflated pushes (threads; sandbox in a thread)."""
     pytest.importorskip("websocket")
-    from bitmart.websocket.spot_socket_client import SpotSocketClient
+    import threading
+
+    from bitmart.websocket.spot_socket_client import SpotSocketClient as SdkClient
+
+    class SpotSocketClient(SdkClient):  # type: ignore[misc]
+        """The SDK re-arms a non-daemon threading.Timer for its ping forever, even after stop(), which keeps
+        the interpreter from exiting; ping on a daemon timer that ends with the client instead."""
+
+        stopped = False
+
+        def start_send_ping(self) -> None:
+            if self.stopped:
+                return
+            self.ping()
+            timer = threading.Timer(self.ping_interval, self.start_send_ping)
+            timer.daemon = True
+            timer.start()
+
+        def stop(self) -> None:
+            self.stopped = True
+            super().stop()
 
     from bitmart_plugin.sandbox.server import run_sandbox_in_thread
     handle = run_sandbox_in_thread(make_config(pairs=2))
