@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from host_spec.credentials import CredentialStore
 from host_spec.errors import AuthError, InvalidOrder
 from host_spec.host import Connection, Host
-from host_spec.models import Order, OrderBookView, OrderRequest, OrderType, Side, TradingPair
+from host_spec.models import Order, OrderBookView, OrderRequest, OrderType, PublicTrade, Side, TradingPair
 
 __all__ = ["add_trading_commands"]
 
@@ -110,39 +110,37 @@ def _book_text(view: OrderBookView) -> str:
     return "\n".join(lines)
 
 
+async def _print_stream(stream: AsyncIterator[T], render: Callable[[T], str], limit: int) -> int:
+    """Print each item of `stream` as it arrives; stop after `limit` items (0 = until Ctrl-C)."""
+    count = 0
+    async for item in stream:
+        print(render(item), flush=True)
+        count += 1
+        if limit and count >= limit:
+            break
+    return 0
+
+
+def _trade_json(trade: PublicTrade) -> str:
+    return json.dumps({"pair": str(trade.pair), "timestamp": trade.timestamp_ms, "price": _fmt(trade.price),
+                       "amount": _fmt(trade.amount), "taker_side": trade.taker_side.value})
+
+
+def _trade_text(trade: PublicTrade) -> str:
+    return f"{trade.timestamp_ms}  {trade.pair}  {trade.taker_side.value:<4} {_fmt(trade.amount):>16} @ {_fmt(trade.price)}"
+
+
 def cmd_book(host: Host, args: argparse.Namespace) -> int:
     pair = TradingPair.parse(args.pair)
-
-    async def body(conn: Connection) -> int:
-        count = 0
-        async for view in conn.order_book(pair, args.depth):
-            print(_book_json(view) if args.json else _book_text(view), flush=True)
-            count += 1
-            if args.updates and count >= args.updates:
-                break
-        return 0
-
-    return _run(_run_connected(host, args, body))
+    render = _book_json if args.json else _book_text
+    return _run(_run_connected(host, args, lambda conn: _print_stream(conn.order_book(pair, args.depth), render,
+                                                                      args.updates)))
 
 
 def cmd_trades(host: Host, args: argparse.Namespace) -> int:
     pair = TradingPair.parse(args.pair)
-
-    async def body(conn: Connection) -> int:
-        count = 0
-        async for trade in conn.trades(pair):
-            if args.json:
-                print(json.dumps({"pair": str(trade.pair), "timestamp": trade.timestamp_ms, "price": _fmt(trade.price),
-                                  "amount": _fmt(trade.amount), "taker_side": trade.taker_side.value}), flush=True)
-            else:
-                print(f"{trade.timestamp_ms}  {trade.pair}  {trade.taker_side.value:<4} {_fmt(trade.amount):>16} @ {_fmt(trade.price)}",
-                      flush=True)
-            count += 1
-            if args.count and count >= args.count:
-                break
-        return 0
-
-    return _run(_run_connected(host, args, body))
+    render = _trade_json if args.json else _trade_text
+    return _run(_run_connected(host, args, lambda conn: _print_stream(conn.trades(pair), render, args.count)))
 
 
 def cmd_balance(host: Host, args: argparse.Namespace) -> int:

@@ -89,9 +89,9 @@ class Host:
         return info
 
     def order_types(self, connector_id: str) -> tuple[OrderType, ...]:
-        self.connector(connector_id)
+        info = self.connector(connector_id)
         found = self._pm.hook.order_types(connector_id=connector_id)
-        return tuple(found) if found is not None else self.connector(connector_id).order_types
+        return tuple(found) if found is not None else info.order_types
 
     def register_commands(self, subparsers: Any) -> None:
         """Let plugins add their own sub-commands; each sets `func(host, args) -> int`."""
