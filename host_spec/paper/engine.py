@@ -176,7 +176,7 @@ class PaperEngine:
 
     def on_view(self, view: OrderBookView) -> list[Event]:
         book = self.book(view.pair)
-        old, known = book.apply_view(view)
+        old, known, explained = book.apply_view(view)
         events: list[Event] = []
         for w in self._resting(view.pair):
             s = w.slot
@@ -185,12 +185,11 @@ class PaperEngine:
                 s.ahead = book.size_at(s.side, s.price) or ZERO
                 continue
             before = level_size(old[s.side], s.side, s.price, known)
-            requeue(s, before, book.size_at(s.side, s.price), book.traded.get((s.side, s.price), ZERO),
+            requeue(s, before, book.size_at(s.side, s.price), explained.get((s.side, s.price), ZERO),
                     self.model, self.k)
             for _, qty in crossing_fill(book, s):
                 s.remaining += qty
                 events += self._fill(w, s.price, qty, True, view.timestamp_ms)
-        book.traded.clear()
         return events
 
     def restore_counters(self, orders: int, fills: int) -> None:

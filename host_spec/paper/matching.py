@@ -18,7 +18,8 @@ from decimal import ROUND_DOWN, Decimal
 from host_spec.models import OrderBookView, PublicTrade, Side
 from host_spec.paper.queue import QueueModel, cancel_ahead
 
-__all__ = ["ASK", "BID", "MakerSlot", "PairBook", "book_side_of", "crossing_fill", "level_size", "maker_trade_fills", "requeue", "walk"]
+__all__ = ["ASK", "BID", "MakerSlot", "PairBook", "book_side_of", "crossing_fill", "level_size", "maker_trade_fills", "requeue",
+           "unshown", "walk"]
 
 ZERO = Decimal(0)
 BID, ASK = "bid", "ask"
@@ -47,6 +48,23 @@ def level_size(levels: dict[Decimal, Decimal], side: str, price: Decimal, known:
     return None if beyond else ZERO
 
 
+def unshown(old: Decimal | None, new: Decimal | None, traded: Decimal, same_ms: Decimal) -> Decimal:
+    """Of `same_ms`, the volume traded at a level in a view's own millisecond, the part the view does not show.
+
+    A view and a trade stamped in the same millisecond come in no known order: the view may predate
+    the trade. `traded` is all the volume traded at the level since the `old` view (same_ms included);
+    whatever of `same_ms` the `new` size has not lost yet is taken as still to come. Erring this way
+    only delays the trade's explanation to the next view; the other way would invent a cancellation.
+    """
+    if old is None or new is None or same_ms <= 0:
+        return ZERO
+    return min(same_ms, max(ZERO, new - (old - traded)))
+
+
+def _side_hit(trade: PublicTrade) -> str:
+    return ASK if trade.taker_side is Side.BUY else BID
+
+
 class PairBook:
     """The last view of one pair, the liquidity ledger, and trade volume seen since the last view."""
 
@@ -55,6 +73,8 @@ class PairBook:
         self.levels: dict[str, dict[Decimal, Decimal]] = {BID: {}, ASK: {}}
         self.taken: dict[tuple[str, Decimal], Decimal] = {}
         self.traded: dict[tuple[str, Decimal], Decimal] = {}
+        #: per level, (millisecond of its newest trade, volume traded there in that millisecond)
+        self.last_ms: dict[tuple[str, Decimal], tuple[int, Decimal]] = {}
         self.last_trade: PublicTrade | None = None
 
     @property
@@ -90,9 +110,10 @@ class PairBook:
         """A public trade: note its volume (it explains decreases in the next view) and let it consume the
         front of the level first, where the displayed size we took sits (so a twin's or anyone's trade
         of the size we took is not counted twice)."""
-        side = ASK if trade.taker_side is Side.BUY else BID
-        key = (side, trade.price)
+        key = (_side_hit(trade), trade.price)
         self.traded[key] = self.traded.get(key, ZERO) + trade.amount
+        ms, qty = self.last_ms.get(key, (trade.timestamp_ms, ZERO))
+        self.last_ms[key] = (trade.timestamp_ms, (qty if ms == trade.timestamp_ms else ZERO) + trade.amount)
         self.last_trade = trade
         if key in self.taken:
             left = self.taken[key] - trade.amount
@@ -109,7 +130,8 @@ class PairBook:
         it): that view with those trades added back on the side they hit (they consumed liquidity that
         was resting at the arrival; on a batching venue the later view is the better picture of the
         moment, and adding the trades back keeps anything that traded after the arrival, our own live
-        twin included, from being counted as gone). The ledger of what we took is carried over.
+        twin included, from being counted as gone). Trades in the view's own millisecond that the view
+        does not show yet are not added back (see `unshown`). The ledger of what we took is carried over.
         """
         out = PairBook()
         out.view, out.last_trade, out.taken = self.view, self.last_trade, dict(self.taken)
@@ -119,20 +141,44 @@ class PairBook:
             return out
         out.view = view
         out.levels = {BID: dict(view.bids), ASK: dict(view.asks)}
+        volume: dict[tuple[str, Decimal], Decimal] = {}
+        same: dict[tuple[str, Decimal], Decimal] = {}
         for t in trades:
-            side = ASK if t.taker_side is Side.BUY else BID
-            out.levels[side][t.price] = out.levels[side].get(t.price, ZERO) + t.amount
+            key = (_side_hit(t), t.price)
+            volume[key] = volume.get(key, ZERO) + t.amount
+            if t.timestamp_ms == view.timestamp_ms:
+                same[key] = same.get(key, ZERO) + t.amount
+        for (side, price), qty in volume.items():
+            shown = out.levels[side].get(price, ZERO)
+            late = unshown(self.size_at(side, price), level_size(out.levels[side], side, price),
+                           self.traded.get((side, price), ZERO) + qty, same.get((side, price), ZERO))
+            if qty - late > 0:
+                out.levels[side][price] = shown + qty - late
         return out
 
-    def apply_view(self, view: OrderBookView) -> tuple[dict[str, dict[Decimal, Decimal]], bool]:
-        """Install a new view; returns the previous levels and whether there were any. Shrinks the ledger where the venue's size shrank."""
+    def apply_view(self, view: OrderBookView) -> tuple[dict[str, dict[Decimal, Decimal]], bool, dict[tuple[str, Decimal], Decimal]]:
+        """Install a new view. Returns the previous levels, whether there were any, and the traded volume
+        per level the view accounts for; volume traded in the view's own millisecond that it does not
+        show yet stays in `traded` for the next view. Shrinks the ledger where the venue's size shrank."""
         old, known = self.levels, self.view is not None
         self.view = view
         self.levels = {BID: dict(view.bids), ASK: dict(view.asks)}
+        explained: dict[tuple[str, Decimal], Decimal] = {}
+        pending: dict[tuple[str, Decimal], Decimal] = {}
+        for key, qty in self.traded.items():
+            side, price = key
+            ms, same = self.last_ms.get(key, (-1, ZERO))
+            late = unshown(level_size(old[side], side, price, known), level_size(self.levels[side], side, price),
+                           qty, same if ms == view.timestamp_ms else ZERO)
+            explained[key] = qty - late
+            if late > 0:
+                pending[key] = late
+        self.traded = pending
+        self.last_ms = {k: v for k, v in self.last_ms.items() if k in pending}
         for key in list(self.taken):
             side, price = key
             before, now = old[side].get(price, ZERO), self.levels[side].get(price, ZERO)
-            before = max(ZERO, before - self.traded.get(key, ZERO))  # trades already shrank the ledger
+            before = max(ZERO, before - explained.get(key, ZERO))  # trades already shrank the ledger
             if now <= 0:
                 del self.taken[key]
             elif now < before:
@@ -141,7 +187,7 @@ class PairBook:
                     self.taken[key] = min(left, now)
                 else:
                     del self.taken[key]
-        return old, known
+        return old, known, explained
 
 
 def walk(book: PairBook, side: Side, limit: Decimal | None, amount: Decimal | None, quote: Decimal | None,

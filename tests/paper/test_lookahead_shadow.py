@@ -111,3 +111,13 @@ def test_default_k_is_the_calibrated_one() -> None:
     from host_spec.paper.queue import DEFAULT_K
 
     assert DEFAULT_K == 2.0 and PaperOptions.parse({}).queue_k == DEFAULT_K
+
+
+def test_look_ahead_view_that_predates_a_trade_in_its_millisecond_does_not_get_it_added_back() -> None:
+    e = engine()
+    e.on_view(BOOK)  # asks 100x1, 101x2, 102x3
+    order, _ = e.submit(limit(Side.BUY, "3", "101"), 1001)
+    # the view at 1040 was flushed before the trade stamped 1040: it still shows the 0.6 that trade took
+    peek = (view(1040, [("99", "1")], [("100", "1"), ("101", "2")]), [trade(1040, "100", "0.6", Side.BUY)])
+    e.arrive(order.client_order_id, 1001, peek)
+    assert [(f.price, f.amount) for f in e.fills] == [(D("100"), D("1")), (D("101"), D("2"))]

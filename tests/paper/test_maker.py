@@ -111,3 +111,37 @@ def test_limit_maker_not_crossing_rests_and_fills_as_maker() -> None:
     assert e.orders[cid].slot.ahead == D(1)
     e.on_trade(trade(1100, "100.00", "2", Side.BUY))
     assert e.orders[cid].order.state is OrderState.FILLED and e.fills[-1].is_maker
+
+
+def test_a_view_that_predates_a_trade_in_its_own_millisecond_does_not_lose_the_trade() -> None:
+    """Seen in the fidelity harness: the venue flushed depth and then matched, both in ms 1100."""
+    e = engine(QueueModel.FRONT)
+    e.on_view(BOOK)
+    e.on_trade(trade(1100, "98.00", "1.5", Side.SELL))
+    e.on_view(view(1100, [("99.00", "1"), ("98.00", "2")], [("100.00", "1")]))  # still shows the traded 1.5
+    cid, _ = place(e, limit(Side.BUY, "1", "98.00"), ts=1120)
+    w = e.orders[cid]
+    assert w.slot.ahead == D("0.5")  # 2 shown less the 1.5 traded that the view did not show yet
+    e.on_view(view(1150, [("99.00", "1"), ("98.00", "1.5")], [("100.00", "1")]))  # 0.5 left, 1 added behind
+    assert w.slot.ahead == D("0.5")  # the 1.5 decrease is the trade, not a cancellation ahead of us
+
+
+def test_a_view_in_the_trades_millisecond_that_shows_it_is_not_counted_twice() -> None:
+    e = engine(QueueModel.FRONT)
+    e.on_view(BOOK)
+    cid, _ = place(e, limit(Side.BUY, "1", "98.00"))
+    e.on_view(view(1050, [("99.00", "1"), ("98.00", "5")], [("100.00", "1")]))  # 3 behind us
+    e.on_trade(trade(1100, "98.00", "1.5", Side.SELL))
+    e.on_view(view(1100, [("99.00", "1"), ("98.00", "3.5")], [("100.00", "1")]))  # shows the trade
+    e.on_view(view(1200, [("99.00", "1"), ("98.00", "3.5")], [("100.00", "1")]))
+    assert e.orders[cid].slot.ahead == D("0.5") and e.book(BOOK.pair).traded == {}
+
+
+def test_unshown_keeps_only_what_the_new_size_has_not_lost() -> None:
+    from host_spec.paper.matching import unshown
+
+    assert unshown(D(2), D(2), D("1.5"), D("1.5")) == D("1.5")  # view predates the trade
+    assert unshown(D(2), D("0.5"), D("1.5"), D("1.5")) == 0  # view shows it
+    assert unshown(D(2), D(1), D("1.5"), D("1.5")) == D("0.5")  # partly (or masked by additions)
+    assert unshown(D(2), D(2), D("1.5"), D(0)) == 0  # no trade in the view's millisecond
+    assert unshown(None, D(2), D(1), D(1)) == 0
