@@ -3,9 +3,11 @@ BitMart sandbox's real matching engine and to `bitmart_paper_trade` (one session
 sandbox's public streams. Loopback only, bounded time. Prints the per-model table.
 
 Run: .venv/bin/python benchmarks/paper_fidelity.py [--orders 300] [--taker-share 0.35] [--agent-rate 30]
-     [--seed 11 | --seeds 11,23,5] [--entry-latency-ms N] [--explain] [--calibrate 1,2,3] [--lookahead-ms 100]
-     [--no-shadow]
-The paper sessions' entry latency is measured first (the live path's median, see _measure_latency) unless given.
+     [--seed 11 | --seeds 11,23,5] [--latency exact|measured|N] [--explain] [--calibrate 1,2,3]
+     [--lookahead-ms 100] [--no-shadow]
+--latency exact (default) gives each paper order and cancel the venue time the sandbox acted on its live twin,
+so the figures measure the paper's fill rules rather than a 1 ms race; `measured` sets the papers' entry
+latency to the live path's median instead, as a user would (see _measure_latency).
 --explain prints every mismatching order: live and paper fills, the paper book it decided on vs the true
 book at the live arrival (a read-only listener on the in-process sandbox engine), and the timestamps.
 """
@@ -54,6 +56,9 @@ class Record:
     true_book: Any = None  # (bids, asks) top 5 of the true book just before the live order was matched
     decisions: dict[str, dict[str, Any]] = field(default_factory=dict)  # model -> what the paper saw at arrival
     order_id: str = ""  # the live order's id on the sandbox
+    cancel_sent: bool = False
+    live_cancel_ms: int | None = None  # the sandbox's time of our cancel of the live order
+    signals: dict[str, asyncio.Event] = field(default_factory=dict)
     ptrace: dict[str, list[str]] = field(default_factory=dict)  # model -> queue changes the paper made
 
 
@@ -93,7 +98,7 @@ class Harness:
                 if self.book is not None:
                     break
                 await asyncio.sleep(0.05)
-            common["entry_latency_ms"] = a.entry_latency_ms or 0
+            common["entry_latency_ms"] = int(a.latency) if a.latency.isdigit() else 0
             self.papers = {m: await host.open("bitmart_paper_trade", {}, {**common, "queue_model": m}) for m in MODELS}
             for k in self.ks:  # calibration candidates: the default model with another k
                 self.papers[f"default@{k}"] = await host.open(
@@ -105,7 +110,7 @@ class Harness:
                                  return_exceptions=True)  # warm the paper feeds
             for m, conn in self.papers.items():
                 self._spy(m, conn.session)  # type: ignore[attr-defined]
-            if a.entry_latency_ms is None:
+            if a.latency == "measured":
                 self.latency = await self._measure_latency()
                 for conn in self.papers.values():
                     session = conn.session  # type: ignore[attr-defined]
@@ -150,8 +155,15 @@ class Harness:
         return samples[len(samples) // 10], int(statistics.median(samples)), samples[-1 - len(samples) // 10]
 
     def _venue_event(self, ev: Any) -> None:
-        """Sandbox listener (synchronous, in engine order): the true book when our live order is accepted."""
+        """Sandbox listener (synchronous, in engine order): the true book when our live order is accepted,
+        the venue times of our live orders' arrival and cancel, and the tape of order events."""
         from bitmart_plugin.sandbox.events import OrderChanged
+
+        if isinstance(ev, OrderChanged) and ev.order.state in ("canceled", "partially_canceled"):
+            rec = self.by_cid.get(ev.order.client_order_id)
+            if rec is not None and rec.cancel_sent and rec.live_cancel_ms is None:
+                rec.live_cancel_ms = ev.order.update_time_ms
+                rec.signals.setdefault("live_cancel_ms", asyncio.Event()).set()
 
         if isinstance(ev, OrderChanged) and ev.order.symbol == "BTC_USDT" and ev.order.price is not None:
             o = ev.order
@@ -170,6 +182,7 @@ class Harness:
             if rec is not None and rec.live_arrival_ms is None:
                 rec.order_id = ev.order.order_id
                 rec.live_arrival_ms = ev.order.create_time_ms
+                rec.signals.setdefault("live_arrival_ms", asyncio.Event()).set()
                 bids, asks = self.sandbox.exchange.depth("BTC_USDT", 5)
                 rec.true_book = (list(bids), list(asks))
                 if rec.kind.startswith("maker"):
@@ -181,7 +194,7 @@ class Harness:
         inner = engine.arrive
 
         def arrive(cid: str, ts: int, peek: Any = None) -> Any:
-            book = engine.book(PAIR).at_arrival(peek)
+            book = engine.book(PAIR).at_arrival(peek, ts)
             rec = self.by_cid.get(cid)
             if rec is not None and model not in rec.decisions:
                 v = book.view
@@ -190,7 +203,8 @@ class Harness:
                     "bids": book.sorted_levels("bid")[:5], "asks": book.sorted_levels("ask")[:5],
                     "taken": {k: q for k, q in book.taken.items() if q}, "decided_at": session.venue_now(),
                     "extra": {"peek_view_ms": peek[0].timestamp_ms % 100000 if peek and peek[0] else None,
-                              "peek_trades": len(peek[1]) if peek else 0}}
+                              "peek_trades": [f"{t.timestamp_ms % 100000}:{t.amount}@{t.price}{t.taker_side.value[0]}"
+                                                    for t in peek[1]] if peek else []}}
             out = inner(cid, ts, peek)
             w = engine.orders.get(cid)
             if rec is not None and w is not None and rec.kind.startswith("maker"):
@@ -245,6 +259,25 @@ class Harness:
                     ahead += Decimal(o["remaining"])
         return None
 
+    async def _mirror(self, rec: Record, stamp: str, live_call: Any, exact: Any, timed: Any) -> list[Any]:
+        """Send one action to the live account and to every paper session; results live first.
+
+        With --latency exact the live call goes first and each paper action is given the venue time the
+        sandbox acted on the live one (`rec.<stamp>`, set by the listener); if the venue never acted (a
+        cancel of a finished order, a rejection), the paper's own clock at that point. Otherwise all go at
+        once and the papers apply their entry latency."""
+        if self.args.latency != "exact":
+            return await asyncio.gather(live_call, *(timed(c) for c in self.papers.values()), return_exceptions=True)
+        live = asyncio.ensure_future(live_call)
+        signal = rec.signals.setdefault(stamp, asyncio.Event())
+        waiter = asyncio.ensure_future(signal.wait())
+        await asyncio.wait({live, waiter}, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        at = getattr(rec, stamp)
+        papers = await asyncio.gather(*(exact(c, at) for c in self.papers.values()), return_exceptions=True)
+        done = await asyncio.gather(live, return_exceptions=True)
+        return [*done, *papers]
+
     def _size(self, lo: int, hi: int) -> Decimal:
         return self.rule.min_size * self.rng.randint(lo, hi)
 
@@ -273,12 +306,17 @@ class Harness:
         self.records.append(rec)
         self.by_cid[cid] = rec
         conns = {"live": self.live, **self.papers}
-        placed = await asyncio.gather(*(c.place_order(req) for c in conns.values()), return_exceptions=True)
+        placed = await self._mirror(rec, "live_arrival_ms", self.live.place_order(req),
+                                    lambda conn, at: conn.session.place_order(req, arrive_at_ms=at),
+                                    lambda conn: conn.place_order(req))
         if kind.startswith("maker") and isinstance(placed[0], Order):
             if rec.true_ahead is None:
                 rec.true_ahead = await self._true_ahead(placed[0])
         await asyncio.sleep(life)
-        await asyncio.gather(*(c.cancel_order(PAIR, cid) for c in conns.values()), return_exceptions=True)
+        rec.cancel_sent = True
+        await self._mirror(rec, "live_cancel_ms", self.live.cancel_order(PAIR, cid),
+                           lambda conn, at: conn.session.cancel_order(PAIR, cid, arrive_at_ms=at),
+                           lambda conn: conn.cancel_order(PAIR, cid))
         await asyncio.sleep(0.5)
         for name, conn in conns.items():
             try:
@@ -349,8 +387,11 @@ class Harness:
         return "\n".join([self.header(), format_rows({m: self.scores(m) for m in self.names}), LEGEND])
 
     def _latency_text(self) -> str:
-        if self.args.entry_latency_ms is not None:
-            return f"{self.args.entry_latency_ms} ms (given)"
+        late = sum(c.session.timeline.late_actions for c in self.papers.values())  # type: ignore[attr-defined]
+        if self.args.latency == "exact":
+            return f"exact (each paper order arrives when its live twin did; {late} applied late)"
+        if self.args.latency != "measured":
+            return f"{self.args.latency} ms (given)"
         p10, med, p90 = self.latency
         return f"{med} ms (live median; p10 {p10}, p90 {p90})"
 
@@ -474,7 +515,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--orders", type=int, default=300)
     p.add_argument("--taker-share", type=float, default=0.35, help="share of orders that are takers (rest: 6/7 makers, 1/7 post-only)")
-    p.add_argument("--entry-latency-ms", type=int, default=None, help="paper entry latency (default: measure the live path's median)")
+    p.add_argument("--latency", default="exact",
+                   help="paper arrival times: exact (each order and cancel arrives when its live twin did), measured "
+                        "(the live path's median entry latency, as a user would configure), or a number of ms")
     p.add_argument("--interval-s", type=float, default=0.8)
     p.add_argument("--agent-rate", type=float, default=30.0)
     p.add_argument("--depth-flush-ms", type=int, default=50)

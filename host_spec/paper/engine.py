@@ -130,7 +130,7 @@ class PaperEngine:
         w.arrived = True
         o = w.order
         book = self.book(o.pair)
-        seen = book.at_arrival(peek)
+        seen = book.at_arrival(peek, ts)
         w.order = replace(o, state=OrderState.OPEN, updated_ms=ts)
         events: list[Event] = [OrderEvent(OrderEventKind.CREATED, w.order)]
         if o.order_type is OrderType.LIMIT_MAKER:
@@ -183,10 +183,18 @@ class PaperEngine:
             if w.needs_queue:  # restored from the store: rejoin at the back of the queue
                 w.needs_queue = False
                 s.ahead = book.size_at(s.side, s.price) or ZERO
+                s.mark_view()
                 continue
             before = level_size(old[s.side], s.side, s.price, known)
-            requeue(s, before, book.size_at(s.side, s.price), explained.get((s.side, s.price), ZERO),
-                    self.model, self.k)
+            owed = requeue(s, before, book.size_at(s.side, s.price), explained.get((s.side, s.price), ZERO),
+                           self.model, self.k, self.shadow)
+            s.mark_view()
+            s.in_view = True
+            if owed > 0:  # the optimistic bound: cancellations ahead of us came before this interval's trades
+                s.remaining += owed
+                events += self._fill(w, s.price, owed, True, view.timestamp_ms)
+            if self.shadow:  # the twin rests at our price on the venue: what crosses it trades, and the trade fills us
+                continue
             for _, qty in crossing_fill(book, s):
                 s.remaining += qty
                 events += self._fill(w, s.price, qty, True, view.timestamp_ms)
@@ -207,6 +215,7 @@ class PaperEngine:
         assert w.order.price is not None
         shown = book.size_at(w.slot.side, w.order.price) or ZERO
         w.slot.ahead = max(ZERO, shown - book.traded.get((w.slot.side, w.order.price), ZERO))
+        w.slot.mark_view(ahead_at_view=shown)  # trades since the view advance us as they would have
         return []
 
     def _fill(self, w: Working, price: Decimal, qty: Decimal, is_maker: bool, ts: int) -> list[Event]:

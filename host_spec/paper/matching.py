@@ -122,16 +122,20 @@ class PairBook:
             else:
                 del self.taken[key]
 
-    def at_arrival(self, peek: tuple[OrderBookView | None, list[PublicTrade]] | None = None) -> PairBook:
-        """A scratch copy of the book as it stood at an arrival, for deciding a taker or post-only order.
+    def at_arrival(self, peek: tuple[OrderBookView | None, list[PublicTrade]] | None = None,
+                   ts: int | None = None) -> PairBook:
+        """A scratch copy of the book as it stood at an arrival (at `ts`), for deciding a taker or post-only order.
 
         Without a look-ahead: the last view as it stands (the ledger already holds what we took). With
         `peek` = (the first view stamped at or after the arrival, the trades stamped from the arrival to
         it): that view with those trades added back on the side they hit (they consumed liquidity that
         was resting at the arrival; on a batching venue the later view is the better picture of the
         moment, and adding the trades back keeps anything that traded after the arrival, our own live
-        twin included, from being counted as gone). Trades in the view's own millisecond that the view
-        does not show yet are not added back (see `unshown`). The ledger of what we took is carried over.
+        twin included, from being counted as gone). Exceptions, for liquidity posted after the arrival:
+        a trade at a price neither view shows, stamped after the arrival, is not added back; a level only
+        the later view shows, better than the price of a trade on its side after the arrival, is left out
+        (had it been there, that trade's taker would have met it first). Trades in the later view's own
+        millisecond that it does not show yet stay out (`unshown`). The ledger of what we took is carried over.
         """
         out = PairBook()
         out.view, out.last_trade, out.taken = self.view, self.last_trade, dict(self.taken)
@@ -145,9 +149,20 @@ class PairBook:
         same: dict[tuple[str, Decimal], Decimal] = {}
         for t in trades:
             key = (_side_hit(t), t.price)
+            posted_later = t.price not in self.levels[key[0]] and t.price not in out.levels[key[0]]
+            if posted_later and ts is not None and t.timestamp_ms > ts:
+                continue
             volume[key] = volume.get(key, ZERO) + t.amount
             if t.timestamp_ms == view.timestamp_ms:
                 same[key] = same.get(key, ZERO) + t.amount
+        for side in (BID, ASK):
+            hit = [t.price for t in trades if _side_hit(t) == side and (ts is None or t.timestamp_ms >= ts)]
+            if not hit:
+                continue
+            worst = max(hit) if side == ASK else min(hit)
+            for price in [p for p in out.levels[side] if p not in self.levels[side]]:
+                if (price < worst) if side == ASK else (price > worst):
+                    del out.levels[side][price]
         for (side, price), qty in volume.items():
             shown = out.levels[side].get(price, ZERO)
             late = unshown(self.size_at(side, price), level_size(out.levels[side], side, price),
@@ -234,6 +249,15 @@ class MakerSlot:
     remaining: Decimal
     ahead: Decimal
     seq: int
+    #: the queue ahead as of the last depth view, and what trades at our price filled since (see requeue)
+    ahead_at_view: Decimal = ZERO
+    filled_since_view: Decimal = ZERO
+    #: a depth view stamped since we arrived has been applied (in shadow mode it shows our live twin)
+    in_view: bool = False
+
+    def mark_view(self, ahead_at_view: Decimal | None = None) -> None:
+        self.ahead_at_view = self.ahead if ahead_at_view is None else ahead_at_view
+        self.filled_since_view = ZERO
 
 
 def maker_trade_fills(slots: Iterable[MakerSlot], trade: PublicTrade,
@@ -271,22 +295,41 @@ def maker_trade_fills(slots: Iterable[MakerSlot], trade: PublicTrade,
             qty = min(slot.remaining, left)
         if qty > 0:
             slot.remaining -= qty
+            if slot.price == trade.price:
+                slot.filled_since_view += qty
             left -= qty
             out.append((slot, qty))
     return out
 
 
 def requeue(slot: MakerSlot, old: Decimal | None, new: Decimal | None, explained: Decimal, model: QueueModel,
-            k: float) -> None:
-    """Move `slot.ahead` for one depth change at its price (old -> new size, `explained` by trades)."""
+            k: float, shadow: bool = False) -> Decimal:
+    """Move `slot.ahead` for one depth change at its price (old -> new size, `explained` by trades at it).
+
+    A decrease no trade explains is cancellations, split around us by `model`. When the interval also
+    had trades at our price, the order of the two within it is unknown: `front`, the optimistic bound,
+    takes the cancellations as first, so those trades met a shorter queue, and returns the fill owed to
+    us for that (the other models take them as after the trades and owe nothing). With `shadow` our
+    live twin is part of the displayed size and is neither ahead nor behind.
+    """
     if old is None or new is None:
-        return
+        return ZERO
+    own_now = slot.remaining if shadow and slot.in_view else ZERO  # the old view shows our twin
     after_trades = max(ZERO, old - explained)
+    owed = ZERO
     if new < after_trades:
         cancelled = after_trades - new
-        behind = after_trades - slot.ahead
-        slot.ahead -= cancel_ahead(model, slot.ahead, behind, cancelled, k)
+        if model is QueueModel.FRONT and explained > 0 and slot.ahead_at_view > slot.ahead:
+            a0, filled = slot.ahead_at_view, slot.filled_since_view
+            own_before = own_now + filled if own_now else ZERO
+            gone = cancel_ahead(model, a0, max(ZERO, old - a0 - own_before), cancelled, k)
+            owed = max(ZERO, min(slot.remaining + filled, max(ZERO, explained - (a0 - gone))) - filled)
+            slot.ahead = max(ZERO, a0 - gone - explained)
+        else:
+            behind = max(ZERO, after_trades - slot.ahead - own_now)
+            slot.ahead -= cancel_ahead(model, slot.ahead, behind, cancelled, k)
     slot.ahead = max(ZERO, min(slot.ahead, new))
+    return owed
 
 
 def crossing_fill(book: PairBook, slot: MakerSlot) -> list[tuple[Decimal, Decimal]]:

@@ -63,6 +63,7 @@ class Timeline:
         self.max_event_ms = 0
         self.released_ms = 0
         self.late = 0
+        self.late_actions = 0  # actions pushed for a time already released past (applied late)
         self._depth_ms: dict[Any, int] = {}  # newest depth view timestamp pushed, per pair
 
     def __len__(self) -> int:
@@ -95,8 +96,11 @@ class Timeline:
                     break  # hold everything behind it: the look-ahead view has not come yet
                 head.payload = replace(act, peek=self._peek(act.pair, act.at_ms))
             item = heapq.heappop(self._heap)
-            if item.ts < self.released_ms and item.rank != RANK_ACTION:
-                self.late += 1
+            if item.ts < self.released_ms:
+                if item.rank == RANK_ACTION:
+                    self.late_actions += 1
+                else:
+                    self.late += 1
             self.released_ms = max(self.released_ms, item.ts)
             out.append(item.payload)
         return out

@@ -15,7 +15,7 @@ __all__ = ["DEFAULT_BALANCE", "PaperOptions", "parse_balances"]
 DEFAULT_BALANCE = "USDT=10000,BTC=1"
 _OURS = {
     "balance", "queue_model", "queue_k", "entry_latency_ms", "cancel_latency_ms", "response_latency_ms",
-    "reorder_ms", "lookahead_ms", "shadow", "persist_path", "seed", "maker_fee", "taker_fee", "depth", "book_timeout_s",
+    "reorder_ms", "lookahead_ms", "shadow", "bounds", "persist_path", "seed", "maker_fee", "taker_fee", "depth", "book_timeout_s",
 }
 
 
@@ -97,6 +97,8 @@ class PaperOptions:
     #: the public data already contains a live twin of every paper order (a live account places the same
     #: orders at the same moments, as in benchmarks/paper_fidelity.py): see matching.maker_trade_fills.
     shadow: bool = False
+    #: also run the orders under the `back` and `front` queue models (PaperSession.fill_bounds, the report)
+    bounds: bool = False
     persist_path: str | None = None
     seed: int = 0
     maker_fee: Decimal | None = None
@@ -124,6 +126,7 @@ class PaperOptions:
             reorder_ms=int(_num(options, "reorder_ms", 30)),
             lookahead_ms=int(_num(options, "lookahead_ms", 100)),
             shadow=_flag(options, "shadow"),
+            bounds=_flag(options, "bounds"),
             persist_path=str(persist) if persist else None,
             seed=int(_num(options, "seed", 0)),
             maker_fee=_fee(options, "maker_fee"),

@@ -37,6 +37,28 @@ def _f(value: Decimal) -> str:
     return format(value.normalize() if value == value.to_integral_value() else value, "f")
 
 
+def _bounds_lines(session: Any, orders: list[Order]) -> list[str]:
+    """Per pair: filled amount under the session's model and under the back / front bounds (option `bounds`)."""
+    bounds_of = getattr(session, "fill_bounds", None)
+    if bounds_of is None or getattr(session, "bounds", None) is None:
+        return []
+    totals: dict[str, list[Any]] = {}
+    for o in orders:
+        b = bounds_of(o.client_order_id)
+        if b is None:
+            continue
+        t = totals.setdefault(str(o.pair), [ZERO, ZERO, ZERO, 0, 0])
+        t[0] += o.filled_amount
+        t[1] += b[0]
+        t[2] += b[1]
+        t[3] += 1
+        t[4] += b[0] != b[1]
+    model = getattr(getattr(session, "options", None), "queue_model", None)
+    name = f" ({model.value} queue model)" if model is not None else ""
+    return [f"  bounds   {pair}: filled {_f(t[0])}{name}; pessimistic (back) {_f(t[1])}, optimistic (front) "
+            f"{_f(t[2])}; {t[4]} of {t[3]} orders depend on the queue model" for pair, t in sorted(totals.items())]
+
+
 def build_report(session: Any) -> str:
     """A plain-text report of a PaperSession (or anything with `engine` and `wallet`)."""
     engine, wallet = session.engine, session.wallet
@@ -61,6 +83,7 @@ def build_report(session: Any) -> str:
     for asset, bal in sorted(wallet.snapshot().items()):
         lines.append(f"  balance  {asset:<8} available {_f(bal.available)}  frozen {_f(bal.frozen)}  "
                      f"(start {_f(wallet.start.get(asset, ZERO))})")
+    lines += _bounds_lines(session, orders)
     for pair, source in sorted(getattr(session, "fee_source", {}).items()):
         lines.append(f"  fee rates for {pair}: {source}")
     return "\n".join(lines)

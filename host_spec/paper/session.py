@@ -33,6 +33,7 @@ from host_spec.models import (
     TradingRule,
 )
 from host_spec.paper.balances import Wallet
+from host_spec.paper.bounds import FillBounds
 from host_spec.paper.engine import POST_ONLY_REASON, Event, PaperEngine
 from host_spec.paper.merge import Action, Timeline
 from host_spec.paper.options import PaperOptions
@@ -60,6 +61,7 @@ class PaperSession:
         self.wallet = Wallet(options.balances, connector_id)
         self.timeline = Timeline(options.reorder_ms)
         self.engine: PaperEngine | None = None
+        self.bounds: FillBounds | None = None
         self.fee_rates_by_pair: dict[TradingPair, FeeRates] = {}
         self.fee_source: dict[TradingPair, str] = {}
         self._base: Any = None
@@ -106,6 +108,9 @@ class PaperSession:
                 self.engine = PaperEngine(self.connector_id, rules, self._fees, self.wallet,
                                           order_types=self.order_types, model=self.options.queue_model,
                                           k=self.options.queue_k, shadow=self.options.shadow)
+                if self.options.bounds:
+                    self.bounds = FillBounds(self.connector_id, rules, self._fees, order_types=self.order_types,
+                                             shadow=self.options.shadow)
                 if self.store is not None:
                     self.store.load_engine(self.engine)
         return self.engine
@@ -176,8 +181,12 @@ class PaperSession:
                 out += (item.run(item.at_ms, item.peek) if item.pair is not None else item.run(item.at_ms)) or []
             elif isinstance(item, PublicTrade):
                 out += engine.on_trade(item)
+                if self.bounds is not None:
+                    self.bounds.on_trade(item)
             else:
                 out += engine.on_view(item)
+                if self.bounds is not None:
+                    self.bounds.on_view(item)
                 ready = self._pairs.get(item.pair)
                 if ready is not None:
                     ready.set()
@@ -192,8 +201,8 @@ class PaperSession:
             for ev in events:
                 q.put_nowait(ev)
 
-    async def _at(self, delay_ms: int, run: Any, pair: TradingPair | None = None) -> Any:
-        """Run `run(venue_ms)` in the merged timeline `delay_ms` from now; return its result.
+    async def _at(self, delay_ms: int, run: Any, pair: TradingPair | None = None, at_ms: int | None = None) -> Any:
+        """Run `run(venue_ms)` in the merged timeline `delay_ms` from now (or at venue time `at_ms`).
 
         With `pair`: `run(venue_ms, peek)`, held for the pair's look-ahead view (options.lookahead_ms)."""
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -207,7 +216,7 @@ class PaperSession:
             fut.set_result(None)
             return events
 
-        self.timeline.push_action(Action(self.venue_now() + delay_ms, act, pair=pair,
+        self.timeline.push_action(Action(self.venue_now() + delay_ms if at_ms is None else at_ms, act, pair=pair,
                                          wait_ms=self.options.lookahead_ms if pair is not None else 0))
         self._drain()
         await fut
@@ -228,24 +237,47 @@ class PaperSession:
             await self._resolve_fees(pair)
         return self.fee_rates_by_pair[pair]
 
-    async def place_order(self, request: OrderRequest) -> Order:
+    async def place_order(self, request: OrderRequest, *, arrive_at_ms: int | None = None) -> Order:
+        """Submit now; the order reaches the venue after the entry latency, or at venue time `arrive_at_ms`
+        when the caller knows it (a replay, or a twin of a live order whose arrival the venue reported).
+        A time the merged streams have already passed is applied late (counted in `timeline.late_actions`)."""
         engine = await self._ready(request.pair)
         order, events = engine.submit(request, self.venue_now())
         self._publish(list(events))
         cid = order.client_order_id
-        await self._at(self.options.entry_latency_ms, lambda ts, peek=None: engine.arrive(cid, ts, peek), request.pair)
+        if self.bounds is not None:
+            self.bounds.submit(request, cid, order.created_ms)
+        await self._at(self.options.entry_latency_ms, lambda ts, peek=None: self._arrive(engine, cid, ts, peek), request.pair,
+                       arrive_at_ms)
         final = engine.orders[cid].order
         if final.state is OrderState.FAILED and final.reason == POST_ONLY_REASON:
             raise PostOnlyRejected(f"post-only order {cid} would have crossed the book and was cancelled by the venue",
                                    connector=self.connector_id)
         return final
 
-    async def cancel_order(self, pair: TradingPair, client_order_id: str) -> Order:
+    async def cancel_order(self, pair: TradingPair, client_order_id: str, *, arrive_at_ms: int | None = None) -> Order:
+        """Cancel after the cancel latency (or at venue time `arrive_at_ms`, as for place_order)."""
         engine = await self._engine()
         if client_order_id not in engine.orders:
             raise OrderNotFound(f"no paper order {client_order_id}", connector=self.connector_id)
-        await self._at(self.options.cancel_latency_ms, lambda ts: engine.cancel(client_order_id, ts))
+        await self._at(self.options.cancel_latency_ms, lambda ts: self._cancel(engine, client_order_id, ts),
+                       at_ms=arrive_at_ms)
         return engine.orders[client_order_id].order
+
+    def _arrive(self, engine: PaperEngine, cid: str, ts: int, peek: Any) -> list[Event]:
+        if self.bounds is not None:
+            self.bounds.arrive(cid, ts, peek)
+        return engine.arrive(cid, ts, peek)
+
+    def _cancel(self, engine: PaperEngine, cid: str, ts: int) -> list[Event]:
+        if self.bounds is not None:
+            self.bounds.cancel(cid, ts)
+        return engine.cancel(cid, ts)
+
+    def fill_bounds(self, client_order_id: str) -> tuple[Decimal, Decimal] | None:
+        """With the `bounds` option: the order's filled amount under the pessimistic (`back`) and optimistic
+        (`front`) queue models, run side by side on the same data; None without it (or for a restored order)."""
+        return self.bounds.filled(client_order_id) if self.bounds is not None else None
 
     async def cancel_all_orders(self, pair: TradingPair | None) -> list[Order]:
         todo = [o for o in await self.open_orders(pair)]

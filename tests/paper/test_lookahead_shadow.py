@@ -121,3 +121,35 @@ def test_look_ahead_view_that_predates_a_trade_in_its_millisecond_does_not_get_i
     peek = (view(1040, [("99", "1")], [("100", "1"), ("101", "2")]), [trade(1040, "100", "0.6", Side.BUY)])
     e.arrive(order.client_order_id, 1001, peek)
     assert [(f.price, f.amount) for f in e.fills] == [(D("100"), D("1")), (D("101"), D("2"))]
+
+
+def test_liquidity_posted_and_taken_after_the_arrival_is_not_added_back() -> None:
+    e = engine()
+    e.on_view(BOOK)  # asks 100x1, 101x2
+    order, _ = e.submit(limit(Side.BUY, "2", "101"), 1001)
+    # after we arrived someone posted 0.5 at 99.5 and someone else took it: neither view shows 99.5
+    peek = (view(1040, [("99", "1")], [("100", "1"), ("101", "2")]), [trade(1020, "99.5", "0.5", Side.BUY)])
+    e.arrive(order.client_order_id, 1001, peek)
+    assert [(f.price, f.amount) for f in e.fills] == [(D("100"), D("1")), (D("101"), D("1"))]
+
+
+def test_shadow_resting_order_is_filled_by_trades_not_by_a_view_crossing_it() -> None:
+    e = engine()
+    e.shadow = True
+    e.on_view(BOOK)
+    cid, _ = place(e, limit(Side.BUY, "1", "99.50", OrderType.LIMIT_MAKER))
+    e.on_view(view(1100, [("99.50", "1"), ("99", "1")], [("99.40", "0.3"), ("100", "1")]))  # a stale or racing view
+    assert e.orders[cid].order.filled_amount == 0 and not e.book(PAIR).taken
+    e.on_trade(trade(1101, "99.50", "0.3", Side.SELL))  # the crossing seller met our twin: the trade says so
+    assert e.orders[cid].order.filled_amount == D("0.3")
+
+
+def test_a_level_only_the_later_view_shows_better_than_a_later_trade_was_posted_after_the_arrival() -> None:
+    e = engine()
+    e.on_view(BOOK)  # asks 100x1, 101x2
+    order, _ = e.submit(limit(Side.BUY, "1", "101"), 1001)
+    # a buyer paid 100 at 1010, so the 99.5 ask the later view shows was not there yet
+    peek = (view(1040, [("99", "1")], [("99.5", "0.4"), ("100", "0.5"), ("101", "2")]),
+            [trade(1010, "100", "0.5", Side.BUY)])
+    e.arrive(order.client_order_id, 1001, peek)
+    assert [(f.price, f.amount) for f in e.fills] == [(D("100"), D("1"))]

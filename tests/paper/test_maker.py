@@ -145,3 +145,27 @@ def test_unshown_keeps_only_what_the_new_size_has_not_lost() -> None:
     assert unshown(D(2), D(1), D("1.5"), D("1.5")) == D("0.5")  # partly (or masked by additions)
     assert unshown(D(2), D(2), D("1.5"), D(0)) == 0  # no trade in the view's millisecond
     assert unshown(None, D(2), D(1), D(1)) == 0
+
+
+@pytest.mark.parametrize(("model", "filled", "ahead"), [
+    (QueueModel.FRONT, D("0.5"), D(0)),  # the cancel came first: the 1.5 traded met 1 ahead of us, 0.5 for us
+    (QueueModel.BACK, D(0), D("0.5")),
+])
+def test_front_bound_takes_cancels_in_an_interval_as_before_its_trades(model: QueueModel, filled: D, ahead: D) -> None:
+    e, cid = resting_bid(model)  # 2 ahead at 98
+    e.on_view(view(1050, [("99.00", "1"), ("98.00", "5")], [("100.00", "1")]))  # 3 behind
+    e.on_trade(trade(1200, "98.00", "1.5", Side.SELL))
+    assert e.orders[cid].order.filled_amount == 0
+    e.on_view(view(1300, [("99.00", "1"), ("98.00", "2.5")], [("100.00", "1")]))  # 1 more gone than traded
+    w = e.orders[cid]
+    assert w.order.filled_amount == filled and w.slot.ahead == ahead
+
+
+def test_shadow_twin_in_the_level_is_neither_ahead_nor_behind() -> None:
+    e = engine(QueueModel.BACK)
+    e.shadow = True
+    e.on_view(BOOK)  # 98 x 2
+    cid, _ = place(e, limit(Side.BUY, "1", "98.00"))
+    e.on_view(view(1050, [("99.00", "1"), ("98.00", "3")], [("100.00", "1")]))  # our twin joined: 2 ahead + 1
+    e.on_view(view(1100, [("99.00", "1"), ("98.00", "2")], [("100.00", "1")]))  # 1 cancelled, nobody behind
+    assert e.orders[cid].slot.ahead == D(1)  # so it was ahead of us, whatever the model says
