@@ -35,6 +35,7 @@ async def _run_connected(host: Host, args: argparse.Namespace, body: Callable[[C
     if info.base_connector:  # a paper-trade variant: no credentials, its own account options
         credentials = {}
         options.update({k: v for k, v in (("balance", args.balance), ("persist_path", args.paper_db)) if v})
+    options.update(dict(getattr(args, "option", None) or []))
     try:
         async with await host.open(info.id, credentials, options) as conn:
             return await body(conn)
@@ -204,6 +205,16 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sandbox-pairs", type=int, default=20, help=argparse.SUPPRESS)
     p.add_argument("--balance", help="paper-trade variants: starting balances, e.g. USDT=10000,BTC=1")
     p.add_argument("--paper-db", help="paper-trade variants: SQLite file that keeps the account across runs")
+    p.add_argument("-o", "--option", action="append", type=_key_value, metavar="KEY=VALUE",
+                   help="a session option for the connector, repeatable (paper: queue_model=back, bounds=yes, "
+                        "entry_latency_ms=20, ...)")
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected KEY=VALUE")
+    return key.strip(), value.strip()
 
 
 def add_trading_commands(sub: Any) -> None:

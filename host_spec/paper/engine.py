@@ -140,7 +140,7 @@ class PaperEngine:
             if best is not None and (best <= o.price if o.side is Side.BUY else best >= o.price):
                 if self.venue_cancels_post_only:
                     return events + self._finish(w, OrderState.FAILED, ts, POST_ONLY_REASON)
-            return events + self._rest(w, book)
+            return events + self._rest(w, book, seen)
         takes = walk(seen, o.side, o.price, None if w.quote_left is not None else w.slot.remaining, w.quote_left,
                      w.rule.size_increment)
         for price, qty in takes:
@@ -150,7 +150,7 @@ class PaperEngine:
         if w.order.state.is_done:
             return events
         if o.order_type is OrderType.LIMIT:
-            return events + self._rest(w, book)
+            return events + self._rest(w, book, seen)
         return events + self._finish(w, OrderState.CANCELED, ts, "no more liquidity within the order's limits")
 
     def cancel(self, cid: str, ts: int, reason: str = "cancelled on request") -> list[Event]:
@@ -210,11 +210,19 @@ class PaperEngine:
         return [w for w in self.orders.values()
                 if w.arrived and w.order.pair == pair and not w.order.state.is_done and w.order.price is not None]
 
-    def _rest(self, w: Working, book: PairBook) -> list[Event]:
-        """Join the queue at our price behind the size shown there now (less what traded there since the view)."""
+    def _rest(self, w: Working, book: PairBook, seen: PairBook) -> list[Event]:
+        """Join the queue at our price behind the size shown there now (less what traded there since the view).
+
+        `front`, the optimistic bound, takes the smaller of that and the size the arrival's look-ahead
+        book (`seen`) shows there (without our live twin in shadow mode): a cancellation between the last
+        view and our arrival shortens the queue we join."""
         assert w.order.price is not None
-        shown = book.size_at(w.slot.side, w.order.price) or ZERO
-        w.slot.ahead = max(ZERO, shown - book.traded.get((w.slot.side, w.order.price), ZERO))
+        side, price = w.slot.side, w.order.price
+        shown = book.size_at(side, price) or ZERO
+        w.slot.ahead = max(ZERO, shown - book.traded.get((side, price), ZERO))
+        if self.model is QueueModel.FRONT and seen.view is not book.view:
+            later = max(ZERO, (seen.size_at(side, price) or ZERO) - (w.slot.remaining if self.shadow else ZERO))
+            w.slot.ahead = min(w.slot.ahead, later)
         w.slot.mark_view(ahead_at_view=shown)  # trades since the view advance us as they would have
         return []
 

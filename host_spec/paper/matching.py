@@ -134,7 +134,8 @@ class PairBook:
         twin included, from being counted as gone). Exceptions, for liquidity posted after the arrival:
         a trade at a price neither view shows, stamped after the arrival, is not added back; a level only
         the later view shows, better than the price of a trade on its side after the arrival, is left out
-        (had it been there, that trade's taker would have met it first). Trades in the later view's own
+        (had it been there, that trade's taker would have met it first), and so is one that would have
+        crossed the price of a later trade on the other side. Trades in the later view's own
         millisecond that it does not show yet stay out (`unshown`). The ledger of what we took is carried over.
         """
         out = PairBook()
@@ -162,6 +163,14 @@ class PairBook:
             worst = max(hit) if side == ASK else min(hit)
             for price in [p for p in out.levels[side] if p not in self.levels[side]]:
                 if (price < worst) if side == ASK else (price > worst):
+                    del out.levels[side][price]
+        for side, opp in ((ASK, BID), (BID, ASK)):  # a later view's new level that a later trade on the other
+            hit = [t.price for t in trades if _side_hit(t) == opp and (ts is None or t.timestamp_ms >= ts)]
+            if not hit:  # side would have crossed was posted after that trade (a book is never crossed)
+                continue
+            bound = max(hit) if side == ASK else min(hit)
+            for price in [p for p in out.levels[side] if p not in self.levels[side]]:
+                if (price <= bound) if side == ASK else (price >= bound):
                     del out.levels[side][price]
         for (side, price), qty in volume.items():
             shown = out.levels[side].get(price, ZERO)
@@ -310,25 +319,28 @@ def requeue(slot: MakerSlot, old: Decimal | None, new: Decimal | None, explained
     had trades at our price, the order of the two within it is unknown: `front`, the optimistic bound,
     takes the cancellations as first, so those trades met a shorter queue, and returns the fill owed to
     us for that (the other models take them as after the trades and owe nothing). With `shadow` our
-    live twin is part of the displayed size and is neither ahead nor behind.
+    live twin is part of the displayed size (from the first view after our arrival) and of the trades,
+    and is neither ahead nor behind.
     """
     if old is None or new is None:
         return ZERO
-    own_now = slot.remaining if shadow and slot.in_view else ZERO  # the old view shows our twin
-    after_trades = max(ZERO, old - explained)
+    filled = slot.filled_since_view
+    own_old = slot.remaining + filled if shadow and slot.in_view else ZERO
+    others_traded = max(ZERO, explained - filled) if shadow else explained
+    after_trades = max(ZERO, old - own_old - others_traded)  # everyone else at the price, had nobody cancelled
+    now = max(ZERO, new - (slot.remaining if shadow else ZERO))
     owed = ZERO
-    if new < after_trades:
-        cancelled = after_trades - new
+    if now < after_trades:
+        cancelled = after_trades - now
         if model is QueueModel.FRONT and explained > 0 and slot.ahead_at_view > slot.ahead:
-            a0, filled = slot.ahead_at_view, slot.filled_since_view
-            own_before = own_now + filled if own_now else ZERO
-            gone = cancel_ahead(model, a0, max(ZERO, old - a0 - own_before), cancelled, k)
+            a0 = slot.ahead_at_view
+            gone = cancel_ahead(model, a0, max(ZERO, old - own_old - a0), cancelled, k)
             owed = max(ZERO, min(slot.remaining + filled, max(ZERO, explained - (a0 - gone))) - filled)
-            slot.ahead = max(ZERO, a0 - gone - explained)
+            slot.ahead = max(ZERO, a0 - gone - others_traded)
         else:
-            behind = max(ZERO, after_trades - slot.ahead - own_now)
+            behind = max(ZERO, after_trades - slot.ahead)
             slot.ahead -= cancel_ahead(model, slot.ahead, behind, cancelled, k)
-    slot.ahead = max(ZERO, min(slot.ahead, new))
+    slot.ahead = max(ZERO, min(slot.ahead, now))
     return owed
 
 

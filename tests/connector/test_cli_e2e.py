@@ -86,3 +86,14 @@ def test_order_place_list_cancel_and_rule_errors(sandbox: Any, tmp_path: Path) -
     assert bad_pair.returncode == 1 and "not a BitMart spot pair" in bad_pair.stderr
     ids = [o.client_order_id for o in sandbox.call(sandbox.exchange.all_orders)]
     assert ids.count("cliTest1") == 1, "the order must reach the venue exactly once"
+
+
+def test_paper_variant_takes_session_options_and_names_a_bad_one(tmp_path: Path) -> None:
+    env = {"HOST_SPEC_HOME": str(tmp_path)}
+    base = ("order", "place", "bitmart_paper_trade", "BTC-USDT", "buy", "LIMIT", "0.001", "--price", "90000", "--sandbox")
+    bad = cli(*base, "-o", "queue_model=nonsense", env=env)
+    assert bad.returncode == 1 and "queue_model" in bad.stdout + bad.stderr and "Traceback" not in bad.stderr
+    malformed = cli(*base, "-o", "queue_model", env=env)
+    assert malformed.returncode == 2 and "expected KEY=VALUE" in malformed.stderr
+    ok = cli(*base, "-o", "bounds=yes", "-o", "queue_model=back", "-o", "entry_latency_ms=5", env=env)
+    assert ok.returncode == 0 and "FILLED" in ok.stdout, ok.stdout + ok.stderr

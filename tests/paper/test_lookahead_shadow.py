@@ -153,3 +153,33 @@ def test_a_level_only_the_later_view_shows_better_than_a_later_trade_was_posted_
             [trade(1010, "100", "0.5", Side.BUY)])
     e.arrive(order.client_order_id, 1001, peek)
     assert [(f.price, f.amount) for f in e.fills] == [(D("100"), D("1"))]
+
+
+def test_shadow_twin_joining_the_level_does_not_hide_a_cancellation_ahead() -> None:
+    e = engine(QueueModel.FRONT)
+    e.shadow = True
+    e.on_view(BOOK)  # bid 98 x 2
+    cid, _ = place(e, limit(Side.BUY, "1", "98.00", OrderType.LIMIT_MAKER))
+    # the first view after us: our twin (1) joined and 0.8 ahead of us was cancelled -> 2.2, not a net +0.2
+    e.on_view(view(1050, [("99.00", "1"), ("98.00", "2.2")], [("100.00", "1")]))
+    assert e.orders[cid].slot.ahead == D("1.2")
+
+
+def test_front_joins_behind_the_smaller_of_the_last_view_and_the_look_ahead_view() -> None:
+    for model, ahead in ((QueueModel.FRONT, D("0.5")), (QueueModel.BACK, D(2))):
+        e = engine(model)
+        e.on_view(BOOK)  # bid 98 x 2
+        order, _ = e.submit(limit(Side.BUY, "1", "98.00", OrderType.LIMIT_MAKER), 1001)
+        e.arrive(order.client_order_id, 1001, (view(1040, [("99", "1"), ("98.00", "0.5")], [("100", "1")]), []))
+        assert e.orders[order.client_order_id].slot.ahead == ahead
+
+
+def test_a_new_level_that_would_have_crossed_a_later_trade_was_not_there_at_the_arrival() -> None:
+    e = engine()
+    e.on_view(BOOK)  # bids 99x1; asks 100x1, 101x2
+    order, _ = e.submit(limit(Side.BUY, "2", "101"), 1001)
+    # a seller hit a 99.6 bid at 1020 then rested the rest at 99.6: the later view shows an ask at 99.6
+    peek = (view(1040, [("99", "1")], [("99.6", "0.3"), ("100", "1"), ("101", "2")]),
+            [trade(1020, "99.6", "0.1", Side.SELL)])
+    e.arrive(order.client_order_id, 1001, peek)
+    assert [(f.price, f.amount) for f in e.fills] == [(D("100"), D("1")), (D("101"), D("1"))]
