@@ -186,8 +186,12 @@ class PaperEngine:
                 s.mark_view()
                 continue
             before = level_size(old[s.side], s.side, s.price, known)
-            owed = requeue(s, before, book.size_at(s.side, s.price), explained.get((s.side, s.price), ZERO),
-                           self.model, self.k, self.shadow)
+            now = book.size_at(s.side, s.price)
+            owed = requeue(s, before, now, explained.get((s.side, s.price), ZERO), self.model, self.k, self.shadow)
+            if self.shadow and now is not None and s.remaining - owed > now:
+                # the level shows less than we have left, and our twin is in it: the twin filled more (a
+                # cancellation ahead came before a trade we split differently); that is a fact, not a model
+                owed, s.ahead = s.remaining - now, ZERO
             s.mark_view()
             s.in_view = True
             if owed > 0:  # the optimistic bound: cancellations ahead of us came before this interval's trades

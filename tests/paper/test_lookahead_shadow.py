@@ -183,3 +183,15 @@ def test_a_new_level_that_would_have_crossed_a_later_trade_was_not_there_at_the_
             [trade(1020, "99.6", "0.1", Side.SELL)])
     e.arrive(order.client_order_id, 1001, peek)
     assert [(f.price, f.amount) for f in e.fills] == [(D("100"), D("1")), (D("101"), D("1"))]
+
+
+def test_shadow_level_smaller_than_what_we_have_left_means_the_twin_filled_more() -> None:
+    e = engine(QueueModel.BACK)
+    e.shadow = True
+    e.on_view(BOOK)  # bid 98 x 2
+    cid, _ = place(e, limit(Side.BUY, "1", "98.00", OrderType.LIMIT_MAKER))
+    e.on_view(view(1050, [("99.00", "1"), ("98.00", "3")], [("100.00", "1")]))  # our twin joined behind 2
+    e.on_trade(trade(1100, "98.00", "2.5", Side.SELL))  # we think: 2 ahead, then 0.5 for us
+    assert e.orders[cid].order.filled_amount == D("0.5")
+    e.on_view(view(1150, [("99.00", "1"), ("98.00", "0.2")], [("100.00", "1")]))  # yet only 0.2 is left there
+    assert e.orders[cid].order.filled_amount == D("0.8") and e.orders[cid].slot.ahead == 0
