@@ -194,8 +194,8 @@ class PaperEngine:
                 owed, s.ahead = s.remaining - now, ZERO
             s.mark_view()
             s.in_view = True
-            if owed > 0:  # the optimistic bound: cancellations ahead of us came before this interval's trades
-                s.remaining += owed
+            owed = min(owed, s.remaining)
+            if owed > 0:  # what the queue owes us (see requeue and the shadow check above); _fill takes it off
                 events += self._fill(w, s.price, owed, True, view.timestamp_ms)
             if self.shadow:  # the twin rests at our price on the venue: what crosses it trades, and the trade fills us
                 continue

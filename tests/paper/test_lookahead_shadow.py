@@ -195,3 +195,6 @@ def test_shadow_level_smaller_than_what_we_have_left_means_the_twin_filled_more(
     assert e.orders[cid].order.filled_amount == D("0.5")
     e.on_view(view(1150, [("99.00", "1"), ("98.00", "0.2")], [("100.00", "1")]))  # yet only 0.2 is left there
     assert e.orders[cid].order.filled_amount == D("0.8") and e.orders[cid].slot.ahead == 0
+    assert e.orders[cid].slot.remaining == D("0.2")  # owed once, not again on every later view
+    e.on_view(view(1200, [("99.00", "1"), ("98.00", "0.2")], [("100.00", "1")]))
+    assert e.orders[cid].order.filled_amount == D("0.8")

@@ -159,6 +159,9 @@ def test_front_bound_takes_cancels_in_an_interval_as_before_its_trades(model: Qu
     e.on_view(view(1300, [("99.00", "1"), ("98.00", "2.5")], [("100.00", "1")]))  # 1 more gone than traded
     w = e.orders[cid]
     assert w.order.filled_amount == filled and w.slot.ahead == ahead
+    assert w.slot.remaining == D(1) - filled  # owed once, not again on every later view
+    e.on_view(view(1400, [("99.00", "1"), ("98.00", "2.5")], [("100.00", "1")]))
+    assert w.order.filled_amount == filled
 
 
 def test_shadow_twin_in_the_level_is_neither_ahead_nor_behind() -> None:
