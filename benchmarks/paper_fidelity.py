@@ -381,7 +381,12 @@ class Harness:
         post = sum(r.kind == "post_only" for r in self.records)
         return (f"orders {len(self.records)} (takers {takers}, makers {makers}, post-only {post}), {self.elapsed:.0f} s, "
                 f"agent rate {self.args.agent_rate}/s, depth flush {self.args.depth_flush_ms} ms, seed {self.args.seed}, "
-                f"entry latency {self._latency_text()}")
+                f"entry latency {self._latency_text()}, paper orders filled beyond their size {self._overfilled()}")
+
+    def _overfilled(self) -> int:
+        """A sanity count that must be 0: paper orders whose filled amount exceeds their size."""
+        return sum(1 for r in self.records for o in r.paper.values()
+                   if o is not None and o.amount is not None and o.filled_amount > o.amount)
 
     def table(self) -> str:
         return "\n".join([self.header(), format_rows({m: self.scores(m) for m in self.names}), LEGEND])
