@@ -8,6 +8,10 @@ Run: .venv/bin/python benchmarks/paper_fidelity.py [--orders 300] [--taker-share
 --latency exact (default) gives each paper order and cancel the venue time the sandbox acted on its live twin,
 so the figures measure the paper's fill rules rather than a 1 ms race; `measured` sets the papers' entry
 latency to the live path's median instead, as a user would (see _measure_latency).
+Figures (2026-11-24, `--seeds 11,23,5,7,13,29`, 300 orders each, exact arrival, shadow on), worst / median across
+seeds: takers exact 100 / 100%, taker price 100 / 100%, maker outcome 98.9 / 99.5% (default), maker total quantity
+-1.0 / 0.0% (default), first-fill error 0 ms, live fill within [back, front] 98.95 / 100% (3 of 1,170 outside, pooled).
+Seed 7 with `--latency measured`: takers exact 98.2-99.1%; with `--no-shadow`: takers 98.2-99.1%, makers 96.3-97.4%.
 --explain prints every mismatching order: live and paper fills, the paper book it decided on vs the true
 book at the live arrival (a read-only listener on the in-process sandbox engine), and the timestamps.
 """
