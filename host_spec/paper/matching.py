@@ -65,6 +65,14 @@ def _side_hit(trade: PublicTrade) -> str:
     return ASK if trade.taker_side is Side.BUY else BID
 
 
+def _absent_before(side: str, price: Decimal, trade: PublicTrade) -> bool:
+    """Could a level at `price` on `side` not have rested through `trade`? On the trade's side, its taker would
+    have met the better level first; on the other side, the level would have crossed the resting order it hit."""
+    if _side_hit(trade) == side:
+        return price < trade.price if side == ASK else price > trade.price
+    return price <= trade.price if side == ASK else price >= trade.price
+
+
 class PairBook:
     """The last view of one pair, the liquidity ledger, and trade volume seen since the last view."""
 
@@ -156,21 +164,10 @@ class PairBook:
             volume[key] = volume.get(key, ZERO) + t.amount
             if t.timestamp_ms == view.timestamp_ms:
                 same[key] = same.get(key, ZERO) + t.amount
+        later = [t for t in trades if ts is None or t.timestamp_ms >= ts]
         for side in (BID, ASK):
-            hit = [t.price for t in trades if _side_hit(t) == side and (ts is None or t.timestamp_ms >= ts)]
-            if not hit:
-                continue
-            worst = max(hit) if side == ASK else min(hit)
             for price in [p for p in out.levels[side] if p not in self.levels[side]]:
-                if (price < worst) if side == ASK else (price > worst):
-                    del out.levels[side][price]
-        for side, opp in ((ASK, BID), (BID, ASK)):  # a later view's new level that a later trade on the other
-            hit = [t.price for t in trades if _side_hit(t) == opp and (ts is None or t.timestamp_ms >= ts)]
-            if not hit:  # side would have crossed was posted after that trade (a book is never crossed)
-                continue
-            bound = max(hit) if side == ASK else min(hit)
-            for price in [p for p in out.levels[side] if p not in self.levels[side]]:
-                if (price <= bound) if side == ASK else (price >= bound):
+                if any(_absent_before(side, price, t) for t in later):
                     del out.levels[side][price]
         for (side, price), qty in volume.items():
             shown = out.levels[side].get(price, ZERO)
@@ -283,7 +280,7 @@ def maker_trade_fills(slots: Iterable[MakerSlot], trade: PublicTrade,
     at the price is counted in the size ahead of a later one, not again), and a trade through our
     price means the taker emptied our level, twin included, so the order fills completely.
     """
-    side = ASK if trade.taker_side is Side.BUY else BID
+    side = _side_hit(trade)
     mine = [s for s in slots if s.side == side and s.remaining > 0 and _crosses(side, s.price, trade.price)]
     mine.sort(key=lambda s: (-s.price if side == BID else s.price, s.seq))
     left = trade.amount

@@ -40,23 +40,20 @@ def _f(value: Decimal) -> str:
 def _bounds_lines(session: Any, orders: list[Order]) -> list[str]:
     """Per pair: filled amount under the session's model and under the back / front bounds (option `bounds`)."""
     bounds_of = getattr(session, "fill_bounds", None)
-    if bounds_of is None or getattr(session, "bounds", None) is None:
-        return []
-    totals: dict[str, list[Any]] = {}
+    rows: dict[str, list[tuple[Decimal, Decimal, Decimal]]] = {}
     for o in orders:
-        b = bounds_of(o.client_order_id)
-        if b is None:
-            continue
-        t = totals.setdefault(str(o.pair), [ZERO, ZERO, ZERO, 0, 0])
-        t[0] += o.filled_amount
-        t[1] += b[0]
-        t[2] += b[1]
-        t[3] += 1
-        t[4] += b[0] != b[1]
+        b = bounds_of(o.client_order_id) if bounds_of is not None else None
+        if b is not None:
+            rows.setdefault(str(o.pair), []).append((o.filled_amount, *b))
     model = getattr(getattr(session, "options", None), "queue_model", None)
     name = f" ({model.value} queue model)" if model is not None else ""
-    return [f"  bounds   {pair}: filled {_f(t[0])}{name}; pessimistic (back) {_f(t[1])}, optimistic (front) "
-            f"{_f(t[2])}; {t[4]} of {t[3]} orders depend on the queue model" for pair, t in sorted(totals.items())]
+    lines = []
+    for pair, r in sorted(rows.items()):
+        filled, lo, hi = (sum((row[i] for row in r), ZERO) for i in range(3))
+        differ = sum(row[1] != row[2] for row in r)
+        lines.append(f"  bounds   {pair}: filled {_f(filled)}{name}; pessimistic (back) {_f(lo)}, optimistic (front) "
+                     f"{_f(hi)}; {differ} of {len(r)} orders depend on the queue model")
+    return lines
 
 
 def build_report(session: Any) -> str:
