@@ -239,6 +239,6 @@ class OrderTracker:
         t.order = replace(t.order, state=state, reason=reason or t.order.reason,
                           updated_ms=snap.update_ms or t.order.updated_ms)
         t.terminal_sent = True
-        kind = {OrderState.FILLED: OrderEventKind.FILLED, OrderState.CANCELED: OrderEventKind.CANCELLED}.get(
+        kind = {OrderState.FILLED: OrderEventKind.FILLED, OrderState.CANCELED: OrderEventKind.CANCELED}.get(
             state, OrderEventKind.FAILED)
         return [*events, OrderEvent(kind, t.order)]

@@ -221,8 +221,14 @@ class OrderEventKind(str, enum.Enum):
     CREATED = "created"
     PARTIALLY_FILLED = "partially_filled"
     FILLED = "filled"
-    CANCELLED = "cancelled"
+    CANCELED = "canceled"
     FAILED = "failed"
+    # Deprecated: the old spelling, an alias of CANCELED kept so older callers keep working.
+    CANCELLED = "canceled"
+
+    @classmethod
+    def _missing_(cls, value: object) -> OrderEventKind | None:
+        return cls.CANCELED if value == "cancelled" else None  # the value before the spelling was unified
 
 
 @dataclass(frozen=True, slots=True)

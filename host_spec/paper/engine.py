@@ -269,7 +269,7 @@ class PaperEngine:
         return w.slot.remaining <= 0
 
     def _finish(self, w: Working, state: OrderState, ts: int, reason: str) -> list[Event]:
-        kind = OrderEventKind.CANCELLED if state is OrderState.CANCELED else OrderEventKind.FAILED
+        kind = OrderEventKind.CANCELED if state is OrderState.CANCELED else OrderEventKind.FAILED
         if state is OrderState.CANCELED and w.quote_left is not None and w.order.filled_amount and self._complete(w):
             state, kind, reason = OrderState.FILLED, OrderEventKind.FILLED, ""
         w.order = replace(w.order, state=state, reason=reason, updated_ms=ts)

@@ -94,7 +94,7 @@ async def test_chaos_no_order_lost_or_doubled_and_fills_exactly_once() -> None:
         assert faults.fired.get("lose_response", 0) >= 6 and faults.fired.get("drop_ws", 0) >= 1
         for cid in ours:
             ks = [e.kind for e in events if getattr(e, "order", None) is not None and e.order.client_order_id == cid]
-            terminal = [k for k in ks if k in (K.FILLED, K.CANCELLED, K.FAILED)]
+            terminal = [k for k in ks if k in (K.FILLED, K.CANCELED, K.FAILED)]
             assert len(terminal) == 1 and ks[-1] == terminal[0], (cid, ks)
             assert ks.count(K.CREATED) <= 1
     finally:

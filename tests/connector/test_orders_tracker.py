@@ -69,7 +69,7 @@ def test_partially_canceled_is_canceled() -> None:
     apply(t, ws(cid, "partially_filled", "0.4", "40", "d1", "0.4", "100"))
     t.mark_cancel_requested(cid)
     ev = apply(t, ws(cid, "partially_canceled", "0.4", "40"))
-    assert [e.kind for e in ev] == [K.CANCELLED] and t.get(cid).state is OrderState.CANCELED
+    assert [e.kind for e in ev] == [K.CANCELED] and t.get(cid).state is OrderState.CANCELED
     assert apply(t, ws(cid, "canceled")) == []
 
 
@@ -85,7 +85,7 @@ def test_market_buy_out_of_liquidity_is_canceled() -> None:
     t, cid = tracked(OrderType.MARKET, amount=None, price=None, quote=D("100"))
     t.accepted(cid, "900", 2)
     ev = apply(t, ws(cid, "partially_canceled", "0.5", "50", "d1", "0.5", "100"))
-    assert [e.kind for e in ev] == [K.PARTIALLY_FILLED, K.CANCELLED]
+    assert [e.kind for e in ev] == [K.PARTIALLY_FILLED, K.CANCELED]
 
 
 def test_post_only_cancelled_by_system_is_failed() -> None:
@@ -98,7 +98,7 @@ def test_post_only_cancelled_by_system_is_failed() -> None:
     t2, cid2 = tracked(OrderType.LIMIT_MAKER)
     t2.accepted(cid2, "901", 2)
     t2.mark_cancel_requested(cid2)
-    assert [e.kind for e in t2.apply(Snapshot(cid2, "901", "canceled", D(0), D(0), 3, "user"))] == [K.CANCELLED]
+    assert [e.kind for e in t2.apply(Snapshot(cid2, "901", "canceled", D(0), D(0), 3, "user"))] == [K.CANCELED]
 
 
 def test_ws_before_rest_answer_and_failed_state() -> None:

@@ -64,8 +64,8 @@ async def test_limit_place_query_cancel(session, venue) -> None:
     assert [o.client_order_id for o in await session.open_orders(BTC_USDT)] == [order.client_order_id]
     done = await session.cancel_order(BTC_USDT, order.client_order_id)
     assert done.state is OrderState.CANCELED
-    await settle(events, lambda ev: K.CANCELLED in kinds(ev, order.client_order_id))
-    assert kinds(events, order.client_order_id) == [K.CREATED, K.CANCELLED]
+    await settle(events, lambda ev: K.CANCELED in kinds(ev, order.client_order_id))
+    assert kinds(events, order.client_order_id) == [K.CREATED, K.CANCELED]
     task.cancel()
 
 

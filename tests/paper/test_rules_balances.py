@@ -43,7 +43,7 @@ def test_funds_frozen_while_resting_and_released_on_cancel() -> None:
     assert e.wallet.available["BTC"] == D(1) - D(1) * FEES.maker
     events = e.cancel(cid, 1200)
     assert e.wallet.frozen["USDT"] == 0 and e.wallet.available["USDT"] == D(902)
-    assert events[0].kind.value == "cancelled" and events[0].order.filled_amount == D(1)
+    assert events[0].kind.value == "canceled" and events[0].order.filled_amount == D(1)
 
 
 def test_fees_by_role_in_the_asset_received() -> None:

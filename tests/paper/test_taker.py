@@ -55,7 +55,7 @@ def test_market_sell_and_ioc_remainders_are_cancelled() -> None:
     cid, events = place(e, OrderRequest(PAIR, Side.SELL, OrderType.MARKET, D("7")))
     o = e.orders[cid].order
     assert o.filled_amount == D(6) and o.state is OrderState.CANCELED
-    assert kinds(events)[-1] == "cancelled"
+    assert kinds(events)[-1] == "canceled"
     assert e.wallet.frozen["BTC"] == 0 and e.wallet.available["BTC"] == D(4)
 
 
