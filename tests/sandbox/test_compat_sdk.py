@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import zlib
 from typing import Any, AsyncIterator
 
 import pytest
@@ -80,12 +79,24 @@ async def test_sdk_private(live: Sandbox) -> None:
     assert "50005" in str(exc.value)
 
 
-def test_sdk_websocket_public(tmp_path: Any) -> None:
-    """SDK SpotSocketClient: subscribe, receive inflated pushes (threads; sandbox in a thread)."""
+def test_sdk_websocket_public(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SDK SpotSocketClient: subscribe, receive raw-deflate binary pushes it inflates (threads; sandbox in a thread)."""
     pytest.importorskip("websocket")
     import threading
 
+    from bitmart.websocket import socket_manager
     from bitmart.websocket.spot_socket_client import SpotSocketClient as SdkClient
+
+    inflated: list[str] = []
+    sdk_inflate = socket_manager.inflate
+
+    def counting_inflate(data: bytes) -> str:
+        """The SDK calls this only for binary frames; a frame that is not raw deflate raises here."""
+        text: str = sdk_inflate(data)
+        inflated.append(text)
+        return text
+
+    monkeypatch.setattr(socket_manager, "inflate", counting_inflate)
 
     class SpotSocketClient(SdkClient):  # type: ignore[misc]
         """The SDK re-arms a non-daemon threading.Timer for its ping forever, even after stop(), which keeps
@@ -124,4 +135,6 @@ def test_sdk_websocket_public(tmp_path: Any) -> None:
     tables = [m for m in got if isinstance(m, dict) and m.get("table") == "spot/depth5"] + \
              [json.loads(m) for m in got if isinstance(m, str) and '"table"' in m]
     assert tables, got
-    assert zlib  # raw-deflate was inflated by the SDK
+    assert tables[0]["data"][0]["symbol"] == "BTC_USDT" and tables[0]["data"][0]["bids"], tables[0]
+    # the push came as a binary raw-deflate frame (as BitMart sends it), inflated by the SDK's own code
+    assert any('"spot/depth5"' in text for text in inflated), inflated
