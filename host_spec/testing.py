@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from host_spec.errors import CapabilityMissing, InvalidOrder, InvalidPair, OrderNotFound
 from host_spec.host import Connection, Host
@@ -126,6 +126,8 @@ async def check_errors_are_host_types(conn: Connection, pair: TradingPair, rule:
         await conn.query_order(pair, "doesnotexist0000000000000000")
     except OrderNotFound:
         pass
+    else:
+        raise AssertionError("querying an order the venue never saw must raise OrderNotFound")
 
 
 async def check_place_and_cancel(conn: Connection, pair: TradingPair, rule: TradingRule, price: Decimal) -> None:
@@ -143,12 +145,29 @@ async def check_place_and_cancel(conn: Connection, pair: TradingPair, rule: Trad
     assert final.state is OrderState.CANCELED, final
 
 
+def _skip(reason: str) -> NoReturn:
+    """Skip the current pytest check, visibly (imported here so the kit's plain checks need no pytest)."""
+    import pytest
+
+    pytest.skip(reason)
+
+
 class ConformanceSuite:
-    """Subclass in a test module; provide `host` and `connection` fixtures and set the attributes."""
+    """Subclass in a test module; provide `host` and `connection` fixtures and set the attributes.
+
+    Checks that need a capability the connector does not declare (or that `trading = False` turns
+    off) are skipped with the reason, never passed silently.
+    """
 
     connector_id: ClassVar[str] = ""
     pair: ClassVar[str] = "BTC-USDT"
     trading: ClassVar[bool] = True
+
+    def _require_trading(self, connection: Connection) -> None:
+        if not self.trading:
+            _skip(f"{connection.id}: trading checks turned off by the suite (trading = False)")
+        if "trading" not in connection.info.capabilities:
+            _skip(f"{connection.id} does not declare trading")
 
     def test_info(self, host: Host) -> None:
         check_info(host.connector(self.connector_id))
@@ -172,18 +191,16 @@ class ConformanceSuite:
         await check_order_book(connection, TradingPair.parse(self.pair))
 
     async def test_balances(self, connection: Connection) -> None:
-        if self.trading:
-            await check_balances(connection)
+        self._require_trading(connection)
+        await check_balances(connection)
 
     async def test_errors(self, connection: Connection) -> None:
-        if not self.trading:
-            return
+        self._require_trading(connection)
         pair = TradingPair.parse(self.pair)
         await check_errors_are_host_types(connection, pair, await check_trading_rules(connection, pair))
 
     async def test_place_and_cancel(self, connection: Connection) -> None:
-        if not self.trading:
-            return
+        self._require_trading(connection)
         pair = TradingPair.parse(self.pair)
         rule = await check_trading_rules(connection, pair)
         view = await check_order_book(connection, pair)
@@ -192,5 +209,6 @@ class ConformanceSuite:
         await check_place_and_cancel(connection, pair, rule, far)
 
     async def test_trades(self, host: Host, connection: Connection) -> None:
-        if "trades_stream" in host.connector(self.connector_id).capabilities:
-            await check_trades(connection, TradingPair.parse(self.pair))
+        if "trades_stream" not in connection.info.capabilities:
+            _skip(f"{connection.id} does not declare trades_stream")
+        await check_trades(connection, TradingPair.parse(self.pair))
