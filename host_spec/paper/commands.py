@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 __all__ = ["add_paper_command"]
@@ -16,7 +17,7 @@ def cmd_paper(host: Any, args: argparse.Namespace) -> int:
     from host_spec.paper.store import PaperStore
 
     if not Path(args.path).exists():
-        print(f"error: no paper account at {args.path}")
+        print(f"error: no paper account at {args.path}", file=sys.stderr)
         return 1
     store = PaperStore(args.path)
     try:

@@ -8,17 +8,47 @@ from dataclasses import asdict, fields, replace
 from decimal import Decimal
 from typing import Any
 
+from host_spec.errors import ConfigError
 from host_spec.models import Fill, Order, OrderEvent, OrderState, OrderType, Side, TradingPair
 from host_spec.paper.balances import Wallet
 
 __all__ = ["PaperStore", "fill_from_json", "order_from_json"]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS balances (asset TEXT PRIMARY KEY, available TEXT, frozen TEXT, start TEXT, fees TEXT);
-CREATE TABLE IF NOT EXISTS orders (cid TEXT PRIMARY KEY, body TEXT, frozen_asset TEXT, frozen_left TEXT, quote_left TEXT);
-CREATE TABLE IF NOT EXISTS fills (trade_id TEXT PRIMARY KEY, ts INTEGER, body TEXT);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-"""
+TABLES = {
+    "balances": "asset TEXT PRIMARY KEY, available TEXT, frozen TEXT, start TEXT, fees TEXT",
+    "orders": "cid TEXT PRIMARY KEY, body TEXT, frozen_asset TEXT, frozen_left TEXT, quote_left TEXT",
+    "fills": "trade_id TEXT PRIMARY KEY, ts INTEGER, body TEXT",
+    "meta": "key TEXT PRIMARY KEY, value TEXT",
+}
+SCHEMA = "".join(f"CREATE TABLE IF NOT EXISTS {name} ({cols});\n" for name, cols in TABLES.items())
+
+
+def _open(path: str) -> sqlite3.Connection:
+    """Connect to `path` and check that it is empty or ours (ConfigError naming the file otherwise), then create
+    any missing table. Nothing is written to a file that is not ours."""
+    try:
+        db = sqlite3.connect(path)
+    except sqlite3.Error as exc:
+        raise ConfigError(f"paper database {path}: cannot open it ({exc})") from None
+    try:
+        names = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for name in names:
+            if name not in TABLES:
+                raise ConfigError(f"{path} is not a host-spec paper database (it holds a table {name!r})")
+            want = [col.split()[0] for col in TABLES[name].split(", ")]
+            have = [row[1] for row in db.execute(f"PRAGMA table_info('{name}')")]  # one of our names
+            if have != want:
+                raise ConfigError(f"{path} is not a host-spec paper database (table {name} has columns {', '.join(have)})")
+        db.executescript(SCHEMA)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        if "unable to open" in str(exc):
+            raise ConfigError(f"paper database {path}: cannot open it ({exc})") from None
+        raise ConfigError(f"{path} is not a host-spec paper database ({exc})") from None
+    except ConfigError:
+        db.close()
+        raise
+    return db
 
 
 def _jsonable(obj: Any) -> Any:
@@ -77,8 +107,7 @@ class PaperStore:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.db = sqlite3.connect(path)
-        self.db.executescript(SCHEMA)
+        self.db = _open(path)
         self._saved_fills = {row[0] for row in self.db.execute("SELECT trade_id FROM fills")}
 
     def close(self) -> None:
