@@ -8,7 +8,7 @@
 * ``POST /admin/agents {"rate": R}``     agent actions per second; ``POST /admin/agents/pause``,
                                          ``POST /admin/agents/resume``; ``POST /admin/agents/step {"n": N}``.
 * ``POST /admin/accounts {"api_key","secret_key","memo","balances":{ccy: amount}}`` create a funded
-                                         account (key/secret generated when omitted).
+                                         account (key/secret generated when omitted; an existing key: 409).
 * ``GET  /admin/connections``            open WebSocket connections and their topics.
 * ``POST /admin/ratelimits/reset``       forget rate-limit windows and bans.
 """
@@ -63,7 +63,8 @@ class Admin:
                     return _json({"error": "loopback only"}, 403)
             except ValueError:
                 return _json({"error": "loopback only"}, 403)
-            if not secrets.compare_digest(request.headers.get("X-Admin-Token", ""), self.sb.admin_token):
+            token = request.headers.get("X-Admin-Token", "").encode("utf-8", "surrogateescape")
+            if not secrets.compare_digest(token, self.sb.admin_token.encode()):
                 return _json({"error": "bad admin token"}, 401)
             try:
                 return await fn(request)
@@ -75,7 +76,10 @@ class Admin:
         raw = await request.read()
         if not raw.strip():
             return {}
-        data = json.loads(raw)
+        try:
+            data = json.loads(raw)
+        except RecursionError:
+            raise ValueError("JSON body nests too deeply") from None
         if not isinstance(data, dict):
             raise ValueError("JSON object expected")
         return data
@@ -157,6 +161,8 @@ class Admin:
     async def accounts(self, request: web.Request) -> web.StreamResponse:
         body = await self._body(request)
         key = str(body.get("api_key") or secrets.token_hex(20))
+        if key in self.sb.state.keys:
+            return _json({"error": "an account with this api_key exists"}, 409)
         secret = str(body.get("secret_key") or secrets.token_hex(32))
         memo = str(body.get("memo") or "sandbox")
         cred = self.sb.add_account(key, secret, memo, body.get("balances") or {},

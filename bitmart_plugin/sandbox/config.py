@@ -22,6 +22,7 @@ class SandboxConfig:
     ban_cooldown_s: float = 60.0
     ts_window_ms: int = 60_000         # non-v4 signed endpoints (api §3.3)
     ws_idle_timeout_s: float = 20.0    # api §8.3
+    header_timeout_s: float = 10.0     # a request line and headers must arrive within this (slow clients are cut off)
     ws_max_msgs_per_10s: int = 100
     ws_connection_limits: bool = True  # api §4.4: connections per IP (20 public, 10 private), attempts per minute
     ws_max_connects_per_min: int = 30

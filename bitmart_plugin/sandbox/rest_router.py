@@ -108,14 +108,15 @@ class RestRouter:
         ts_raw = request.headers.get("X-BM-TIMESTAMP", "")
         if not ts_raw:
             raise ApiError(30006)
-        try:
-            ts = int(ts_raw)
-        except ValueError:
-            raise ApiError(30008) from None
+        if not (ts_raw.isascii() and ts_raw.isdigit()):  # int() would also take "1_0", " 1" and other scripts' digits
+            raise ApiError(30008)
+        ts = int(ts_raw)
         try:
             body = json.loads(raw) if raw.strip() else {}
         except (ValueError, UnicodeDecodeError):
             raise ApiError(30018) from None
+        except RecursionError:
+            raise ApiError(50000, "Bad Request [request body nests too deeply]") from None
         if not isinstance(body, dict):
             raise ApiError(30018)
         if path.startswith("/spot/v4/"):

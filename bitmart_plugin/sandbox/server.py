@@ -22,6 +22,7 @@ from .config import SandboxConfig
 from .exchange import Exchange
 from .faults import parse_cli
 from .firehose import firehose_frames
+from .head_timeout import HeadTimeoutSite, on_response_prepare
 from .rest_router import RestRouter
 from .state import Credentials, State, derive_credentials
 from .ws_private import PrivateWs
@@ -120,6 +121,7 @@ class Sandbox:
             name, value = parse_cli(spec)
             st.faults.set(name, value)
         app = web.Application(client_max_size=1 << 20)
+        app.on_response_prepare.append(on_response_prepare)
         Admin(self).register(app)
         router = RestRouter(st)
         app.router.add_get("/api", self.public_ws.handle)
@@ -127,11 +129,9 @@ class Sandbox:
         app.router.add_route("*", "/{tail:.*}", router.handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, cfg.host, cfg.port, reuse_address=True)
+        site = HeadTimeoutSite(self._runner, cfg.host, cfg.port, head_timeout=cfg.header_timeout_s)
         await site.start()
-        server = site._server  # noqa: SLF001 - aiohttp exposes the bound port only here
-        assert server is not None
-        self._port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._port = site.port
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._agents_loop()), loop.create_task(self._push_loop()),
                        loop.create_task(self._drop_loop())]
@@ -162,7 +162,9 @@ class Sandbox:
 
     def add_account(self, api_key: str, secret: str, memo: str,
                     balances: dict[str, Any] | None = None, account_id: str | None = None) -> Credentials:
-        """Register another API key with its own (funded) account."""
+        """Register another API key with its own (funded) account; an existing key is refused (ValueError)."""
+        if api_key in self.state.keys:
+            raise ValueError("an account with this api_key exists")
         cred = Credentials(api_key, secret, memo, account_id or f"acct-{api_key[:8]}")
         bal = {k: Decimal(str(v)) for k, v in (balances or {}).items()}
         self.state.add_credentials(cred, bal)
@@ -330,8 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    """CLI: print one JSON ready line, serve until SIGINT/SIGTERM, exit 0."""
+def main(argv: list[str] | None = None, on_ready: Callable[[Sandbox], object] | None = None) -> int:
+    """CLI: print one JSON ready line, serve until SIGINT/SIGTERM, exit 0.
+
+    `on_ready(sandbox)` runs once the sandbox listens and stops cleanly on a signal, before the ready line.
+    """
     args = build_parser().parse_args(argv)
     cfg = SandboxConfig(host=args.host, port=args.port, seed=args.seed, pairs=args.pairs,
                         agent_rate=args.agent_rate, post_only_reject=args.post_only_reject,
@@ -346,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
+        if on_ready is not None:
+            on_ready(sandbox)
         sys.stdout.write(sandbox.ready_line() + "\n")
         sys.stdout.flush()
         try:

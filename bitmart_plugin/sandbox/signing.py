@@ -16,8 +16,9 @@ def sign(secret: str, timestamp: str, memo: str, payload: bytes | str) -> str:
 
 
 def verify(secret: str, timestamp: str, memo: str, payload: bytes | str, signature: str) -> bool:
-    """Constant-time comparison of a received signature with the expected one."""
-    return hmac.compare_digest(sign(secret, timestamp, memo, payload), signature.strip().lower())
+    """Constant-time comparison of a received signature with the expected one (any text: a non-ASCII one is wrong)."""
+    received = signature.strip().lower().encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(sign(secret, timestamp, memo, payload).encode(), received)
 
 
 def ws_login_sign(secret: str, timestamp: str, memo: str) -> str:

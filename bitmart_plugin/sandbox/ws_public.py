@@ -153,7 +153,7 @@ class WsEndpoint:
         """Handle one JSON request; False means close the connection."""
         try:
             req = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             conn.send(error_text("", "90001", "Invalid message format"))
             return True
         if not isinstance(req, dict):
