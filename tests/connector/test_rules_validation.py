@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import replace
+from decimal import ROUND_CEILING, Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from host_spec import InvalidOrder, InvalidPair, OrderRequest, OrderType, Side, TradingPair
+from host_spec import InvalidOrder, InvalidPair, OrderRequest, OrderType, Side, TradingPair, TradingRule
 
 from bitmart_plugin.rules import rule_from_symbol, validate
 
@@ -49,7 +50,6 @@ def test_size_rules(btc_rules, amount, price, rule) -> None:
 
 
 def test_min_size_and_sell_notional(btc_rules) -> None:
-    from dataclasses import replace
     rules = {BTC: replace(btc_rules[BTC], min_size=D("0.001"))}
     with pytest.raises(InvalidOrder, match="below the minimum size 0.001") as e:
         validate(OrderRequest(BTC, Side.SELL, OrderType.LIMIT, D("0.0005"), D("30000")), rules)
@@ -82,32 +82,101 @@ def test_quantize_rounds_in_the_safe_direction(btc_rules) -> None:
     assert (sell.price, sell.amount) == (D("30000.01"), D("0.00123"))
 
 
-prices = st.decimals(min_value=D("1"), max_value=D("100000"), places=4, allow_nan=False, allow_infinity=False)
-amounts = st.decimals(min_value=D("0.001"), max_value=D("100"), places=7, allow_nan=False, allow_infinity=False)
+SIDES = st.sampled_from([Side.BUY, Side.SELL])
+
+
+def _first_broken_rule(req: OrderRequest, rule: TradingRule) -> str | None:
+    """An oracle written apart from check_order: the rule a strict check must name first, or None if valid."""
+    assert req.price is not None and req.amount is not None
+    if req.price % rule.price_increment:
+        return "price_increment"
+    if req.amount % rule.size_increment:
+        return "size_increment"
+    if req.amount < rule.min_size:
+        return "min_size"
+    if rule.max_size is not None and req.amount > rule.max_size:
+        return "max_size"
+    minimum = rule.min_notional_buy if req.side is Side.BUY else rule.min_notional_sell
+    return f"min_notional_{req.side.value.lower()}" if req.price * req.amount < minimum else None
+
+
+@st.composite
+def valid_limits(draw: st.DrawFn, rule: TradingRule) -> OrderRequest:
+    """A LIMIT order on the grid, within the size limits and at or above the minimum value, built on purpose."""
+    side = draw(SIDES)
+    tick, step = rule.price_increment, rule.size_increment
+    price = tick * draw(st.integers(int(D(1) / tick), int(D(100_000) / tick)))
+    minimum = rule.min_notional_buy if side is Side.BUY else rule.min_notional_sell
+    least = max(rule.min_size, minimum / price)
+    steps = draw(st.integers(int((least / step).to_integral_value(ROUND_CEILING)), int(D(100) / step)))
+    return OrderRequest(rule.pair, side, OrderType.LIMIT, step * steps, price)
+
+
+def _fraction() -> st.SearchStrategy[Decimal]:
+    """A fraction in (0, 1) with up to four places: the part of a tick or step that makes a value off the grid."""
+    return st.integers(1, 9999).map(lambda n: D(n) / 10000)
+
+
+@st.composite
+def invalid_limits(draw: st.DrawFn, rule: TradingRule) -> OrderRequest:
+    """A valid order with exactly one thing broken: price off the tick, amount off the step, or value too small."""
+    req = draw(valid_limits(rule))
+    assert req.price is not None and req.amount is not None
+    broken = draw(st.sampled_from(["price_increment", "size_increment", "min_notional"]))
+    event(f"invalid order: {broken}")
+    if broken == "price_increment":
+        return replace(req, price=req.price + rule.price_increment * draw(_fraction()))
+    if broken == "size_increment":
+        return replace(req, amount=req.amount + rule.size_increment * draw(_fraction()))
+    minimum = rule.min_notional_buy if req.side is Side.BUY else rule.min_notional_sell
+    below = (minimum / req.price / rule.size_increment).to_integral_value(ROUND_CEILING) - 1
+    return replace(req, amount=rule.size_increment * draw(st.integers(max(int(below) - 1000, 1), max(int(below), 1))))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(price=prices, amount=amounts, side=st.sampled_from([Side.BUY, Side.SELL]))
-def test_quantized_orders_always_pass_and_never_worsen_price(btc_rules, price, amount, side) -> None:
-    req = OrderRequest(BTC, side, OrderType.LIMIT, amount, price)
-    try:
-        q = validate(req, btc_rules, quantize=True)
-    except InvalidOrder as e:
-        assert e.rule.startswith("min_notional")
-        return
+@given(data=st.data())
+def test_valid_orders_are_accepted_unchanged(btc_rules, data) -> None:
+    req = data.draw(valid_limits(btc_rules[BTC]))
+    assert _first_broken_rule(req, btc_rules[BTC]) is None, req  # the generator keeps its promise
+    assert validate(req, btc_rules) == req
+    assert validate(req, btc_rules, quantize=True) == req
+    event("valid order: accepted")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_invalid_orders_are_refused_naming_the_first_broken_rule(btc_rules, data) -> None:
+    req = data.draw(invalid_limits(btc_rules[BTC]))
+    expected = _first_broken_rule(req, btc_rules[BTC])
+    assert expected is not None, req
+    with pytest.raises(InvalidOrder) as e:
+        validate(req, btc_rules)
+    assert e.value.rule == expected
+    event("invalid order: refused")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_quantized_orders_always_pass_and_never_worsen_price(btc_rules, data) -> None:
+    """An order a fraction of a tick and a step off a valid one quantizes back onto the grid and passes."""
+    rule = btc_rules[BTC]
+    base = data.draw(valid_limits(rule))
+    assert base.price is not None and base.amount is not None
+    price = base.price + rule.price_increment * data.draw(st.just(D(0)) | _fraction())
+    amount = base.amount + rule.size_increment * data.draw(st.just(D(0)) | _fraction())
+    side = base.side
+    event(f"quantize: price {'on' if price == base.price else 'off'} tick, "
+          f"amount {'on' if amount == base.amount else 'off'} step")
+    q = validate(OrderRequest(BTC, side, OrderType.LIMIT, amount, price), btc_rules, quantize=True)
+    assert q.price is not None and q.amount is not None
     assert q.price % D("0.01") == 0 and q.amount % D("0.00001") == 0
     assert (q.price <= price) if side is Side.BUY else (q.price >= price)
-    assert q.amount <= amount and amount - q.amount < D("0.00001")
+    assert q.price - price < D("0.01") if side is Side.SELL else price - q.price < D("0.01")
+    assert q.amount == base.amount and q.amount <= amount
     assert validate(q, btc_rules) == q  # the quantized order passes strict validation unchanged
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(price=prices, amount=amounts)
-def test_strict_mode_accepts_iff_on_grid(btc_rules, price, amount) -> None:
-    req = OrderRequest(BTC, Side.BUY, OrderType.LIMIT, amount, price)
-    on_grid = price % D("0.01") == 0 and amount % D("0.00001") == 0 and price * amount >= 5
-    try:
-        assert validate(req, btc_rules) == req
-        assert on_grid
-    except InvalidOrder:
-        assert not on_grid
+def test_quantize_still_refuses_an_order_below_the_minimum_value(btc_rules) -> None:
+    with pytest.raises(InvalidOrder) as e:
+        validate(OrderRequest(BTC, Side.BUY, OrderType.LIMIT, D("0.0001234"), D("30000.009")), btc_rules, quantize=True)
+    assert e.value.rule == "min_notional_buy"
