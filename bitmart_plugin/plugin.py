@@ -77,9 +77,10 @@ def order_types(connector_id: str) -> tuple[OrderType, ...] | None:
 def create_session(connector_id: str, config: SessionConfig) -> ConnectorSession | None:
     if not _ours(connector_id):
         return None
+    from bitmart_plugin.settings import choose_venue
     from bitmart_plugin.spot import BitmartSpotSession
 
-    return BitmartSpotSession.from_config(config)
+    return BitmartSpotSession.from_config(choose_venue(config))
 
 
 @hookimpl

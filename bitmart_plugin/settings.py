@@ -1,20 +1,29 @@
-"""BitMart connector settings from `BITMART_*` environment variables or a `.env` file."""
+"""BitMart connector settings from `BITMART_*` environment variables or a `.env` file, and the venue to use."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from host_spec import ConfigError
+from host_spec import ConfigError, SessionConfig, VenueRecords
 
-__all__ = ["BitmartSettings", "load_settings"]
+__all__ = ["BitmartSettings", "choose_venue", "load_settings"]
+
+log = logging.getLogger(__name__)
 
 LIVE_REST_URL = "https://api-cloud.bitmart.com"
 LIVE_WS_PUBLIC_URL = "wss://ws-manager-compress.bitmart.com/api?protocol=1.1"
 LIVE_WS_PRIVATE_URL = "wss://ws-manager-compress.bitmart.com/user?protocol=1.1"
+
+_URLS = ("rest_url", "ws_public_url", "ws_private_url")
+_CREDENTIALS = ("api_key", "secret_key", "memo")
+LIVE_CLOSED = ("BitMart live trading closed on 2026-08-26 and no sandbox is running: start one with "
+               "`host-spec sandbox &` (or add --sandbox, or set BITMART_REST_URL and the BITMART_WS_* URLs)")
 
 _SCHEMES = {"rest_url": ("http", "https"), "ws_public_url": ("ws", "wss"), "ws_private_url": ("ws", "wss")}
 
@@ -64,3 +73,24 @@ def load_settings(**overrides: Any) -> BitmartSettings:
             message = err["msg"].removeprefix("Value error, ")
             problems.append(f"BITMART_{field.upper()} {message}")
         raise ConfigError("invalid BitMart settings: " + "; ".join(problems), connector="bitmart") from None
+
+
+def choose_venue(config: SessionConfig, records: VenueRecords | None = None) -> SessionConfig:
+    """`config` as given when it, `BITMART_*` or `.env` names a URL; else the running `host-spec sandbox`.
+
+    With neither, raise ConfigError before any network call: the live venue is closed and would only hang.
+    On the recorded sandbox its own account is used unless credentials were given (config, env or .env).
+    """
+    settings = load_settings(**{k: config.credentials.get(k) for k in _CREDENTIALS},
+                             **{k: config.options.get(k) for k in _URLS})
+    if settings.model_fields_set & set(_URLS):
+        return config
+    venue = (records or VenueRecords()).find("bitmart")
+    if venue is None or not all(venue.options.get(k) for k in _URLS):
+        raise ConfigError(LIVE_CLOSED, connector="bitmart")
+    own_account = not settings.model_fields_set & set(_CREDENTIALS)
+    log.warning("bitmart: using the sandbox running at %s (pid %d, started by `host-spec sandbox`) with %s",
+                venue.options["rest_url"], venue.pid, "its own account" if own_account else "the credentials given")
+    credentials = dict(venue.credentials) if own_account else dict(config.credentials)
+    return dataclasses.replace(config, credentials=credentials,
+                               options={**config.options, **{k: venue.options[k] for k in _URLS}})

@@ -22,6 +22,7 @@ from host_spec import (
 )
 
 from bitmart_plugin.orders import POST_ONLY_REASON, OrderTracker, Snapshot, new_client_order_id, order_from_v4
+from bitmart_plugin.redaction import redact_for
 from bitmart_plugin.rest import BitmartRest, fill_from_v4
 from bitmart_plugin.rules import rule_for, to_symbol, validate
 from bitmart_plugin.settings import BitmartSettings, load_settings
@@ -46,6 +47,7 @@ class BitmartSpotSession:
                  streams_factory: Callable[[BitmartSettings], Any] | None = None, quantize: bool = False,
                  resolve_delays: Iterable[float] = RESOLVE_DELAYS) -> None:
         self.settings = settings
+        self._redactor = redact_for(self, (settings.api_key, settings.secret_key, settings.memo))
         self.rest = rest or BitmartRest(settings)
         self.tracker = OrderTracker()
         self._streams_factory = streams_factory
@@ -341,3 +343,4 @@ class BitmartSpotSession:
                 with contextlib.suppress(Exception):
                     await owned.close()
         await self.rest.close()
+        self._redactor.remove()

@@ -20,6 +20,7 @@ from host_spec.errors import (
     RateLimited,
     StreamError,
 )
+from host_spec.credentials import config_home
 from host_spec.hookspecs import hookimpl
 from host_spec.host import Connection, Host
 from host_spec.models import (
@@ -48,6 +49,7 @@ from host_spec.orderbook import BookDataError, L2Book, SeqResult, check_sequence
 from host_spec.plugins import ENTRY_POINT_GROUP, get_plugin_manager
 from host_spec.rules import check_order, rule_for
 from host_spec.session import ConnectorSession, LocalVenue, SessionConfig
+from host_spec.venues import RecordedVenue, VenueRecords
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -86,6 +88,7 @@ __all__ = [
     "PostOnlyRejected",
     "PublicTrade",
     "RateLimited",
+    "RecordedVenue",
     "SeqResult",
     "SessionConfig",
     "Side",
@@ -93,8 +96,10 @@ __all__ = [
     "Ticker",
     "TradingPair",
     "TradingRule",
+    "VenueRecords",
     "check_sequence",
     "check_order",
+    "config_home",
     "get_plugin_manager",
     "hookimpl",
     "rule_for",

@@ -5,14 +5,43 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from host_spec.errors import ConnectorError
 from host_spec.host import Host
 
 __all__ = ["main"]
+
+log = logging.getLogger(__name__)
+LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("host-spec")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def log_level(verbose: int, env: Mapping[str, str]) -> int:
+    """-v is INFO, -vv DEBUG; without -v, HOST_SPEC_LOG (debug|info|warning|error); else WARNING."""
+    if verbose:
+        return logging.INFO if verbose == 1 else logging.DEBUG
+    name = env.get("HOST_SPEC_LOG", "").strip().lower()
+    if name and name not in LOG_LEVELS:
+        raise ValueError(f"HOST_SPEC_LOG must be one of {', '.join(LOG_LEVELS)}, not {name!r}")
+    return LOG_LEVELS.get(name, logging.WARNING)
+
+
+def configure_logging(level: int) -> None:
+    """One stderr handler on the root logger: bare messages by default, timed and named when verbose."""
+    fmt = "%(message)s" if level >= logging.WARNING else "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level, format=fmt, stream=sys.stderr, force=True)
 
 
 def _table(rows: list[list[str]], headers: list[str]) -> str:
@@ -78,6 +107,9 @@ def _lazy(module: str, name: str) -> Callable[[Host, argparse.Namespace], int]:
 
 def build_parser(host: Host) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="host-spec", description="Discover and drive exchange connector plugins.")
+    parser.add_argument("--version", action="version", version=f"host-spec {_version()}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log progress (-v) or everything (-vv) to stderr; or set HOST_SPEC_LOG=debug|info|warning")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("plugins", help="list installed connector plugins")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -107,6 +139,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         host = Host.discover()
         parser = build_parser(host)
         args = parser.parse_args(argv)
+        try:
+            configure_logging(log_level(args.verbose, os.environ))
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        log.info("host-spec %s: %d plugin(s) loaded, command %s", _version(), len(host.plugin_names()), args.command)
+        for load in host.report.loads:
+            log.debug("plugin %s: %s (%s %s)%s", load.name, load.status, load.distribution, load.version,
+                      f": {load.error}" if load.error else "")
         if not getattr(args, "func", None):
             parser.print_help()
             return 2

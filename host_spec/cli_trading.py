@@ -186,7 +186,13 @@ def cmd_order(host: Host, args: argparse.Namespace) -> int:
             request = OrderRequest(pair, Side(args.side.upper()), order_type, amount=args.amount, price=args.price,
                                    quote_amount=args.quote_amount, client_order_id=args.client_id)
             order = await conn.place_order(request)
-            print(_order_line(order))
+            if order_type is not OrderType.MARKET:
+                print(_order_line(order))
+                return 0
+            from host_spec.cli_market import describe_fills, settle
+
+            order, fills = await settle(conn, order)
+            print("\n".join([_order_line(order), *describe_fills(order, fills)]))
         elif args.action == "cancel":
             print(_order_line(await conn.cancel_order(pair, args.client_order_id)))
         else:

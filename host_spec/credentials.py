@@ -18,7 +18,28 @@ from host_spec.models import ConnectorInfo
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
-__all__ = ["CredentialStore"]
+__all__ = ["CredentialStore", "config_home", "write_private_json"]
+
+
+def config_home(env: Mapping[str, str] | None = None) -> Path:
+    """host-spec's own folder: $HOST_SPEC_HOME, else $XDG_CONFIG_HOME/host-spec, else ~/.config/host-spec."""
+    env = os.environ if env is None else env
+    if env.get("HOST_SPEC_HOME"):
+        return Path(env["HOST_SPEC_HOME"])
+    return Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "host-spec"
+
+
+def write_private_json(path: Path, data: object) -> Path:
+    """Write `data` as JSON to `path` atomically, readable by the owner only (its folder 0700)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent, 0o700)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(data, out)
+    os.replace(tmp, path)
+    os.chmod(path, 0o600)
+    return path
 
 
 class CredentialStore:
@@ -26,24 +47,13 @@ class CredentialStore:
 
     def __init__(self, home: Path | None = None, env: Mapping[str, str] | None = None) -> None:
         self.env = os.environ if env is None else env
-        default = Path(self.env.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "host-spec"
-        self.home = Path(self.env.get("HOST_SPEC_HOME") or home or default)
+        self.home = Path(self.env.get("HOST_SPEC_HOME") or home or config_home(self.env))
 
     def path(self, connector_id: str) -> Path:
         return self.home / "credentials" / f"{connector_id}.json"
 
     def save(self, connector_id: str, values: Mapping[str, SecretStr]) -> Path:
-        folder = self.home / "credentials"
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(folder, 0o700)
-        path = self.path(connector_id)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump({k: v.get_secret_value() for k, v in values.items()}, out)
-        os.replace(tmp, path)
-        os.chmod(path, 0o600)
-        return path
+        return write_private_json(self.path(connector_id), {k: v.get_secret_value() for k, v in values.items()})
 
     def load(self, info: ConnectorInfo) -> dict[str, SecretStr]:
         """Stored values overlaid by environment variables; only the connector's declared fields."""

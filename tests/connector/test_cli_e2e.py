@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,19 @@ def test_paper_variant_takes_session_options_and_names_a_bad_one(tmp_path: Path)
     assert malformed.returncode == 2 and "expected KEY=VALUE" in malformed.stderr
     ok = cli(*base, "-o", "bounds=yes", "-o", "queue_model=back", "-o", "entry_latency_ms=5", env=env)
     assert ok.returncode == 0 and "FILLED" in ok.stdout, ok.stdout + ok.stderr
+
+
+def test_market_order_waits_for_its_fills_and_prints_the_average_price(sandbox: Any, tmp_path: Path) -> None:
+    c = sandbox.credentials
+    env = venue_env(sandbox, tmp_path, api_key=c.api_key, secret_key=c.secret_key, memo=c.memo)
+    placed = cli("order", "place", "bitmart", "BTC-USDT", "buy", "MARKET", "--quote-amount", "100",
+                 "--client-id", "cliMarket1", env=env)
+    assert placed.returncode == 0, placed.stderr
+    first, *rest = [line.strip() for line in placed.stdout.splitlines() if line.strip()]
+    assert "cliMarket1" in first and "FILLED" in first, placed.stdout
+    fills = [line.split() for line in rest if line.startswith("fill ")]  # fill AMOUNT @ PRICE ...
+    assert fills, placed.stdout
+    amounts, prices = [Decimal(f[1]) for f in fills], [Decimal(f[3]) for f in fills]
+    assert Decimal(first.split("filled ")[1].split()[0]) == sum(amounts), placed.stdout
+    (average,) = [line for line in rest if line.startswith("average price ")]
+    assert min(prices) <= Decimal(average.split()[2]) <= max(prices), placed.stdout

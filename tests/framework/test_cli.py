@@ -97,3 +97,31 @@ def test_credential_store_is_owner_only_and_env_wins(tmp_path: Path) -> None:
     env_store = CredentialStore(home=tmp_path, env={"X_API_KEY": "env-key"})
     loaded = env_store.load(info)
     assert loaded["api_key"].get_secret_value() == "env-key" and loaded["memo"].get_secret_value() == "stored-memo"
+
+
+def test_version_and_python_dash_m_host_spec() -> None:
+    from importlib.metadata import version
+
+    expected = f"host-spec {version('host-spec')}"
+    assert run("--version").stdout.strip() == expected
+    module = subprocess.run([sys.executable, "-m", "host_spec", "--version"], capture_output=True, text=True,
+                            timeout=60)
+    assert module.returncode == 0 and module.stdout.strip() == expected, module.stderr
+    listing = subprocess.run([sys.executable, "-m", "host_spec", "connectors", "--json"], capture_output=True,
+                             text=True, timeout=60)
+    assert any(c["id"] == "bitmart" for c in json.loads(listing.stdout))
+
+
+def test_verbose_flags_and_host_spec_log_configure_logging_only_in_the_cli() -> None:
+    quiet = run("connectors")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    info = run("-v", "connectors")
+    assert info.returncode == 0 and " INFO " in info.stderr and " DEBUG " not in info.stderr, info.stderr
+    for debug in (run("-vv", "connectors"), run("connectors", env={"HOST_SPEC_LOG": "debug"})):
+        assert debug.returncode == 0 and " DEBUG " in debug.stderr, debug.stderr
+    bad = run("connectors", env={"HOST_SPEC_LOG": "chatty"})
+    assert bad.returncode == 2 and "HOST_SPEC_LOG" in bad.stderr and "Traceback" not in bad.stderr
+    code = ("import logging, host_spec, host_spec.cli, bitmart_plugin.plugin\n"
+            "print(logging.getLogger().handlers, logging.getLogger().level)")
+    imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert imported.stdout.strip() == "[] 30", imported.stdout + imported.stderr
