@@ -85,7 +85,9 @@ class PaperEngine:
         self.books: dict[TradingPair, PairBook] = {}
         self.orders: dict[str, Working] = {}
         self.fills: list[Fill] = []
-        self._ids = itertools.count(1)
+        #: the highest order number handed out (auto client ids `paper%08d`, exchange ids `P%d`), failed
+        #: submits included: a restored account continues after it (see PaperStore)
+        self.last_id = 0
         self._fill_ids = itertools.count(1)
 
     # -- our requests ----------------------------------------------------------------------------
@@ -96,9 +98,13 @@ class PaperEngine:
         """Check the rules and balance, freeze the funds; the order reaches the venue later via `arrive`."""
         rule = rule_for(self.rules, request.pair, connector=self.connector)
         check_order(request, rule, order_types=self.order_types, connector=self.connector)
-        n = next(self._ids)
-        cid = request.client_order_id or f"paper{n:08d}"
-        if cid in self.orders:
+        n = self.last_id = self.last_id + 1
+        cid = request.client_order_id
+        if cid is None:
+            while f"paper{n:08d}" in self.orders:  # a caller chose that id for an earlier order: skip it
+                n = self.last_id = n + 1
+            cid = f"paper{n:08d}"
+        elif cid in self.orders:
             raise InvalidOrder(f"client order id {cid!r} was already used", rule="client_order_id", connector=self.connector)
         buy = request.side is Side.BUY
         if request.order_type is OrderType.MARKET and buy:
@@ -204,9 +210,9 @@ class PaperEngine:
                 events += self._fill(w, s.price, qty, True, view.timestamp_ms)
         return events
 
-    def restore_counters(self, orders: int, fills: int) -> None:
-        """Continue order and fill numbering after a restore."""
-        self._ids = itertools.count(orders + 1)
+    def restore_counters(self, last_id: int, fills: int) -> None:
+        """Continue order and fill numbering after a restore: after order number `last_id` and fill `fills`."""
+        self.last_id = max(self.last_id, last_id)
         self._fill_ids = itertools.count(fills + 1)
 
     # -- internals -------------------------------------------------------------------------------

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from host_spec.errors import ConnectorError, OrderNotFound, PostOnlyRejected, StreamError
 from host_spec.rules import rule_for
@@ -42,10 +43,17 @@ __all__ = ["DEFAULT_FEES", "PaperSession"]
 
 DEFAULT_FEES = FeeRates(Decimal("0.001"), Decimal("0.001"))
 TICK_S = 0.005
+T = TypeVar("T")
 
 
 def _wall_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """Mark a job's exception as seen: the callers that still wait get it; one nobody waits for is not logged."""
+    if not task.cancelled():
+        task.exception()
 
 
 class PaperSession:
@@ -65,8 +73,8 @@ class PaperSession:
         self.fee_rates_by_pair: dict[TradingPair, FeeRates] = {}
         self.fee_source: dict[TradingPair, str] = {}
         self._base: Any = None
-        self._lock = asyncio.Lock()
         self._pairs: dict[TradingPair, asyncio.Event] = {}
+        self._jobs: dict[Hashable, asyncio.Task[Any]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._subscribers: set[asyncio.Queue[Any]] = set()
         self._offsets: collections.deque[tuple[int, int]] = collections.deque()
@@ -92,28 +100,46 @@ class PaperSession:
             self._offsets.popleft()
         self._offset = max(off for _, off in self._offsets)
 
+    # -- setup jobs ------------------------------------------------------------------------------
+    def _spawn(self, key: Hashable, make: Callable[[], Coroutine[Any, Any, T]]) -> asyncio.Task[T]:
+        """The session's own task for one piece of setup, shared by concurrent callers (started again if it failed)."""
+        job = self._jobs.get(key)
+        if job is None or (job.done() and (job.cancelled() or job.exception() is not None)):
+            job = self._jobs[key] = asyncio.get_running_loop().create_task(make())
+            job.add_done_callback(_retrieve)
+        return job
+
+    async def _job(self, key: Hashable, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """Await a setup job. A caller's timeout or cancellation ends its wait, never the job: cut short halfway,
+        setup would leave the session broken (a pair marked started whose streams never start)."""
+        return await asyncio.shield(self._spawn(key, make))
+
     # -- base connector and engine ---------------------------------------------------------------
     async def base(self) -> Any:
         """The base connector's connection (public data only), opened on first use."""
-        async with self._lock:
-            if self._base is None:
-                self._base = await self.host.open(self.base_id, {}, self.options.base_options)
-            return self._base
+        if self._base is None:
+            self._base = await self._job("base", lambda: self.host.open(self.base_id, {}, self.options.base_options))
+        return self._base
 
     async def _engine(self) -> PaperEngine:
-        if self.engine is None:
-            base = await self.base()
-            rules = await base.trading_rules()
-            if self.engine is None:
-                self.engine = PaperEngine(self.connector_id, rules, self._fees, self.wallet,
-                                          order_types=self.order_types, model=self.options.queue_model,
-                                          k=self.options.queue_k, shadow=self.options.shadow)
-                if self.options.bounds:
-                    self.bounds = FillBounds(self.connector_id, rules, self._fees, order_types=self.order_types,
-                                             shadow=self.options.shadow)
-                if self.store is not None:
-                    self.store.load_engine(self.engine)
-        return self.engine
+        return self.engine if self.engine is not None else await self._job("engine", self._make_engine)
+
+    async def _make_engine(self) -> PaperEngine:
+        """The engine (with the stored account, if any) and the clock that drains the timeline. Pairs with
+        restored open orders start their streams now: those orders rejoin their queues without a new order."""
+        rules = await (await self.base()).trading_rules()
+        engine = PaperEngine(self.connector_id, rules, self._fees, self.wallet, order_types=self.order_types,
+                             model=self.options.queue_model, k=self.options.queue_k, shadow=self.options.shadow)
+        if self.options.bounds:
+            self.bounds = FillBounds(self.connector_id, rules, self._fees, order_types=self.order_types,
+                                     shadow=self.options.shadow)
+        if self.store is not None:
+            self.store.load_engine(engine)
+        self.engine = engine
+        self._tasks.append(asyncio.get_running_loop().create_task(self._ticker()))
+        for pair in {w.order.pair for w in engine.orders.values() if not w.order.state.is_done}:
+            self._spawn(("pair", pair), functools.partial(self._open_pair, pair))
+        return engine
 
     def _fees(self, pair: TradingPair) -> FeeRates:
         return self.fee_rates_by_pair.get(pair, DEFAULT_FEES)
@@ -139,20 +165,22 @@ class PaperSession:
         if pair not in engine.rules:
             return engine  # validation raises InvalidPair
         if pair not in self._pairs:
-            self._pairs[pair] = asyncio.Event()
-            await self._resolve_fees(pair)
-            base = await self.base()
-            loop = asyncio.get_running_loop()
-            self._tasks.append(loop.create_task(self._feed(base.order_book(pair, self.options.depth), pair)))
-            self._tasks.append(loop.create_task(self._feed(base.trades(pair), None)))
-            if len(self._tasks) == 2:
-                self._tasks.append(loop.create_task(self._ticker()))
+            await self._job(("pair", pair), functools.partial(self._open_pair, pair))
         try:
             await asyncio.wait_for(self._pairs[pair].wait(), self.options.book_timeout_s)
         except asyncio.TimeoutError:
             raise StreamError(f"no order book for {pair} from {self.base_id} within {self.options.book_timeout_s} s",
                               connector=self.connector_id) from None
         return engine
+
+    async def _open_pair(self, pair: TradingPair) -> None:
+        """Fee rates, then the pair's book and trade streams into the timeline (`_pairs[pair]` is set on its first view)."""
+        await self._resolve_fees(pair)
+        base = await self.base()
+        loop = asyncio.get_running_loop()
+        self._pairs[pair] = asyncio.Event()
+        self._tasks.append(loop.create_task(self._feed(base.order_book(pair, self.options.depth), pair)))
+        self._tasks.append(loop.create_task(self._feed(base.trades(pair), None)))
 
     async def _feed(self, stream: AsyncIterator[OrderBookView | PublicTrade], pair: TradingPair | None) -> None:
         try:
@@ -208,12 +236,15 @@ class PaperSession:
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
         def act(ts: int, *peek: Any) -> list[Event]:
+            # the caller may have stopped waiting (a timeout): the action happens all the same, as at a venue
             try:
                 events = run(ts, *peek)
             except Exception as exc:
-                fut.set_exception(exc)
+                if not fut.done():
+                    fut.set_exception(exc)
                 return []
-            fut.set_result(None)
+            if not fut.done():
+                fut.set_result(None)
             return events
 
         self.timeline.push_action(Action(self.venue_now() + delay_ms if at_ms is None else at_ms, act, pair=pair,
@@ -242,7 +273,12 @@ class PaperSession:
         when the caller knows it (a replay, or a twin of a live order whose arrival the venue reported).
         A time the merged streams have already passed is applied late (counted in `timeline.late_actions`)."""
         engine = await self._ready(request.pair)
-        order, events = engine.submit(request, self.venue_now())
+        try:
+            order, events = engine.submit(request, self.venue_now())
+        except ConnectorError:
+            if self.store is not None:
+                self.store.save_counter(engine)  # the failed submit may have used a number
+            raise
         self._publish(list(events))
         cid = order.client_order_id
         if self.bounds is not None:
@@ -335,6 +371,12 @@ class PaperSession:
         if self._closed:
             return
         self._closed = True
+        jobs = list(self._jobs.values())
+        for job in jobs:
+            job.cancel()
+        for job in jobs:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await job
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

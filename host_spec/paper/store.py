@@ -150,7 +150,24 @@ class PaperStore:
             w = Working(order, rule, slot, asset, frozen_left, quote_left, arrived=True, needs_queue=True)
             engine.orders[order.client_order_id] = w
         engine.fills.extend(self.fills())
-        engine.restore_counters(len(engine.orders), len(engine.fills))
+        engine.restore_counters(self._last_id(), max([len(engine.fills), *(_number(f.trade_id) for f in engine.fills)]))
+
+    def _last_id(self) -> int:
+        """The highest order number ever handed out: the stored counter (it counts failed submits too), the
+        orders' numbers and any auto-style client id (`paper%08d`) a caller picked."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'last_id'").fetchone()
+        used = [int(row[0]) if row else 0]
+        for order, *_ in self.orders():
+            used.append(_number(order.exchange_order_id))
+            cid = order.client_order_id
+            if len(cid) == 13 and cid.startswith("paper") and cid[5:].isdigit():
+                used.append(int(cid[5:]))
+        return max(used)
+
+    def save_counter(self, engine: Any) -> None:
+        """Keep the order counter (a failed submit uses a number but leaves no order to save)."""
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('last_id', ?)", (str(engine.last_id),))
+        self.db.commit()
 
     def _save_wallet(self, wallet: Wallet) -> None:
         assets = set(wallet.available) | set(wallet.frozen) | set(wallet.start)
@@ -173,4 +190,4 @@ class PaperStore:
         self.db.executemany("INSERT OR REPLACE INTO fills VALUES (?, ?, ?)", [(f.trade_id, f.timestamp_ms, _dump(f)) for f in new])
         self._saved_fills.update(f.trade_id for f in new)
         self._save_wallet(engine.wallet)
-        self.db.commit()
+        self.save_counter(engine)
