@@ -12,14 +12,19 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from host_spec import LocalVenue
+
 __all__ = ["BitmartLocalVenue", "start_local_venue"]
 
 # Agent actions per second when the caller does not say: enough for books and trades to move visibly.
 LIVELY_AGENT_RATE = 20.0
 
 
-class BitmartLocalVenue:
-    """A running sandbox: `credentials` for its funded account, `options` with its URLs, `sandbox` itself."""
+class BitmartLocalVenue(LocalVenue):
+    """A running sandbox: `credentials` for its funded account, `options` with its URLs, `sandbox` itself.
+
+    An async context manager (from LocalVenue): leaving the block stops the sandbox.
+    """
 
     def __init__(self, sandbox: Any) -> None:
         self.sandbox = sandbox

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
+from host_spec import inputs
 from host_spec.errors import CapabilityMissing, ConnectorNotFound
 from host_spec.models import (
     Balance,
@@ -138,6 +139,7 @@ class Connection:
 
     @property
     def id(self) -> str:
+        """The connector id this connection drives (`bitmart`, `bitmart_paper_trade`, ...)."""
         return self.info.id
 
     async def __aenter__(self) -> Connection:
@@ -147,6 +149,7 @@ class Connection:
         await self.close()
 
     async def close(self) -> None:
+        """Release the session's sockets and tasks; returns None, safe to call twice, and raises nothing of its own."""
         await self.session.close()
 
     def _call(self, capability: str, **kwargs: Any) -> Any:
@@ -164,43 +167,97 @@ class Connection:
             raise TypeError(f"{self.info.id}: hook {capability} must return an async iterator")
         return result  # type: ignore[no-any-return]
 
+    # Every public method below checks its arguments first (TypeError/ValueError saying what to pass),
+    # and raises CapabilityMissing when the connector does not offer the capability; the venue's own
+    # failures arrive as ConnectorError subclasses (NetworkError, RateLimited, AuthError, ...).
+
     async def check_credentials(self) -> None:
+        """Return None if the venue accepts the session's credentials; raises AuthError naming what to check."""
         await self._await("check_credentials")
 
     async def trading_rules(self) -> Mapping[TradingPair, TradingRule]:
+        """Return every listed pair's TradingRule; raises NetworkError or RateLimited when the venue cannot answer."""
         return await self._await("trading_rules")  # type: ignore[no-any-return]
 
     def order_book(self, pair: TradingPair, depth: int = 20) -> AsyncIterator[OrderBookView]:
+        """Return a stream that yields an OrderBookView (`depth` levels a side) on every change.
+
+        Raises TypeError/ValueError at once for a bad pair or depth; while iterating, InvalidPair for
+        a pair the venue does not list and StreamError when the stream cannot be kept alive.
+        """
+        _pair(pair)
+        inputs.integer(depth, "depth", positive=True)
         return self._stream("order_book_stream", pair=pair, depth=depth)
 
     def trades(self, pair: TradingPair) -> AsyncIterator[PublicTrade]:
+        """Return a stream that yields each PublicTrade on `pair`; raises as `order_book` does."""
+        _pair(pair)
         return self._stream("trades_stream", pair=pair)
 
     async def place_order(self, request: OrderRequest) -> Order:
+        """Send the order once, under its client order id (one is made when the request has none).
+
+        Three outcomes, never mixed up:
+
+        - placed: returns the Order (OPEN, or further along if it traded at once). A lost answer is
+          resolved by asking the venue for the client id, never by sending again.
+        - not placed, safe to retry: raises any ConnectorError other than OrderStateUnknown:
+          InvalidOrder/OrderRejected (checked before sending, or refused by the venue), InsufficientBalance,
+          PostOnlyRejected, AuthError, RateLimited (wait `retry_after`), NetworkError (nothing reached the
+          venue, or it answered that it does not know the order).
+        - state unknown: raises OrderStateUnknown (carries `client_order_id`) when the venue could not be
+          asked within a bounded time. The order may exist: do NOT send it again. It stays pending, and the
+          user stream reports what became of it (created, filled, ... or failed) once the venue answers.
+        """
+        inputs.instance(request, OrderRequest, "request", hint="build one with OrderRequest(pair, Side.BUY, ...)")
         return await self._await("place_order", request=request)  # type: ignore[no-any-return]
 
     async def cancel_order(self, pair: TradingPair, client_order_id: str) -> Order:
+        """Return the order as the venue reports it after the cancel (CANCELED, or FILLED if it filled first).
+
+        Raises OrderNotFound when the venue does not know the id.
+        """
+        _pair(pair)
+        inputs.text(client_order_id, "client_order_id")
         return await self._await("cancel_order", pair=pair, client_order_id=client_order_id)  # type: ignore[no-any-return]
 
     async def cancel_all_orders(self, pair: TradingPair | None = None) -> list[Order]:
+        """Cancel every open order (on `pair`, or everywhere for None); return the orders cancelled.
+
+        Raises NetworkError or RateLimited when the venue cannot answer.
+        """
+        _pair(pair, optional=True)
         return await self._await("cancel_all_orders", pair=pair)  # type: ignore[no-any-return]
 
     async def query_order(self, pair: TradingPair, client_order_id: str) -> Order:
+        """Return the order's current state; raises OrderNotFound when the venue does not know the id."""
+        _pair(pair)
+        inputs.text(client_order_id, "client_order_id")
         return await self._await("query_order", pair=pair, client_order_id=client_order_id)  # type: ignore[no-any-return]
 
     async def open_orders(self, pair: TradingPair | None = None) -> list[Order]:
+        """Return the orders still open (on `pair`, or everywhere for None); raises NetworkError or RateLimited."""
+        _pair(pair, optional=True)
         return await self._await("open_orders", pair=pair)  # type: ignore[no-any-return]
 
     async def balances(self) -> Mapping[str, Balance]:
+        """Return each asset's Balance (available and frozen); raises AuthError, NetworkError or RateLimited."""
         return await self._await("balances")  # type: ignore[no-any-return]
 
     async def fills(self, pair: TradingPair | None = None, since_ms: int | None = None) -> list[Fill]:
+        """Return our fills (on `pair`, since `since_ms` epoch milliseconds); raises NetworkError or RateLimited."""
+        _pair(pair, optional=True)
+        inputs.integer(since_ms, "since_ms", optional=True, unit="milliseconds since the epoch")
         return await self._await("fills", pair=pair, since_ms=since_ms)  # type: ignore[no-any-return]
 
     async def fee_rates(self, pair: TradingPair) -> FeeRates:
+        """Return the account's maker and taker FeeRates on `pair`; raises InvalidPair, NetworkError or RateLimited."""
+        _pair(pair)
         return await self._await("fee_rates", pair=pair)  # type: ignore[no-any-return]
 
     def user_stream(self) -> AsyncIterator[OrderEvent | BalanceEvent]:
+        """Return a stream that yields our OrderEvents and BalanceEvents; raises StreamError while iterating
+        when it cannot be kept alive, and AuthError when the venue refuses the credentials."""
         return self._stream("user_stream")
 
     def candles(
@@ -211,6 +268,20 @@ class Connection:
         until_s: int | None = None,
         follow: bool = False,
     ) -> AsyncIterator[Candle]:
+        """Return a stream that yields `interval` Candles from `since_s` to `until_s` (epoch seconds), then live
+        ones when `follow`. Raises TypeError at once for bad arguments; while iterating, InvalidPair, a
+        ValueError for an interval the venue does not offer, and StreamError or NetworkError from the venue.
+        """
+        _pair(pair)
+        if not isinstance(interval, str) or not interval:
+            raise TypeError(f"interval must be a str such as '1m' or '1h', not {interval!r}")
+        inputs.integer(since_s, "since_s", optional=True, unit="seconds since the epoch")
+        inputs.integer(until_s, "until_s", optional=True, unit="seconds since the epoch")
         return self._stream(
             "candles_feed", pair=pair, interval=interval, since_s=since_s, until_s=until_s, follow=follow
         )
+
+
+def _pair(value: object, *, optional: bool = False) -> None:
+    hint = f"pass TradingPair.parse({value!r})" if isinstance(value, str) else ""
+    inputs.instance(value, TradingPair, "pair", optional=optional, hint=hint)

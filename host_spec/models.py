@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from host_spec import inputs
+
 __all__ = [
     "Balance",
     "Candle",
@@ -39,6 +41,11 @@ class TradingPair:
 
     base: str
     quote: str
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.base, str) and isinstance(self.quote, str)):
+            raise TypeError(f"TradingPair(base, quote) takes two str, such as TradingPair('BTC', 'USDT'), not "
+                            f"{self.base!r}, {self.quote!r}; TradingPair.parse('BTC-USDT') reads the joined form")
 
     @classmethod
     def parse(cls, text: str) -> TradingPair:
@@ -165,7 +172,11 @@ class Balance:
 
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
-    """An order as a host asks for it. `amount` is base; a MARKET buy may give `quote_amount` instead."""
+    """An order as a host asks for it. `amount` is base; a MARKET buy may give `quote_amount` instead.
+
+    The constructor checks types and says what to pass: `Side.BUY`, not `"buy"`; `Decimal("0.1")`, not
+    `0.1` (an int converts exactly); a `TradingPair`, not `"BTC-USDT"`. Trading rules are checked later.
+    """
 
     pair: TradingPair
     side: Side
@@ -174,6 +185,15 @@ class OrderRequest:
     price: Decimal | None = None
     quote_amount: Decimal | None = None
     client_order_id: str | None = None
+
+    def __post_init__(self) -> None:
+        hint = f"pass TradingPair.parse({self.pair!r})" if isinstance(self.pair, str) else ""
+        inputs.instance(self.pair, TradingPair, "pair", hint=hint)
+        inputs.member(self.side, Side, "side")
+        inputs.member(self.order_type, OrderType, "order_type")
+        for name in ("amount", "price", "quote_amount"):
+            object.__setattr__(self, name, inputs.decimal_or_none(getattr(self, name), name))
+        inputs.instance(self.client_order_id, str, "client_order_id", optional=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +285,16 @@ class OrderBookView:
     @property
     def best_ask(self) -> tuple[Decimal, Decimal] | None:
         return self.asks[0] if self.asks else None
+
+    @property
+    def mid(self) -> Decimal | None:
+        """Halfway between the best bid and the best ask; None when either side is empty."""
+        return (self.bids[0][0] + self.asks[0][0]) / 2 if self.bids and self.asks else None
+
+    @property
+    def spread(self) -> Decimal | None:
+        """Best ask minus best bid; None when either side is empty."""
+        return self.asks[0][0] - self.bids[0][0] if self.bids and self.asks else None
 
 
 @dataclass(frozen=True, slots=True)

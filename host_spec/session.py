@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -42,10 +42,20 @@ class ConnectorSession(Protocol):
 
 @runtime_checkable
 class LocalVenue(Protocol):
-    """A running local imitation of an exchange: credentials for a funded account and connection options."""
+    """A running local imitation of an exchange: credentials for a funded account and connection options.
+
+    An async context manager that stops the venue on exit: `async with await host.start_sandbox(id) as venue:`.
+    A plugin's class may subclass this Protocol to inherit `__aenter__`/`__aexit__`, which use `close`.
+    """
 
     credentials: Mapping[str, SecretStr]
     options: Mapping[str, Any]
 
     async def close(self) -> None:
         """Stop the venue."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

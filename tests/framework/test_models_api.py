@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from host_spec import OrderEventKind, OrderState
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from host_spec import OrderBookView, OrderEventKind, OrderRequest, OrderState, OrderType, Side, TradingPair
+
+D = Decimal
 
 
 def test_one_spelling_of_canceled_across_enums() -> None:
@@ -12,3 +19,41 @@ def test_one_spelling_of_canceled_across_enums() -> None:
     assert OrderEventKind.CANCELLED is OrderEventKind.CANCELED
     assert OrderEventKind("cancelled") is OrderEventKind.CANCELED
     assert [k.name for k in OrderEventKind] == ["CREATED", "PARTIALLY_FILLED", "FILLED", "CANCELED", "FAILED"]
+
+
+BTC = TradingPair("BTC", "USDT")
+
+
+def test_book_view_mid_and_spread() -> None:
+    view = OrderBookView(BTC, 1, 1, ((D("100.5"), D(1)),), ((D("101.25"), D(2)),))
+    assert view.mid == D("100.875") and view.spread == D("0.75")
+    one_sided = OrderBookView(BTC, 1, 1, ((D(100), D(1)),), ())
+    assert one_sided.mid is None and one_sided.spread is None
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"side": "buy"}, r"side must be Side\.BUY or Side\.SELL, not the str 'buy'"),
+    ({"order_type": "LIMIT"}, r"order_type must be an OrderType \(OrderType\.LIMIT, "),
+    ({"pair": "BTC-USDT"}, r"pair must be a TradingPair: pass TradingPair\.parse\('BTC-USDT'\)"),
+    ({"amount": 0.1}, r"amount must be a Decimal, not the float 0\.1: pass Decimal\('0\.1'\)"),
+    ({"price": "30000"}, r"price must be a Decimal, not the str '30000': pass Decimal\('30000'\)"),
+    ({"quote_amount": 5.0}, r"quote_amount must be a Decimal"),
+    ({"client_order_id": 7}, r"client_order_id must be a str or None"),
+])
+def test_order_request_refuses_wrong_types_saying_what_to_pass(kwargs: dict[str, Any], message: str) -> None:
+    good: dict[str, Any] = {"pair": BTC, "side": Side.BUY, "order_type": OrderType.LIMIT, "amount": D("0.1"),
+                            "price": D(30000)}
+    with pytest.raises(TypeError, match=message):
+        OrderRequest(**{**good, **kwargs})
+
+
+def test_order_request_takes_ints_as_exact_decimals() -> None:
+    req = OrderRequest(BTC, Side.SELL, OrderType.LIMIT, 2, 30000)
+    assert isinstance(req.amount, Decimal) and req.amount == 2 and isinstance(req.price, Decimal)
+    with pytest.raises(TypeError, match="amount must be a Decimal, not the bool"):
+        OrderRequest(BTC, Side.SELL, OrderType.LIMIT, True, D(1))
+
+
+def test_trading_pair_refuses_non_str_parts() -> None:
+    with pytest.raises(TypeError, match=r"TradingPair\(base, quote\) takes two str"):
+        TradingPair(b"BTC", "USDT")  # type: ignore[arg-type]
