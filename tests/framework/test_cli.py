@@ -113,7 +113,7 @@ def test_version_and_python_dash_m_host_spec() -> None:
 
 
 def test_verbose_flags_and_host_spec_log_configure_logging_only_in_the_cli() -> None:
-    quiet = run("connectors")
+    quiet = run("connectors", env={"HOST_SPEC_LOG": ""})
     assert quiet.returncode == 0 and quiet.stderr == ""
     info = run("-v", "connectors")
     assert info.returncode == 0 and " INFO " in info.stderr and " DEBUG " not in info.stderr, info.stderr
