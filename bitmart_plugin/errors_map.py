@@ -138,6 +138,8 @@ def from_exception(
         if status is not None and status >= 400:
             return from_response(None, message or str(status), status=status, headers=headers, what=what)
     name = type(exc).__name__
+    if any(c.__name__ == "AuthenticationError" for c in type(exc).__mro__):  # ccxt, before sending anything
+        return AuthError(f"BitMart {what} needs credentials: {exc}", connector=CONNECTOR)
     detail = "timed out" if "Timeout" in name else "could not be completed"
     return NetworkError(f"BitMart {what} {detail} ({name})", connector=CONNECTOR)
 
@@ -152,5 +154,6 @@ def _code_in_text(text: str) -> tuple[int | None, str]:
 
 def is_uncertain(exc: BaseException) -> bool:
     """True when a request may have been executed although we got no usable answer (timeout, dropped
-    connection, 5xx): for order entry this must be resolved by querying, never by sending again."""
-    return isinstance(exc, NetworkError)
+    connection, 5xx, an answer we could not read): for order entry this must be resolved by querying, never
+    by sending again. BitMart's error answers (429 included) mean it was not carried out."""
+    return isinstance(exc, NetworkError) or not isinstance(exc, ConnectorError)

@@ -3,13 +3,14 @@
 REST (ccxt, throttled) for trading and queries, the private WebSocket (`BitmartStreams`) for order
 progress and fills, the tracker for exact states and exactly-once events, REST reconciliation after
 every reconnect. Orders get our client order id before they are sent; a lost answer is resolved by
-querying that id, never by sending again.
+querying that id, never by sending again (resolution.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -21,8 +22,10 @@ from host_spec import (
     SessionConfig, Side, TradingPair, TradingRule,
 )
 
+from bitmart_plugin.errors_map import is_uncertain
 from bitmart_plugin.orders import POST_ONLY_REASON, OrderTracker, Snapshot, new_client_order_id, order_from_v4
 from bitmart_plugin.redaction import redact_for
+from bitmart_plugin.resolution import FOLLOW_UP_MAX_S, NOT_PLACED, RESOLVE_BUDGET_S, RESOLVE_DELAYS, Resolution
 from bitmart_plugin.rest import BitmartRest, fill_from_v4
 from bitmart_plugin.rules import rule_for, to_symbol, validate
 from bitmart_plugin.settings import BitmartSettings, load_settings
@@ -30,22 +33,24 @@ from bitmart_plugin.settings import BitmartSettings, load_settings
 _CID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 _TYPE_WIRE = {OrderType.LIMIT: "limit", OrderType.LIMIT_MAKER: "limit_maker", OrderType.MARKET: "market"}
 _OPTION_KEYS = ("rest_url", "ws_public_url", "ws_private_url", "rate_limit_safety")
-RESOLVE_DELAYS = (0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 _RECONCILE = object()
+log = logging.getLogger(__name__)
+NO_CREDENTIALS = ("BitMart credentials are missing ({missing}): run `host-spec connect bitmart`, or set "
+                  "BITMART_API_KEY, BITMART_SECRET_KEY and BITMART_MEMO")
 
 
 def _num(value: Any) -> str:
     return f"{value:f}"
 
 
-class BitmartSpotSession:
+class BitmartSpotSession(Resolution):
     """One BitMart spot account; every public method takes/returns host_spec models."""
 
     connector_id = "bitmart"
 
     def __init__(self, settings: BitmartSettings, *, rest: BitmartRest | None = None,
                  streams_factory: Callable[[BitmartSettings], Any] | None = None, quantize: bool = False,
-                 resolve_delays: Iterable[float] = RESOLVE_DELAYS) -> None:
+                 resolve_delays: Iterable[float] = RESOLVE_DELAYS, resolve_budget_s: float = RESOLVE_BUDGET_S) -> None:
         self.settings = settings
         self._redactor = redact_for(self, (settings.api_key, settings.secret_key, settings.memo))
         self.rest = rest or BitmartRest(settings)
@@ -56,6 +61,10 @@ class BitmartSpotSession:
         self.conflate_books = False
         self._quantize = quantize
         self.resolve_delays = tuple(resolve_delays)
+        self.resolve_budget_s = resolve_budget_s
+        self.settle_interval_s = 1.0  # first wait of the background follow-up of an unknown order
+        self._placing: set[str] = set()  # client ids whose submit or resolution is in progress
+        self._background: set[asyncio.Task[None]] = set()
         self._rules: dict[TradingPair, TradingRule] | None = None
         self._subscribers: set[asyncio.Queue[Any]] = set()
         self._pump: asyncio.Task[None] | None = None
@@ -94,12 +103,15 @@ class BitmartSpotSession:
 
     # ---- reference data -------------------------------------------------------------------------
 
+    def _require_credentials(self) -> None:
+        """AuthError before any request when a private call has no credentials (ccxt would fail vaguely later)."""
+        if not self.settings.has_credentials:
+            missing = [f"BITMART_{n.upper()}" for n in ("api_key", "secret_key", "memo") if getattr(self.settings, n) is None]
+            raise AuthError(NO_CREDENTIALS.format(missing=", ".join(missing)), connector="bitmart")
+
     async def check_credentials(self) -> None:
         """Raise AuthError unless a SIGNED call succeeds (catches a wrong memo, unlike KEYED calls)."""
-        if not self.settings.has_credentials:
-            missing = [n for n in ("api_key", "secret_key", "memo") if getattr(self.settings, n) is None]
-            raise AuthError("missing BitMart credentials: set " + ", ".join(f"BITMART_{m.upper()}" for m in missing),
-                            connector="bitmart")
+        self._require_credentials()
         await self.rest.check_signed()
 
     async def trading_rules(self) -> dict[TradingPair, TradingRule]:
@@ -110,10 +122,12 @@ class BitmartSpotSession:
         return self._rules if self._rules is not None else await self.trading_rules()
 
     async def fee_rates(self, pair: TradingPair) -> FeeRates:
+        self._require_credentials()
         rule_for(await self._rules_map(), pair)
         return await self.rest.fee_rates(to_symbol(pair))
 
     async def balances(self) -> dict[str, Balance]:
+        self._require_credentials()
         return await self.rest.balances()
 
     # ---- streams --------------------------------------------------------------------------------
@@ -127,6 +141,7 @@ class BitmartSpotSession:
 
     async def user_stream(self) -> AsyncIterator[OrderEvent | BalanceEvent]:
         """Our order and balance events; starts the private socket pump on first use."""
+        self._require_credentials()
         queue: asyncio.Queue[Any] = asyncio.Queue()
         self._subscribers.add(queue)
         if self._pump is None or self._pump.done():
@@ -155,10 +170,26 @@ class BitmartSpotSession:
             except Exception as exc:  # noqa: BLE001 - handed to the processor
                 inbox.put_nowait(exc)
 
-        reader = asyncio.get_running_loop().create_task(read())
-        timer = asyncio.get_running_loop().call_later(self.settle_s, inbox.put_nowait, _RECONCILE)
+        loop = asyncio.get_running_loop()
+        reader = loop.create_task(read())
+        timers = [loop.call_later(self.settle_s, inbox.put_nowait, _RECONCILE)]
+        retry_s = self.settle_interval_s
+
+        async def reconcile() -> None:
+            """REST that cannot answer now (429 storm, 5xx) postpones a reconciliation; it does not end the stream."""
+            nonlocal retry_s
+            try:
+                await self.reconcile()
+                retry_s = self.settle_interval_s
+            except AuthError:
+                raise
+            except ConnectorError as exc:
+                log.warning("bitmart: reconciliation failed (%s); trying again in %.1f s", exc, retry_s)
+                timers.append(loop.call_later(retry_s, inbox.put_nowait, _RECONCILE))
+                retry_s = min(retry_s * 2, FOLLOW_UP_MAX_S)
+
         try:
-            await self.reconcile()
+            await reconcile()
             while True:
                 ev = await inbox.get()
                 if isinstance(ev, BaseException):
@@ -168,7 +199,7 @@ class BitmartSpotSession:
                 elif isinstance(ev, WsBalanceUpdate):
                     self._emit([BalanceEvent(ev.asset, ev.available, ev.frozen, ev.event_time_ms)])
                 elif ev is _RECONCILE or type(ev).__name__ == "Reconnected":
-                    await self.reconcile()
+                    await reconcile()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - handed to every consumer
@@ -176,7 +207,8 @@ class BitmartSpotSession:
             for q in self._subscribers:
                 q.put_nowait(err)
         finally:
-            timer.cancel()
+            for timer in timers:
+                timer.cancel()
             reader.cancel()
 
     def _on_ws_order(self, u: Any) -> None:
@@ -198,10 +230,16 @@ class BitmartSpotSession:
             seen.add(str(row.get("clientOrderId")))
             await self._apply_rest(row)
         for order in self.tracker.active():
-            if order.client_order_id in seen or order.state is OrderState.PENDING_CREATE:
+            cid = order.client_order_id
+            if cid in seen or cid in self._placing:
                 continue
-            with contextlib.suppress(OrderNotFound):
-                await self._apply_rest(await self.rest.query_client_order(order.client_order_id))
+            try:
+                await self._apply_rest(await self.rest.query_client_order(cid))
+            except OrderNotFound:
+                if order.state is OrderState.PENDING_CREATE:  # its placement was unknown: now it is settled
+                    self._emit(self.tracker.failed(cid, NOT_PLACED, self._now()))
+            except ConnectorError:
+                self._spawn(self._follow_up(cid))
         now = self._now()
         self._emit(BalanceEvent(b.asset, b.available, b.frozen, now) for b in (await self.rest.balances()).values())
 
@@ -221,7 +259,12 @@ class BitmartSpotSession:
     # ---- trading --------------------------------------------------------------------------------
 
     async def place_order(self, request: OrderRequest) -> Order:
-        """Validate against the rules, track under our client id, send once, resolve lost answers by query."""
+        """Validate against the rules, track under our client id, send once, resolve lost answers by query.
+
+        Returns the placed order; raises OrderStateUnknown when it may exist (never resend it); any other
+        ConnectorError means it was not placed.
+        """
+        self._require_credentials()
         req = validate(request, await self._rules_map(), quantize=self._quantize)
         cid = req.client_order_id or new_client_order_id()
         if not _CID.match(cid):
@@ -231,15 +274,26 @@ class BitmartSpotSession:
             raise InvalidOrder(f"client order id {cid!r} was already used", rule="client_order_id", connector="bitmart")
         rule = self._rules[req.pair] if self._rules else None
         self.tracker.track(req, cid, self._now(), rule.size_increment if rule else 0)  # type: ignore[arg-type]
+        self._placing.add(cid)
+        handed_over = False
+        try:
+            return await self._submit(req, cid)
+        except asyncio.CancelledError:  # the caller gave up; the order may still land: keep asking
+            handed_over = True
+            self._spawn(self._resolve_in_background(cid))
+            raise
+        finally:
+            if not handed_over:
+                self._placing.discard(cid)
+
+    async def _submit(self, req: OrderRequest, cid: str) -> Order:
         try:
             exchange_id = await self.rest.submit_order(self._submit_params(req, cid))
-        except PostOnlyRejected:
-            self._emit(self.tracker.failed(cid, POST_ONLY_REASON, self._now()))
-            raise
-        except NetworkError:
-            return await self._resolve(cid)
-        except ConnectorError as exc:
-            self._emit(self.tracker.failed(cid, exc.message, self._now()))
+        except Exception as exc:
+            if is_uncertain(exc):
+                return await self._resolve(cid)
+            reason = POST_ONLY_REASON if isinstance(exc, PostOnlyRejected) else getattr(exc, "message", str(exc))
+            self._emit(self.tracker.failed(cid, reason, self._now()))
             raise
         self._emit(self.tracker.accepted(cid, exchange_id, self._now()))
         if req.order_type is OrderType.LIMIT_MAKER:
@@ -260,47 +314,42 @@ class BitmartSpotSession:
 
     async def _check_post_only(self, cid: str) -> None:
         """BitMart accepts a crossing post-only order and cancels it at once: look once, raise if so."""
-        with contextlib.suppress(OrderNotFound, NetworkError):
+        with contextlib.suppress(ConnectorError):  # placed either way; the user stream tells the rest
             await self._apply_rest(await self.rest.query_client_order(cid))
         order = self.tracker.get(cid)
         if order is not None and order.state is OrderState.FAILED and order.reason == POST_ONLY_REASON:
             raise PostOnlyRejected(f"post-only order {cid} would have crossed the book and was cancelled by BitMart",
                                    connector="bitmart")
 
-    async def _resolve(self, cid: str) -> Order:
-        """The submit's answer was lost: ask for our client id (with backoff) until the venue says."""
-        last: Exception | None = None
-        for delay in self.resolve_delays:
-            await asyncio.sleep(delay)
-            try:
-                return await self._apply_rest(await self.rest.query_client_order(cid))
-            except (OrderNotFound, NetworkError) as exc:
-                last = exc
-        if isinstance(last, OrderNotFound):
-            self._emit(self.tracker.failed(cid, "no answer to the order request and BitMart does not know the order",
-                                           self._now()))
-            raise NetworkError(f"order {cid} was not placed: the request got no answer and BitMart does not know it",
-                               connector="bitmart")
-        raise NetworkError(f"order {cid}: no answer from BitMart; its state is unknown (the user stream will "
-                           "report it once BitMart is reachable)", connector="bitmart")
-
     async def cancel_order(self, pair: TradingPair, client_order_id: str) -> Order:
+        """The order after the cancel request; OrderStateUnknown when the answer was lost and BitMart
+        could not be asked (it may or may not be cancelled)."""
+        self._require_credentials()
         rule_for(await self._rules_map(), pair)
         self.tracker.mark_cancel_requested(client_order_id)
         try:
             await self.rest.cancel_order(to_symbol(pair), client_order_id)
-        except (OrderNotFound, OrderRejected, NetworkError) as exc:
+        except (OrderNotFound, OrderRejected) as exc:
             if isinstance(exc, OrderNotFound) and client_order_id not in self.tracker:
                 raise
+        except Exception as exc:
+            if not is_uncertain(exc):
+                raise
+            return await self._after_lost_cancel(client_order_id)
         return await self.query_order(pair, client_order_id)
 
     async def cancel_all_orders(self, pair: TradingPair | None) -> list[Order]:
+        self._require_credentials()
         if pair is not None:
             rule_for(await self._rules_map(), pair)
         before = await self.rest.open_orders(to_symbol(pair) if pair else None)
         for row in before:
             self.tracker.mark_cancel_requested(str(row.get("clientOrderId")))
-        await self.rest.cancel_all(to_symbol(pair) if pair else None)
+        try:
+            await self.rest.cancel_all(to_symbol(pair) if pair else None)
+        except Exception as exc:
+            if not is_uncertain(exc):  # a lost answer may have cancelled them: ask, as after a normal answer
+                raise
         out = []
         for row in before:
             try:
@@ -310,13 +359,16 @@ class BitmartSpotSession:
         return out
 
     async def query_order(self, pair: TradingPair, client_order_id: str) -> Order:
+        self._require_credentials()
         return await self._apply_rest(await self.rest.query_client_order(client_order_id))
 
     async def open_orders(self, pair: TradingPair | None) -> list[Order]:
+        self._require_credentials()
         rows = await self.rest.open_orders(to_symbol(pair) if pair else None)
         return [await self._apply_rest(row) for row in rows]
 
     async def fills(self, pair: TradingPair | None, since_ms: int | None) -> list[Fill]:
+        self._require_credentials()
         rows = await self.rest.my_trades(to_symbol(pair) if pair else None, since_ms)
         return sorted((fill_from_v4(r) for r in rows), key=lambda f: (f.timestamp_ms, f.trade_id))
 
@@ -334,6 +386,8 @@ class BitmartSpotSession:
         if self._closed:
             return
         self._closed = True
+        for task in list(self._background):
+            task.cancel()
         if self._pump is not None:
             self._pump.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -14,6 +14,7 @@ __all__ = [
     "NetworkError",
     "OrderNotFound",
     "OrderRejected",
+    "OrderStateUnknown",
     "PostOnlyRejected",
     "RateLimited",
     "StreamError",
@@ -95,3 +96,16 @@ class PostOnlyRejected(OrderRejected):
 
 class OrderNotFound(ConnectorError):
     """The venue does not know the order (or no longer reports it)."""
+
+
+class OrderStateUnknown(ConnectorError):
+    """An order request got no usable answer and the venue could not be asked in time: the order MAY exist.
+
+    Do not send it again (that could place it twice). The connector keeps the order pending under
+    `client_order_id` and reports what the venue did on the user stream once it can ask. Deliberately
+    not a `NetworkError` or `RateLimited`: from `place_order` those mean the order was not placed.
+    """
+
+    def __init__(self, message: str, *, client_order_id: str, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.client_order_id = client_order_id

@@ -79,7 +79,11 @@ def trades_stream(connector_id: str, session: ConnectorSession, pair: TradingPai
 
 @hookspec(firstresult=True)
 def place_order(connector_id: str, session: ConnectorSession, request: OrderRequest) -> Awaitable[Order] | None:
-    """Trading: return an awaitable of the accepted order (validated against the rules first), or None."""
+    """Trading: return an awaitable of the accepted order (validated against the rules first), or None.
+
+    The awaitable raises OrderStateUnknown when the order may exist but the venue could not be asked
+    (it must then never be resent); any other ConnectorError means the order was not placed.
+    """
 
 
 @hookspec(firstresult=True)

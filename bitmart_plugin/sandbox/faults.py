@@ -3,9 +3,13 @@
 Names (CLI `--fault NAME=VALUE`, admin `POST /admin/faults {"NAME": VALUE, ...}`):
 
 * ``http_5xx=N``            next N REST requests answer HTTP 503, code 30014.
-* ``burst_429=N``           next N REST requests answer HTTP 429, code 30013.
+* ``burst_429=N``           next N REST requests answer HTTP 429, code 30013, with the
+                            endpoint's exhausted ``X-BM-RateLimit-*`` headers.
 * ``lose_response=N``       next N order requests (submit/batch/cancel*) are executed, then the HTTP
                             connection is closed without an answer.
+* ``after_loss_5xx=N``      every response ``lose_response`` loses then arms ``http_5xx`` N more.
+* ``after_loss_429=N``      every response ``lose_response`` loses then arms ``burst_429`` N more
+                            (so a lost answer is followed by a storm, as when a venue is overloaded).
 * ``delay_response=N``      next N order requests are executed, then answered after ``delay_response_ms``.
 * ``delay_response_ms=MS``  delay used by ``delay_response`` (default 5000).
 * ``push_delay_ms=MS``      every WebSocket push is delayed by MS milliseconds (0 = off).
@@ -33,6 +37,8 @@ class FaultState:
     http_5xx: int = 0
     burst_429: int = 0
     lose_response: int = 0
+    after_loss_5xx: int = 0
+    after_loss_429: int = 0
     delay_response: int = 0
     delay_response_ms: int = 5000
     push_delay_ms: int = 0
@@ -54,6 +60,9 @@ class FaultState:
         if left > 0:
             setattr(self, name, left - 1)
             self._fire(name)
+            if name == "lose_response":
+                self.http_5xx += self.after_loss_5xx
+                self.burst_429 += self.after_loss_429
             return True
         return False
 
@@ -74,8 +83,8 @@ class FaultState:
         """Apply one switch (value already parsed from JSON or a CLI string)."""
         if name == "clear":
             self.clear()
-        elif name in ("http_5xx", "burst_429", "lose_response", "delay_response",
-                      "delay_response_ms", "push_delay_ms"):
+        elif name in ("http_5xx", "burst_429", "lose_response", "after_loss_5xx", "after_loss_429",
+                      "delay_response", "delay_response_ms", "push_delay_ms"):
             setattr(self, name, int(value))
         elif name in ("depth_gap", "depth_dup"):
             sym, _, n = str(value).partition(":")
@@ -99,6 +108,7 @@ class FaultState:
     def clear(self) -> None:
         """Turn every switch off (counters of fired faults are kept)."""
         self.http_5xx = self.burst_429 = self.lose_response = self.delay_response = 0
+        self.after_loss_5xx = self.after_loss_429 = 0
         self.push_delay_ms = 0
         self.delay_response_ms = 5000
         self.depth_gap.clear()
@@ -109,7 +119,8 @@ class FaultState:
         """JSON-able state for GET /admin/faults."""
         return {
             "http_5xx": self.http_5xx, "burst_429": self.burst_429,
-            "lose_response": self.lose_response, "delay_response": self.delay_response,
+            "lose_response": self.lose_response, "after_loss_5xx": self.after_loss_5xx,
+            "after_loss_429": self.after_loss_429, "delay_response": self.delay_response,
             "delay_response_ms": self.delay_response_ms, "push_delay_ms": self.push_delay_ms,
             "depth_gap": dict(self.depth_gap), "depth_dup": dict(self.depth_dup),
             "drop_ws_every": list(self.drop_ws_every) if self.drop_ws_every else None,

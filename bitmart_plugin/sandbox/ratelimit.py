@@ -51,6 +51,16 @@ RULES: dict[str, Rule] = {
 }
 
 
+def window_headers(rule: Rule, limit: int, used: int) -> dict[str, str]:
+    """BitMart's headers for a window: `Remaining` is the count USED so far (api §4.1), `Reset` its length."""
+    return {
+        "X-BM-RateLimit-Remaining": str(used),
+        "X-BM-RateLimit-Limit": str(limit),
+        "X-BM-RateLimit-Reset": str(int(rule.window_s) if rule.window_s >= 1 else 1),
+        "X-BM-RateLimit-Mode": rule.mode,
+    }
+
+
 class RateLimiter:
     """Fixed windows per (rule name, target); bans a target that keeps hammering while limited."""
 
@@ -81,12 +91,7 @@ class RateLimiter:
             start, used = now_s, 0
         used += 1
         self._windows[key] = (start, used)
-        headers = {
-            "X-BM-RateLimit-Remaining": str(used),
-            "X-BM-RateLimit-Limit": str(limit),
-            "X-BM-RateLimit-Reset": str(int(rule.window_s) if rule.window_s >= 1 else 1),
-            "X-BM-RateLimit-Mode": rule.mode,
-        }
+        headers = window_headers(rule, limit, used)
         if used > limit and self.enabled:
             if used > limit * self.ban_factor:
                 self._banned_until[target] = now_s + self.ban_cooldown_s

@@ -13,7 +13,7 @@ from aiohttp import web
 from . import envelope
 from .envelope import ApiError
 from .errors import ExchangeError
-from .ratelimit import RULES
+from .ratelimit import RULES, window_headers
 from .rest_private import KEYED, ORDER_PATHS, REMOVED, SIGNED
 from .rest_public import PUBLIC, Req
 from .signing import verify
@@ -37,7 +37,7 @@ class RestRouter:
         if st.faults.take("http_5xx"):
             return envelope.response(30014, envelope.MESSAGES[30014], trace, {})
         if st.faults.take("burst_429"):
-            return envelope.response(30013, envelope.MESSAGES[30013], trace, {})
+            return envelope.response(30013, envelope.MESSAGES[30013], trace, {}, headers=self._exhausted(path))
         headers: dict[str, str] = {}
         try:
             if path in REMOVED:
@@ -83,6 +83,14 @@ class RestRouter:
             if st.faults.take("delay_response"):
                 await asyncio.sleep(st.faults.delay_response_ms / 1000)
         return resp
+
+    def _exhausted(self, path: str) -> dict[str, str] | None:
+        """The headers a real 429 carries: the endpoint's window, one request past its limit."""
+        rule = RULES.get(path)
+        if rule is None:
+            return None
+        limit = self.state.limiter.limit_of(rule)
+        return window_headers(rule, limit, limit + 1)
 
     async def _lose(self, request: web.Request) -> web.StreamResponse:
         """Close the connection without answering (the request was already executed)."""

@@ -74,3 +74,19 @@ async def test_429_penalty_and_418_ban(clock: FakeClock) -> None:
     await t.acquire("/spot/v1/wallet")  # other groups still work
     clock.now += 31
     await t.acquire("/spot/v2/submit_order")
+
+
+@pytest.mark.parametrize(("used", "limit", "reset"), [("12", "12", "60"), ("601", "600", "10")])
+async def test_exhausted_server_window_holds_for_its_reset_not_our_window(
+    clock: FakeClock, used: str, limit: str, reset: str
+) -> None:
+    """Our own 2 s window is empty but the server's window (Reset seconds long) is used up: padding our log
+    alone would wait 2 s; the throttle must hold the group for the server's window."""
+    t = Throttle(0.9, clock=clock, sleep=clock.sleep)
+    t.observe("/spot/v1/wallet", {"X-BM-RateLimit-Remaining": used, "X-BM-RateLimit-Limit": limit,
+                                  "X-BM-RateLimit-Reset": reset})
+    await t.acquire("/account/v1/wallet")  # same group
+    assert sum(clock.slept) >= float(reset)
+    waited = sum(clock.slept)
+    await t.acquire("/spot/v4/query/client-order")  # other groups are not held
+    assert sum(clock.slept) == waited
