@@ -115,3 +115,11 @@ def test_connector_never_imports_the_sandbox_outside_the_venue_bridge() -> None:
             continue
         for module, _ in _imports(path):
             assert "sandbox" not in module, f"{path} imports {module}"
+
+
+@pytest.mark.parametrize("package", ["host_spec", "bitmart_plugin"])
+def test_both_packages_ship_py_typed(package: str) -> None:
+    """PEP 561: the marker tells type checkers to use the packages' own annotations (hatch ships every file in them)."""
+    import importlib.resources
+
+    assert importlib.resources.files(package).joinpath("py.typed").is_file()
