@@ -7,7 +7,6 @@ import pytest
 
 from host_spec import OrderType, Side
 from host_spec.errors import ConfigError
-from host_spec.paper.engine import PaperEngine
 from host_spec.paper.matching import MakerSlot, maker_trade_fills
 from host_spec.paper.merge import Action, Timeline
 from host_spec.paper.options import PaperOptions
@@ -96,7 +95,10 @@ def test_shadow_and_lookahead_options() -> None:
     assert PaperOptions.parse({}).lookahead_ms == 100 and not PaperOptions.parse({}).shadow
     with pytest.raises(ConfigError):
         PaperOptions.parse({"shadow": "maybe"})
-    assert isinstance(engine(QueueModel.DEFAULT), PaperEngine)
+    assert PaperOptions.parse({}).queue_model is QueueModel.DEFAULT
+    assert PaperOptions.parse({"queue_model": "Back"}).queue_model is QueueModel.BACK
+    with pytest.raises(ConfigError, match="queue_model"):
+        PaperOptions.parse({"queue_model": "fifo"})
 
 
 def test_shadow_taker_leaves_no_ledger_its_twin_shows_the_liquidity_go() -> None:
@@ -198,3 +200,15 @@ def test_shadow_level_smaller_than_what_we_have_left_means_the_twin_filled_more(
     assert e.orders[cid].slot.remaining == D("0.2")  # owed once, not again on every later view
     e.on_view(view(1200, [("99.00", "1"), ("98.00", "0.2")], [("100.00", "1")]))
     assert e.orders[cid].order.filled_amount == D("0.8")
+
+
+def test_shadow_trades_at_our_price_move_us_up_the_queue() -> None:
+    e = engine(QueueModel.BACK)
+    e.shadow = True
+    e.on_view(BOOK)  # bid 98 x 2
+    cid, _ = place(e, limit(Side.BUY, "1", "98.00", OrderType.LIMIT_MAKER))
+    e.on_view(view(1050, [("99.00", "1"), ("98.00", "3")], [("100.00", "1")]))  # our twin joined behind 2
+    e.on_trade(trade(1100, "98.00", "1.5", Side.SELL))  # 1.5 of the 2 ahead of us trade away
+    assert e.orders[cid].slot.ahead == D("0.5") and e.orders[cid].order.filled_amount == 0
+    e.on_trade(trade(1120, "98.00", "1", Side.SELL))  # the last 0.5 ahead, then 0.5 of ours
+    assert e.orders[cid].order.filled_amount == D("0.5") and e.orders[cid].slot.ahead == 0

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from host_spec import OrderState, OrderType, PostOnlyRejected, Side
+from host_spec import OrderState, OrderType, Side
 from host_spec.paper.engine import POST_ONLY_REASON
 from host_spec.paper.queue import QueueModel, cancel_ahead
 
-from tests.paper.helpers import BOOK, D, engine, limit, place, trade, view
+from tests.paper.helpers import BOOK, PAIR, D, engine, limit, place, trade, view
 
 
 def resting_bid(model: QueueModel = QueueModel.PROPORTIONAL):
@@ -101,7 +101,9 @@ def test_limit_maker_that_would_cross_is_accepted_then_cancelled_by_the_venue() 
     assert o.state is OrderState.FAILED and o.reason == POST_ONLY_REASON and o.filled_amount == 0
     assert [ev.kind.value for ev in events if hasattr(ev, "kind")] == ["created", "failed"]
     assert e.wallet.frozen["USDT"] == 0 and e.wallet.available["USDT"] == D(100000)
-    assert issubclass(PostOnlyRejected, Exception)
+    assert not e.book(PAIR).taken  # it took nothing on its way out
+    e.on_trade(trade(1100, "100.00", "5", Side.SELL))  # a seller at its price: a dead order gets none of it
+    assert e.orders[cid].order.filled_amount == 0 and not e.fills
 
 
 def test_limit_maker_not_crossing_rests_and_fills_as_maker() -> None:
