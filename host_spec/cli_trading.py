@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
+from host_spec.cli_checks import check_session_flags, known_pair
 from host_spec.credentials import CredentialStore
 from host_spec.errors import AuthError, InvalidOrder
 from host_spec.host import Connection, Host
@@ -26,6 +27,7 @@ def _fmt(value: Decimal | None) -> str:
 async def _run_connected(host: Host, args: argparse.Namespace, body: Callable[[Connection], Awaitable[T]]) -> T:
     """Open the connector (on a fresh in-process sandbox with --sandbox) and run `body` on it."""
     info = host.connector(args.connector)
+    check_session_flags(info, args)
     venue = None
     if getattr(args, "sandbox", False):
         venue = await host.start_sandbox(info.base_connector or info.id, {"pairs": args.sandbox_pairs})
@@ -64,7 +66,12 @@ def cmd_connect(host: Host, args: argparse.Namespace) -> int:
     else:
         values = {}
         for field in info.credentials:
-            raw = getpass.getpass(field.prompt) if field.secret else input(field.prompt)
+            try:  # a pipe has no echo to hide: read it plainly, without getpass's warning
+                raw = getpass.getpass(field.prompt) if field.secret and sys.stdin.isatty() else input(field.prompt)
+            except EOFError:
+                print(f"\nerror: no {field.name.replace('_', ' ')} given (input ended); nothing was stored",
+                      file=sys.stderr)
+                return 1
             if not raw.strip():
                 print(f"error: the {field.name.replace('_', ' ')} cannot be empty", file=sys.stderr)
                 return 1
@@ -134,14 +141,23 @@ def _trade_text(trade: PublicTrade) -> str:
 def cmd_book(host: Host, args: argparse.Namespace) -> int:
     pair = TradingPair.parse(args.pair)
     render = _book_json if args.json else _book_text
-    return _run(_run_connected(host, args, lambda conn: _print_stream(conn.order_book(pair, args.depth), render,
-                                                                      args.updates)))
+
+    async def body(conn: Connection) -> int:
+        await known_pair(conn, pair)
+        return await _print_stream(conn.order_book(pair, args.depth), render, args.updates)
+
+    return _run(_run_connected(host, args, body))
 
 
 def cmd_trades(host: Host, args: argparse.Namespace) -> int:
     pair = TradingPair.parse(args.pair)
     render = _trade_json if args.json else _trade_text
-    return _run(_run_connected(host, args, lambda conn: _print_stream(conn.trades(pair), render, args.count)))
+
+    async def body(conn: Connection) -> int:
+        await known_pair(conn, pair)
+        return await _print_stream(conn.trades(pair), render, args.count)
+
+    return _run(_run_connected(host, args, body))
 
 
 def cmd_balance(host: Host, args: argparse.Namespace) -> int:
@@ -179,6 +195,8 @@ def cmd_order(host: Host, args: argparse.Namespace) -> int:
     pair = TradingPair.parse(args.pair) if getattr(args, "pair", None) else None
 
     async def body(conn: Connection) -> int:
+        if pair is not None:
+            await known_pair(conn, pair)
         if args.action == "place":
             order_type = OrderType(args.type.upper())
             if order_type is not OrderType.MARKET and args.price is None:

@@ -15,6 +15,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from host_spec.cli_checks import check_output_path, known_pair
 from host_spec.errors import CapabilityMissing, ConnectorError
 from host_spec.host import Connection, Host
 from host_spec.models import (
@@ -93,6 +94,7 @@ class Demo:
         return 0
 
     async def live(self, conn: Connection) -> None:
+        await known_pair(conn, self.pair)
         rules = await conn.trading_rules()
         rule = rules[self.pair]
         self.note(f"{len(rules)} pairs; {self.pair}: tick {_f(rule.price_increment)}, step {_f(rule.size_increment)}, "
@@ -170,9 +172,9 @@ class Demo:
             self.note(f"skipped candles: {exc}")
             return
         try:
-            from host_spec.chart import save_candles_png
+            from host_spec.chart import save_chart
 
-            save_candles_png(candles, self.chart, title=f"{self.id} {self.pair} 1m")
+            save_chart(candles, self.chart, title=f"{self.id} {self.pair} 1m")
             self.note(f"candles: {len(candles)} backfilled, chart written to {self.chart}")
         except ImportError:
             self.note(f"candles: {len(candles)} backfilled (no chart module)")
@@ -211,5 +213,10 @@ def _default_connector(host: Host) -> str:
 
 
 def cmd_demo(host: Host, args: argparse.Namespace) -> int:
+    from host_spec.chart import chart_format
+
+    TradingPair.parse(args.pair)
+    check_output_path(args.chart, "--chart")
+    chart_format(args.chart)
     connector = args.connector or _default_connector(host)
     return asyncio.run(run_demo(host, connector, args.pair, args.seconds, Path(args.chart)))

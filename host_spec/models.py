@@ -32,7 +32,7 @@ __all__ = [
     "Ticker",
 ]
 
-_PAIR = re.compile(r"^([A-Z0-9]{1,20})-([A-Z0-9]{1,20})$")
+_PAIR = re.compile(r"^([A-Z0-9]{1,20})[-/_]([A-Z0-9]{1,20})$")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -49,7 +49,7 @@ class TradingPair:
 
     @classmethod
     def parse(cls, text: str) -> TradingPair:
-        """Parse `BTC-USDT` (case-insensitive); raises ValueError with the expected form."""
+        """Parse `BTC-USDT`, `BTC/USDT` or `BTC_USDT` (any case); raises ValueError with the expected form."""
         match = _PAIR.match(text.strip().upper())
         if not match:
             raise ValueError(f"invalid trading pair {text!r}: expected BASE-QUOTE, for example BTC-USDT")

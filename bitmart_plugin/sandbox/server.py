@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import secrets
 import signal
 import sys
@@ -339,6 +340,9 @@ def main(argv: list[str] | None = None, on_ready: Callable[[Sandbox], object] | 
     `on_ready(sandbox)` runs once the sandbox listens and stops cleanly on a signal, before the ready line.
     """
     args = build_parser().parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        print(f"error: --port {args.port} is out of range (0-65535; 0 picks a free port)", file=sys.stderr)
+        return 2
     cfg = SandboxConfig(host=args.host, port=args.port, seed=args.seed, pairs=args.pairs,
                         agent_rate=args.agent_rate, post_only_reject=args.post_only_reject,
                         rate_limits=not args.no_rate_limits, rate_limit_scale=args.rate_limit_scale,
@@ -346,7 +350,11 @@ def main(argv: list[str] | None = None, on_ready: Callable[[Sandbox], object] | 
 
     async def serve() -> None:
         sandbox = Sandbox(cfg)
-        await sandbox.start()
+        try:
+            await sandbox.start()
+        except OSError as exc:  # the port is in use, or the host is not an address of this machine
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise SystemExit(f"error: cannot listen on {cfg.host}:{cfg.port}: {reason}") from None
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -10,13 +10,15 @@ from typing import Any
 from host_spec.errors import ConfigError
 from host_spec.paper.queue import DEFAULT_K, QueueModel
 
-__all__ = ["DEFAULT_BALANCE", "PaperOptions", "parse_balances"]
+__all__ = ["DEFAULT_BALANCE", "OPTION_NAMES", "PaperOptions", "parse_balances"]
 
 DEFAULT_BALANCE = "USDT=10000,BTC=1"
 _OURS = {
     "balance", "queue_model", "queue_k", "entry_latency_ms", "cancel_latency_ms", "response_latency_ms",
     "reorder_ms", "lookahead_ms", "shadow", "bounds", "persist_path", "seed", "maker_fee", "taker_fee", "depth", "book_timeout_s",
 }
+#: the session options a paper variant reads itself (others go to the base connector)
+OPTION_NAMES: frozenset[str] = frozenset(_OURS)
 
 
 def parse_balances(value: str | Mapping[str, Any] | None) -> dict[str, Decimal]:

@@ -14,9 +14,10 @@ import pytest
 from PIL import Image
 
 from host_spec import Candle, Host, TradingPair, hookimpl
-from host_spec.chart import nice_ticks, render_candles, save_candles_png
+from host_spec.chart import nice_ticks, render_candles, save_chart, time_labels
 from host_spec.cli_candles import (
-    CSV_HEADER, ProgressBar, _collect, add_candles_command, interval_seconds, parse_time, terminal_view, write_csv,
+    CSV_HEADER, ProgressBar, _collect, add_candles_command, cmd_candles, interval_seconds, iso, parse_time,
+    terminal_view, write_csv,
 )
 
 PAIR = TradingPair("BTC", "USDT")
@@ -75,9 +76,11 @@ def test_progress_bar_and_terminal_view() -> None:
     err = io.StringIO()
     bar = ProgressBar(10, stream=err, width=10)
     bar.update(5, force=True)
-    assert "[#####-----]  50% 5/10 candles" in err.getvalue()
+    assert "[#####-----]  50% 5 candles" in err.getvalue()
+    bar.update(6, covered=8, force=True)  # progress is the share of the time range walked
+    assert "[########--]  80% 6 candles" in err.getvalue()
     bar.finish()
-    assert err.getvalue().endswith("100% 5 candles" + " " * 12 + "\n")
+    assert err.getvalue().endswith("100% 6 candles" + " " * 12 + "\n")
     view = terminal_view(candles(80, closed_last=False), rows=5)
     lines = view.splitlines()
     assert any("█" in line for line in lines) and any("│" in line for line in lines)
@@ -86,7 +89,7 @@ def test_progress_bar_and_terminal_view() -> None:
 
 
 def test_chart_png_has_the_right_size(tmp_path: Path) -> None:
-    path = save_candles_png(candles(120), tmp_path / "c.png", title="BTC-USDT 1m")
+    path = save_chart(candles(120), tmp_path / "c.png", title="BTC-USDT 1m")
     with Image.open(path) as img:
         assert img.format == "PNG" and img.size == (1200, 600)
         colors = {img.getpixel((x, y)) for x in range(0, 1200, 3) for y in range(0, 600, 3)}
@@ -164,3 +167,126 @@ def test_cli_against_the_sandbox(tmp_path: Path, capsys: pytest.CaptureFixture[s
     with Image.open(tmp_path / "s.png") as img:
         assert img.size == (1200, 600)
     assert "candles written" in capsys.readouterr().err
+
+
+# ---- 10.14: say how far history reached; the cap is an option; labels clear of the tag; dates; formats ----
+
+
+async def test_history_shorter_than_asked_is_said(capsys: pytest.CaptureFixture[str]) -> None:
+    end = NOW - NOW % 60
+    recent = candles(720, start=end - 720 * 60)  # the venue keeps 12 h of 1m candles
+    args = parser().parse_args(["candles", "fake", "BTC-USDT", "1m", "--since", str(end - 3 * 86_400),
+                                "--until", str(end), "--csv", "/dev/null"])
+    assert await _collect(FakeConn(recent), args, PAIR) == 0  # type: ignore[arg-type]
+    err = capsys.readouterr().err
+    assert (f"no BTC-USDT 1m candles before {iso(recent[0].open_time_s)}: its history reached back 12 h "
+            "of the 3 d asked") in err
+    args = parser().parse_args(["candles", "fake", "BTC-USDT", "1m", "--since", str(end - 720 * 60),
+                                "--until", str(end), "--csv", "/dev/null"])
+    assert await _collect(FakeConn(recent), args, PAIR) == 0  # type: ignore[arg-type]
+    assert "history" not in capsys.readouterr().err  # the whole range was there: nothing to say
+
+
+async def test_ctrl_c_during_the_backfill_leaves_no_file(tmp_path: Path) -> None:
+    class Interrupted(FakeConn):
+        def candles(self, *a: Any, **k: Any) -> AsyncIterator[Candle]:
+            async def gen() -> AsyncIterator[Candle]:
+                yield self.items[0]
+                raise KeyboardInterrupt
+
+            return gen()
+
+    out, png = tmp_path / "c.csv", tmp_path / "c.png"
+    args = parser().parse_args(["candles", "fake", "BTC-USDT", "1m", "--since", "3h", "--csv", str(out),
+                                "--plot", str(png)])
+    with pytest.raises(KeyboardInterrupt):
+        await _collect(Interrupted(candles(5)), args, PAIR)  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_chart_cap_is_an_option_in_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parser().parse_args(["candles", "--help"])
+    assert "--plot-max N" in capsys.readouterr().out
+
+
+async def test_a_capped_chart_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cs = candles(50)
+    args = parser().parse_args(["candles", "fake", "BTC-USDT", "1m", "--since", str(cs[0].open_time_s), "--until",
+                                str(cs[-1].open_time_s + 60), "--plot", str(tmp_path / "c.png"), "--plot-max", "20"])
+    assert await _collect(FakeConn(cs), args, PAIR) == 0  # type: ignore[arg-type]
+    assert "chart of 20 candles (the last 20 of 50: --plot-max)" in capsys.readouterr().err
+
+
+def _gutter_rows(img: Any) -> tuple[set[int], set[int]]:
+    """Rows of the right-hand price gutter holding the last-price tag, and rows holding dark axis text."""
+    width, height = img.size
+    tag, text = set(), set()
+    for y in range(height - 30):
+        if img.getpixel((width - 4, y)) in ((0x26, 0xA6, 0x9A), (0xEF, 0x53, 0x50)):
+            tag.add(y)
+        if any(max(img.getpixel((x, y))) < 150 for x in range(width - 84, width - 3)):
+            text.add(y)
+    return tag, text
+
+
+def test_price_labels_never_touch_the_last_price_tag() -> None:
+    base = candles(60)
+    lo, hi = min(c.low for c in base), max(c.high for c in base)
+    for k in range(41):  # walk the last close across the whole price range, so it passes every tick
+        close = lo + (hi - lo) * k / 40
+        last = Candle(**{**_fields(base[-1]), "close": close, "low": min(close, base[-1].low),
+                         "high": max(close, base[-1].high)})
+        tag, text = _gutter_rows(render_candles([*base[:-1], last]))
+        assert tag, k
+        near = {y for y in text if min(tag) - 2 <= y <= max(tag) + 2}
+        assert not near, f"close {close}: axis text at rows {sorted(near)} touches the tag at {min(tag)}-{max(tag)}"
+
+
+def test_time_labels_carry_dates_when_a_chart_spans_days() -> None:
+    midnight = 1_700_006_400  # 2023-11-15T00:00:00Z
+    hours = [midnight - 6 * 3600 + i * 3600 for i in range(13)]  # 18:00 on the 14th to 06:00 on the 15th
+    labels = time_labels(hours)
+    assert labels[0] == "11-14 18:00" and labels[6] == "11-15 00:00" and labels[1] == "19:00"
+    assert time_labels([midnight + i * 86_400 for i in range(4)]) == ["11-15", "11-16", "11-17", "11-18"]
+    assert time_labels([midnight - 60, midnight + 60])[1].startswith("11-15")
+
+
+def test_a_zero_volume_candle_among_large_ones_draws(tmp_path: Path) -> None:
+    cs = candles(30)
+    cs[5] = Candle(**{**_fields(cs[5]), "volume": D("0.00001")})
+    cs[6] = Candle(**{**_fields(cs[6]), "volume": D(0)})
+    cs[7] = Candle(**{**_fields(cs[7]), "volume": D(10_000)})
+    assert render_candles(cs).size == (1200, 600)
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("c.png", "PNG"), ("c.jpg", "JPEG"), ("c.JPEG", "JPEG"), ("c.webp", "WEBP"),
+                                           ("c.pdf", "PDF")])
+def test_plot_writes_the_format_its_extension_names(tmp_path: Path, name: str, fmt: str) -> None:
+    path = save_chart(candles(40), tmp_path / name)
+    if fmt == "PDF":
+        assert path.read_bytes().startswith(b"%PDF")
+        return
+    with Image.open(path) as img:
+        assert img.format == fmt and img.size == (1200, 600)
+
+
+@pytest.mark.parametrize("name", ["c.svg", "c", "c.txt"])
+def test_plot_refuses_a_format_it_cannot_write_before_fetching(tmp_path: Path, name: str) -> None:
+    args = parser().parse_args(["candles", "fake", "BTC-USDT", "1m", "--plot", str(tmp_path / name)])
+    with pytest.raises(ValueError, match=r"cannot write a chart as .*use one of \.png"):
+        cmd_candles(None, args)  # type: ignore[arg-type]  # refused before any connector is looked up
+    with pytest.raises(ValueError, match="cannot write a chart"):
+        save_chart(candles(3), tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.e2e
+def test_sandbox_history_reach_is_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    host = Host.discover()
+    args = parser().parse_args(["candles", "bitmart", "BTC-USDT", "1m", "--since", "3d", "--sandbox",
+                                "--csv", str(tmp_path / "s.csv")])
+    args.sandbox_pairs = 3
+    assert args.func(host, args) == 0
+    err = capsys.readouterr().err
+    assert "its history reached back" in err and "of the 3 d asked" in err, err
