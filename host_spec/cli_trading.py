@@ -58,6 +58,7 @@ def cmd_connect(host: Host, args: argparse.Namespace) -> int:
     from pydantic import SecretStr
 
     info = host.connector(args.connector)
+    check_session_flags(info, args)
     if not info.credentials:
         print(f"{info.id} needs no credentials. You are now connected to {info.id}")
         return 0

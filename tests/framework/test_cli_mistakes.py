@@ -101,8 +101,9 @@ def test_unknown_session_option_is_an_error_with_a_suggestion(tmp_path: Path) ->
 
 @pytest.mark.parametrize("flag", [("--balance", "USDT=5"), ("--paper-db", "x.db"), ("-o", "queue_model=back")])
 def test_paper_only_flags_on_a_live_connector_are_errors(tmp_path: Path, flag: tuple[str, str]) -> None:
-    line = one_error_line(cli("balance", "bitmart", *flag, *SANDBOX, home=tmp_path, cwd=tmp_path))
-    assert flag[0] in line and "bitmart_paper_trade" in line
+    for command in (("balance", "bitmart", *SANDBOX), ("connect", "bitmart")):
+        line = one_error_line(cli(*command, *flag, home=tmp_path, cwd=tmp_path))
+        assert flag[0] in line and "bitmart_paper_trade" in line
     assert not (tmp_path / "x.db").exists()
 
 
