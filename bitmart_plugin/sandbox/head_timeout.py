@@ -21,7 +21,7 @@ __all__ = ["HeadTimeoutHandler", "HeadTimeoutSite", "on_response_prepare"]
 _HEAD_ENDS = (b"\r\n\r\n", b"\n\n")
 
 
-class HeadTimeoutHandler(RequestHandler):  # type: ignore[misc]
+class HeadTimeoutHandler(RequestHandler):
     """aiohttp's request handler, closing the connection when a request head is late."""
 
     __slots__ = ("_head_timeout", "_head_timer", "_head_tail", "_between_requests")
@@ -80,7 +80,7 @@ async def on_response_prepare(request: web.Request, response: web.StreamResponse
         protocol.head_answered(upgraded=response.status == 101)
 
 
-class HeadTimeoutSite(web.BaseSite):  # type: ignore[misc]
+class HeadTimeoutSite(web.BaseSite):
     """A TCP site whose connections are `HeadTimeoutHandler`s (aiohttp's TCPSite uses its own handler)."""
 
     __slots__ = ("_host", "_port", "_head_timeout")
