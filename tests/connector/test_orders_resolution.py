@@ -256,3 +256,21 @@ async def test_lost_cancel_answer_without_a_venue_answer_is_state_unknown_not_ra
         await s.cancel_order(BTC_USDT, order.client_order_id)
     assert e.value.client_order_id == order.client_order_id
     await s.close()
+
+
+async def test_reconciliation_settles_an_unknown_order(btc_rules) -> None:
+    s, rest = make(btc_rules, submit_error=NetworkError("connection closed", connector="bitmart"), state="filled")
+    s.settle_s = s.settle_interval_s = 3600.0  # no timer, no background follow-up: only reconcile() can settle it
+    events: list[OrderEvent] = []
+    task = await consume(s, events)
+    await wait_for(lambda: s.reconciles == 1, "the first reconciliation")
+    rest.fail_queries = rate_limited
+    with pytest.raises(OrderStateUnknown) as e:
+        await s.place_order(REQ)
+    rest.fail_queries = None
+    await s.reconcile()  # as after a reconnect; the order is filled, so not among the open orders
+    await wait_for(lambda: bool(events), "the settling event")
+    cid = e.value.client_order_id
+    assert [ev.kind for ev in events if ev.order.client_order_id == cid] == [OrderEventKind.CREATED, OrderEventKind.FILLED]
+    task.cancel()
+    await s.close()
