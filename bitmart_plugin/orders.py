@@ -140,9 +140,9 @@ class OrderTracker:
         return self._created(t)
 
     def failed(self, cid: str, reason: str, now_ms: int) -> list[OrderEvent]:
-        """The venue refused the order (or never saw it)."""
+        """The venue refused the order (or never saw it); ignored once the venue has reported the order."""
         t = self._orders[cid]
-        if t.terminal_sent:
+        if t.terminal_sent or t.order.state is not OrderState.PENDING_CREATE:
             return []
         t.order = replace(t.order, state=OrderState.FAILED, reason=reason, updated_ms=now_ms)
         t.terminal_sent = True

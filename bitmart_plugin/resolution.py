@@ -42,6 +42,7 @@ class Resolution:
     settle_interval_s: float
     _placing: set[str]
     _background: set[asyncio.Task[None]]
+    _following: set[str]
 
     if TYPE_CHECKING:  # provided by the session
         async def _apply_rest(self, raw: Mapping[str, Any]) -> Order: ...
@@ -53,6 +54,12 @@ class Resolution:
         task = asyncio.get_running_loop().create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    def _follow(self, cid: str) -> None:
+        """Start the background follow-up of `cid` unless one is running."""
+        if cid not in self._following:
+            self._following.add(cid)
+            self._spawn(self._follow_up(cid))
 
     async def _ask(self, cid: str, step: int, deadline: float) -> Mapping[str, Any]:
         """One query for `cid` after the step's backoff; raises OrderNotFound, ConnectorError or TimeoutError."""
@@ -76,6 +83,9 @@ class Resolution:
             except OrderNotFound as exc:
                 if step + 1 >= len(self.resolve_delays):  # the whole schedule has passed: it would be known
                     self._emit(self.tracker.failed(cid, NOT_PLACED, self._now()))
+                    order = self.tracker.get(cid)
+                    if order is not None and order.reason != NOT_PLACED:
+                        return order  # the user stream reported it while we asked
                     raise NetworkError(f"order {cid} was not placed: the request got no answer and BitMart does not "
                                        "know it; it is safe to send again", connector="bitmart") from None
                 last = exc
@@ -86,7 +96,7 @@ class Resolution:
             step += 1
             if loop.time() >= deadline:
                 break
-        self._spawn(self._follow_up(cid))
+        self._follow(cid)
         raise OrderStateUnknown(
             f"order {cid}: the request got no answer and BitMart could not be asked within "
             f"{self.resolve_budget_s:g} s (last: {_describe(last)}); the order may exist: do not send it again, "
@@ -107,11 +117,17 @@ class Resolution:
             return await self._apply_rest(raw)
         except _NO_ANSWER:
             self._emit(self.tracker.accepted(cid, Snapshot.from_v4(raw).exchange_order_id, self._now()))
-            self._spawn(self._follow_up(cid))
+            self._follow(cid)
             return self.tracker.get(cid)  # type: ignore[return-value]
 
     async def _follow_up(self, cid: str) -> None:
         """Keep asking about `cid`, backing off to 30 s, until BitMart's answer is applied (or it is done)."""
+        try:
+            await self._follow_up_loop(cid)
+        finally:
+            self._following.discard(cid)
+
+    async def _follow_up_loop(self, cid: str) -> None:
         wait = self.settle_interval_s
         while True:
             await asyncio.sleep(wait)
@@ -145,7 +161,7 @@ class Resolution:
                 last = exc
             step += 1
         if cid in self.tracker:
-            self._spawn(self._follow_up(cid))
+            self._follow(cid)
         raise OrderStateUnknown(
             f"order {cid}: the cancel request got no answer and BitMart could not be asked within "
             f"{self.resolve_budget_s:g} s (last: {_describe(last)}); it may or may not be cancelled, the user "

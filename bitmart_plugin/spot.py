@@ -65,6 +65,7 @@ class BitmartSpotSession(Resolution):
         self.settle_interval_s = 1.0  # first wait of the background follow-up of an unknown order
         self._placing: set[str] = set()  # client ids whose submit or resolution is in progress
         self._background: set[asyncio.Task[None]] = set()
+        self._following: set[str] = set()  # client ids with a background follow-up running
         self._rules: dict[TradingPair, TradingRule] | None = None
         self._subscribers: set[asyncio.Queue[Any]] = set()
         self._pump: asyncio.Task[None] | None = None
@@ -239,7 +240,7 @@ class BitmartSpotSession(Resolution):
                 if order.state is OrderState.PENDING_CREATE:  # its placement was unknown: now it is settled
                     self._emit(self.tracker.failed(cid, NOT_PLACED, self._now()))
             except ConnectorError:
-                self._spawn(self._follow_up(cid))
+                self._follow(cid)
         now = self._now()
         self._emit(BalanceEvent(b.asset, b.available, b.frozen, now) for b in (await self.rest.balances()).values())
 
@@ -287,8 +288,9 @@ class BitmartSpotSession(Resolution):
                 self._placing.discard(cid)
 
     async def _submit(self, req: OrderRequest, cid: str) -> Order:
+        params = self._submit_params(req, cid)
         try:
-            exchange_id = await self.rest.submit_order(self._submit_params(req, cid))
+            exchange_id = await self.rest.submit_order(params)
         except Exception as exc:
             if is_uncertain(exc):
                 return await self._resolve(cid)

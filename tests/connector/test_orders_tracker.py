@@ -113,3 +113,13 @@ def test_ws_before_rest_answer_and_failed_state() -> None:
 def test_unknown_orders_are_ignored() -> None:
     t = OrderTracker()
     assert t.apply(Snapshot("nope", "1", "new", D(0), D(0))) == []
+
+
+def test_not_placed_is_ignored_once_the_venue_has_reported_the_order() -> None:
+    """A late 'BitMart does not know it' (a query answered before a delayed submit landed) must not turn an
+    order the private stream already reported into FAILED."""
+    t, cid = tracked()
+    assert [e.kind for e in apply(t, ws(cid, "new"))] == [K.CREATED]
+    assert t.failed(cid, "no answer and BitMart does not know the order", 2) == []
+    assert t.get(cid).state is OrderState.OPEN
+    assert [e.kind for e in apply(t, ws(cid, "filled", "1", "100", "d1", "1", "100"))] == [K.FILLED]
