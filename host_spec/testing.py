@@ -17,7 +17,10 @@ from host_spec.host import Connection, Host
 from host_spec.models import (
     Balance,
     ConnectorInfo,
+    Candle,
     OrderBookView,
+    OrderEvent,
+    OrderEventKind,
     OrderRequest,
     OrderState,
     OrderType,
@@ -30,12 +33,14 @@ from host_spec.models import (
 __all__ = [
     "ConformanceSuite",
     "check_balances",
+    "check_candles",
     "check_errors_are_host_types",
     "check_info",
     "check_order_book",
     "check_place_and_cancel",
     "check_trades",
     "check_trading_rules",
+    "check_user_stream",
 ]
 
 # Capability names a ConnectorInfo may declare, and the Connection call that proves each.
@@ -132,10 +137,7 @@ async def check_errors_are_host_types(conn: Connection, pair: TradingPair, rule:
 
 async def check_place_and_cancel(conn: Connection, pair: TradingPair, rule: TradingRule, price: Decimal) -> None:
     """A resting LIMIT_MAKER far from the touch opens, is listed, and cancels."""
-    size = max(rule.min_size, rule.size_increment)
-    while size * price < max(rule.min_notional_buy, Decimal(0)) * Decimal("1.01"):
-        size += rule.size_increment
-    order = await conn.place_order(OrderRequest(pair, Side.BUY, OrderType.LIMIT_MAKER, size, price))
+    order = await conn.place_order(_resting_request(pair, rule, price))
     assert order.client_order_id and order.state in (OrderState.OPEN, OrderState.PENDING_CREATE), order
     listed = await conn.open_orders(pair)
     assert any(o.client_order_id == order.client_order_id for o in listed), "placed order not in open orders"
@@ -143,6 +145,62 @@ async def check_place_and_cancel(conn: Connection, pair: TradingPair, rule: Trad
     assert cancelled.client_order_id == order.client_order_id
     final = await conn.query_order(pair, order.client_order_id)
     assert final.state is OrderState.CANCELED, final
+
+
+def _resting_request(pair: TradingPair, rule: TradingRule, price: Decimal) -> OrderRequest:
+    size = max(rule.min_size, rule.size_increment)
+    while size * price < max(rule.min_notional_buy, Decimal(0)) * Decimal("1.01"):
+        size += rule.size_increment
+    return OrderRequest(pair, Side.BUY, OrderType.LIMIT_MAKER, size, price)
+
+
+async def check_user_stream(
+    conn: Connection, pair: TradingPair, rule: TradingRule, price: Decimal, timeout: float = 10.0
+) -> list[OrderEvent]:
+    """The user stream reports a resting order's creation and its cancellation, in that order."""
+    events: list[OrderEvent] = []
+    changed = asyncio.Event()
+
+    async def collect() -> None:
+        async for event in conn.user_stream():
+            if isinstance(event, OrderEvent):
+                events.append(event)
+                changed.set()
+
+    async def seen(cid: str, kind: OrderEventKind) -> None:
+        while not any(e.order.client_order_id == cid and e.kind is kind for e in events):
+            changed.clear()
+            await changed.wait()
+
+    task = asyncio.create_task(collect())
+    try:
+        await asyncio.sleep(0.5)  # let the stream log in before the order exists
+        order = await conn.place_order(_resting_request(pair, rule, price))
+        await asyncio.wait_for(seen(order.client_order_id, OrderEventKind.CREATED), timeout)
+        await conn.cancel_order(pair, order.client_order_id)
+        await asyncio.wait_for(seen(order.client_order_id, OrderEventKind.CANCELED), timeout)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    ours = [e for e in events if e.order.client_order_id == order.client_order_id]
+    kinds = [e.kind for e in ours]
+    assert kinds[0] is OrderEventKind.CREATED and kinds[-1] is OrderEventKind.CANCELED, kinds
+    return ours
+
+
+async def check_candles(conn: Connection, pair: TradingPair, interval: str = "1m", span_s: int = 3600) -> list[Candle]:
+    """A backfill of the last `span_s` seconds yields closed candles of `pair`, oldest first, no duplicates."""
+    import time
+
+    until = int(time.time())
+    candles = [c async for c in conn.candles(pair, interval, since_s=until - span_s, until_s=until)]
+    assert candles, f"no {interval} candles for {pair} in the last {span_s} s"
+    starts = [c.open_time_s for c in candles]
+    assert starts == sorted(set(starts)), "candles must be oldest first, without duplicates"
+    for c in candles:
+        assert isinstance(c, Candle) and c.pair == pair and c.interval == interval, c
+        assert c.low <= min(c.open, c.close) <= max(c.open, c.close) <= c.high and c.volume >= 0, c
+    return candles
 
 
 def _skip(reason: str) -> NoReturn:
@@ -179,7 +237,7 @@ class ConformanceSuite:
                 continue
             try:
                 if method in ("order_book", "trades", "candles", "user_stream"):
-                    continue  # streams are checked by their own tests; calling them opens sockets
+                    continue  # streams have their own checks below (test_order_book, test_user_stream, ...)
                 await getattr(connection, method)()
             except CapabilityMissing as exc:  # pragma: no cover - the failure message is the point
                 raise AssertionError(f"{info.id} declares {capability} but: {exc}") from exc
@@ -202,11 +260,25 @@ class ConformanceSuite:
     async def test_place_and_cancel(self, connection: Connection) -> None:
         self._require_trading(connection)
         pair = TradingPair.parse(self.pair)
+        await check_place_and_cancel(connection, pair, *await self._far_price(connection, pair))
+
+    async def _far_price(self, connection: Connection, pair: TradingPair) -> tuple[TradingRule, Decimal]:
         rule = await check_trading_rules(connection, pair)
         view = await check_order_book(connection, pair)
         assert view.bids, "need a bid to price a resting order"
-        far = (view.bids[0][0] * Decimal("0.8")).quantize(rule.price_increment)
-        await check_place_and_cancel(connection, pair, rule, far)
+        return rule, (view.bids[0][0] * Decimal("0.8")).quantize(rule.price_increment)
+
+    async def test_user_stream(self, connection: Connection) -> None:
+        self._require_trading(connection)
+        if "user_stream" not in connection.info.capabilities:
+            _skip(f"{connection.id} does not declare user_stream")
+        pair = TradingPair.parse(self.pair)
+        await check_user_stream(connection, pair, *await self._far_price(connection, pair))
+
+    async def test_candles(self, connection: Connection) -> None:
+        if "candles_feed" not in connection.info.capabilities:
+            _skip(f"{connection.id} does not declare candles_feed")
+        await check_candles(connection, TradingPair.parse(self.pair))
 
     async def test_trades(self, host: Host, connection: Connection) -> None:
         if "trades_stream" not in connection.info.capabilities:

@@ -52,6 +52,11 @@ class FakeSession:
         self.ids = itertools.count(1)
         self.closed = False
         self.token = config.credentials.get("token")
+        self.listeners: list[asyncio.Queue[OrderEvent]] = []
+
+    def _tell(self, kind: OrderEventKind, order: Order) -> None:
+        for queue in self.listeners:
+            queue.put_nowait(OrderEvent(kind, order))
 
     async def close(self) -> None:
         self.closed = True
@@ -85,12 +90,14 @@ class FakeSession:
         cid = request.client_order_id or f"fx{next(self.ids)}"
         order = Order(cid, cid, PAIR, request.side, request.order_type, request.price, request.amount, OrderState.OPEN)
         self.orders[cid] = order
+        self._tell(OrderEventKind.CREATED, order)
         return order
 
     async def cancel(self, cid: str) -> Order:
         order = await self.query(cid)
         done = Order(cid, cid, PAIR, order.side, order.order_type, order.price, order.amount, OrderState.CANCELED)
         self.orders[cid] = done
+        self._tell(OrderEventKind.CANCELED, done)
         return done
 
     async def cancel_all(self) -> list[Order]:
@@ -114,9 +121,15 @@ class FakeSession:
         return FeeRates(Decimal("0.001"), Decimal("0.002"))
 
     async def user(self) -> AsyncIterator[OrderEvent | BalanceEvent]:
-        order = Order("c1", "e1", PAIR, Side.BUY, OrderType.LIMIT, Decimal(100), Decimal(1), OrderState.OPEN)
-        yield OrderEvent(OrderEventKind.CREATED, order)
-        yield BalanceEvent("USDT", Decimal(900), Decimal(100))
+        """The balance first, then each order event as it happens."""
+        queue: asyncio.Queue[OrderEvent] = asyncio.Queue()
+        self.listeners.append(queue)
+        try:
+            yield BalanceEvent("USDT", Decimal(1000), Decimal(0))
+            while True:
+                yield await queue.get()
+        finally:
+            self.listeners.remove(queue)
 
     async def candles(self, interval: str) -> AsyncIterator[Candle]:
         yield Candle(PAIR, interval, 60, Decimal(1), Decimal(2), Decimal(1), Decimal(2), Decimal(3), closed=True)

@@ -59,8 +59,12 @@ async def test_every_capability_through_the_host(connection: Connection) -> None
     assert (await connection.balances())["USDT"].total == Decimal(1000)
     assert (await connection.fills(PAIR, None))[0].fee_asset == "USDT"
     assert await connection.fee_rates(PAIR) == FeeRates(Decimal("0.001"), Decimal("0.002"))
-    events = [e async for e in connection.user_stream()]
-    assert isinstance(events[0], OrderEvent) and isinstance(events[1], BalanceEvent)
+    events = connection.user_stream()
+    assert isinstance(await events.__anext__(), BalanceEvent)
+    placed = await connection.place_order(OrderRequest(PAIR, Side.BUY, OrderType.LIMIT, Decimal(1), Decimal(90)))
+    event = await events.__anext__()
+    assert isinstance(event, OrderEvent) and event.order.client_order_id == placed.client_order_id
+    await events.aclose()
     candles = [c async for c in connection.candles(PAIR, "1m", None, None, False)]
     assert candles[0].closed
     async for trade in connection.trades(PAIR):
