@@ -36,6 +36,8 @@ COMPONENTS = (
     ComponentStatus("spot candles feed", True),
     ComponentStatus("perp candles feed", False),
 )
+# Session options the spot connector reads (Host.open's `options`, `-o KEY=VALUE` on the CLI).
+SESSION_OPTIONS = ("rest_url", "ws_public_url", "ws_private_url", "rate_limit_safety", "quantize", "conflate_books")
 CAPABILITIES = frozenset(
     {"auth", "order_types", "trading_rules", "order_book_stream", "trades_stream", "trading", "user_stream", "candles_feed", "sandbox"}
 )
@@ -54,6 +56,7 @@ def connector_info() -> ConnectorInfo:
         credentials=CREDENTIALS,
         paper_trade=PAPER_ID,
         capabilities=CAPABILITIES,
+        options=SESSION_OPTIONS,
         description="BitMart spot through ccxt 4.5.70 (REST) and native WebSocket streams; "
         "BitMart stopped trading on 2026-08-26, so the embedded sandbox is the default venue.",
     )

@@ -80,8 +80,8 @@ class BitmartSpotSession(Resolution):
         creds = {k: config.credentials.get(k) for k in ("api_key", "secret_key", "memo")}
         opts = {k: config.options.get(k) for k in _OPTION_KEYS}
         settings = load_settings(**creds, **opts)
-        session = cls(settings, quantize=bool(config.options.get("quantize", False)))
-        session.conflate_books = bool(config.options.get("conflate_books", False))
+        session = cls(settings, quantize=config.flag("quantize"))
+        session.conflate_books = config.flag("conflate_books")
         return session
 
     @staticmethod

@@ -16,31 +16,24 @@ from host_spec.rules import rule_for
 
 __all__ = ["check_output_path", "check_session_flags", "known_pair"]
 
-_PAPER_FLAGS = (("balance", "--balance"), ("paper_db", "--paper-db"), ("option", "-o"))
-
-
-def _paper_option_names() -> frozenset[str]:
-    from host_spec.paper.options import OPTION_NAMES
-
-    return OPTION_NAMES
+_PAPER_FLAGS = (("balance", "--balance"), ("paper_db", "--paper-db"))
 
 
 def check_session_flags(info: ConnectorInfo, args: argparse.Namespace) -> None:
-    """Paper-only flags on a live connector, and unknown `-o` keys of the paper variant, are errors."""
+    """Paper-only flags on a live connector, and `-o` keys the connector does not declare, are errors."""
     used = [flag for name, flag in _PAPER_FLAGS if getattr(args, name, None)]
-    if not info.base_connector:
-        if used:
-            twin = f" (use {info.paper_trade})" if info.paper_trade else ""
-            raise ValueError(f"{', '.join(used)}: only for paper-trade connectors; {info.id} is live{twin}")
-        return
-    if info.plugin != "paper":
-        return  # another plugin's variant: its options are its own
-    known = _paper_option_names()
+    if used and not info.base_connector:
+        twin = f" (use {info.paper_trade})" if info.paper_trade else ""
+        raise ValueError(f"{', '.join(used)}: only for paper-trade connectors; {info.id} is live{twin}")
+    known = sorted(info.options)
     for key, _ in getattr(args, "option", None) or []:
-        if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1)
-            hint = f"did you mean {close[0]}?" if close else f"known options: {', '.join(sorted(known))}"
-            raise ValueError(f"-o {key}: unknown option of {info.id}; {hint}")
+        if key in known:
+            continue
+        if not known:
+            raise ValueError(f"-o {key}: {info.id} takes no session options")
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean {close[0]}?" if close else f"known options: {', '.join(known)}"
+        raise ValueError(f"-o {key}: unknown option of {info.id}; {hint}")
 
 
 async def known_pair(conn: Connection, pair: TradingPair) -> None:

@@ -119,6 +119,8 @@ class ConnectorInfo:
     base_connector: str | None = None
     capabilities: frozenset[str] = frozenset()
     description: str = ""
+    #: the session options the connector reads (keys of `options` in `Host.open`, `-o KEY=VALUE` on the CLI)
+    options: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         """The JSON object `host-spec connectors --json` prints."""
@@ -135,6 +137,7 @@ class ConnectorInfo:
             "base_connector": self.base_connector,
             "credentials": [c.name for c in self.credentials],
             "capabilities": sorted(self.capabilities),
+            "options": list(self.options),
         }
 
 

@@ -25,6 +25,23 @@ class SessionConfig:
     options: Mapping[str, Any] = field(default_factory=dict)
     host: Any = None
 
+    def flag(self, name: str) -> bool:
+        """The on/off option `name` (False when absent): a bool, or yes/no, true/false, on/off, 1/0 as text.
+
+        Raises ConfigError for any other value, so `-o quantize=no` never turns a switch on.
+        """
+        raw = self.options.get(name, False)
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("", "0", "false", "no", "off", "none"):
+            return False
+        from host_spec.errors import ConfigError
+
+        raise ConfigError(f"option {name}: {raw!r} is not true or false (yes/no, true/false, on/off, 1/0)")
+
     def __repr__(self) -> str:
         names = ", ".join(sorted(self.credentials))
         return f"SessionConfig(connector_id={self.connector_id!r}, credentials=[{names}], options={dict(self.options)!r})"

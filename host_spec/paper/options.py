@@ -9,6 +9,7 @@ from typing import Any
 
 from host_spec.errors import ConfigError
 from host_spec.paper.queue import DEFAULT_K, QueueModel
+from host_spec.session import SessionConfig
 
 __all__ = ["DEFAULT_BALANCE", "OPTION_NAMES", "PaperOptions", "parse_balances"]
 
@@ -71,15 +72,7 @@ def _fee(options: Mapping[str, Any], name: str) -> Decimal | None:
 
 
 def _flag(options: Mapping[str, Any], name: str) -> bool:
-    raw = options.get(name, False)
-    if isinstance(raw, bool):
-        return raw
-    text = str(raw).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("", "0", "false", "no", "off", "none"):
-        return False
-    raise ConfigError(f"option {name}: {raw!r} is not true or false")
+    return SessionConfig("", options=options).flag(name)
 
 
 @dataclass(frozen=True)

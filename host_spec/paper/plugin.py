@@ -5,11 +5,11 @@ Importing this module is cheap (host_spec models only); the engine is imported w
 
 from __future__ import annotations
 
-
 from typing import Any
 
 from host_spec.hookspecs import hookimpl
 from host_spec.models import ConnectorInfo, OrderRequest, OrderType, TradingPair
+from host_spec.paper.options import OPTION_NAMES
 from host_spec.session import ConnectorSession, SessionConfig
 
 SUFFIX = "_paper_trade"
@@ -30,6 +30,7 @@ def variant_info(base: ConnectorInfo) -> ConnectorInfo:
         credentials=(),
         base_connector=base.id,
         capabilities=CAPABILITIES | ({"sandbox"} & base.capabilities),
+        options=tuple(sorted(OPTION_NAMES | set(base.options))),
         description=f"Paper trading on {base.id}'s public order book and trades: queue-aware maker fills, "
         "book-walking taker fills, the venue's rules and fees; no credentials, no real orders.",
     )

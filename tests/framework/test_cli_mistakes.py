@@ -99,12 +99,26 @@ def test_unknown_session_option_is_an_error_with_a_suggestion(tmp_path: Path) ->
     assert "queue_modle" in line and "did you mean queue_model" in line
 
 
-@pytest.mark.parametrize("flag", [("--balance", "USDT=5"), ("--paper-db", "x.db"), ("-o", "queue_model=back")])
+@pytest.mark.parametrize("flag", [("--balance", "USDT=5"), ("--paper-db", "x.db")])
 def test_paper_only_flags_on_a_live_connector_are_errors(tmp_path: Path, flag: tuple[str, str]) -> None:
     for command in (("balance", "bitmart", *SANDBOX), ("connect", "bitmart")):
         line = one_error_line(cli(*command, *flag, home=tmp_path, cwd=tmp_path))
         assert flag[0] in line and "bitmart_paper_trade" in line
     assert not (tmp_path / "x.db").exists()
+
+
+def test_a_paper_option_on_the_live_connector_is_unknown_there(tmp_path: Path) -> None:
+    line = one_error_line(cli("balance", "bitmart", "-o", "queue_model=back", *SANDBOX, home=tmp_path))
+    assert "queue_model" in line and "unknown option of bitmart" in line and "conflate_books" in line
+
+
+@pytest.mark.e2e
+def test_the_live_connector_takes_its_own_declared_options(tmp_path: Path) -> None:
+    result = cli("book", "bitmart", "BTC-USDT", "--updates", "1", "-o", "conflate_books=yes", *SANDBOX, home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    line = one_error_line(cli("book", "bitmart", "BTC-USDT", "--updates", "1", "-o", "conflate_books=maybe",
+                              *SANDBOX, home=tmp_path))
+    assert "conflate_books" in line and "'maybe' is not true or false" in line
 
 
 # ---- 10.12: one wording for an unknown pair; BTC/USDT and btc_usdt are accepted --------------------------
