@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from host_spec import OrderBookView, TradingPair
+from bitmart_plugin.sandbox.config import SandboxConfig
+from bitmart_plugin.sandbox.server import Sandbox
 from bitmart_plugin.settings import BitmartSettings
 from bitmart_plugin.ws.streams import BitmartStreams
 
 pytestmark = pytest.mark.e2e
-sandbox_server = pytest.importorskip("bitmart_plugin.sandbox.server")
-Sandbox, SandboxConfig = sandbox_server.Sandbox, pytest.importorskip("bitmart_plugin.sandbox.config").SandboxConfig
 
 BTC = TradingPair("BTC", "USDT")
 FAULTS: list[tuple[str, Any]] = [

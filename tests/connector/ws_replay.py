@@ -6,6 +6,8 @@ Recording lines (cassettes/ws/{transport}_{market}_{channel}_{scenario}.jsonl):
   {"dir": "recv", "frame": "binary"|"text", "data": {...} | "pong"}   the server sends this (binary = raw-deflate of the JSON)
   {"dir": "close"}                                    the server closes the socket
 The server always answers a text `ping` with `pong` and records every client frame per connection.
+A client frame that does not match the script, or any exception in the server's handler (other than the
+client going away), fails the test: leaving the `async with` block raises it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes" / "ws"
 
@@ -61,9 +64,11 @@ class LoopbackServer:
         self.url = f"ws://127.0.0.1:{port}/api?protocol=1.1"
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, exc_type: object, *exc: object) -> None:
         self._server.close()
         await self._server.wait_closed()
+        if self.errors and exc_type is None:
+            raise self.errors[0]
 
     async def push(self, index: int, obj: Any, *, binary: bool = True) -> None:
         conn = self.conns[index]
@@ -132,8 +137,8 @@ class LoopbackServer:
                             await conn.send(json.dumps({"event": msg["op"], "topic": t}))
                 if self.on_message is not None:
                     await self.on_message(self, index, conn, text)
-        except ScriptMismatch as exc:
+        except ConnectionClosed:
+            return  # the client went away
+        except Exception as exc:  # noqa: BLE001 - a mismatch or a broken handler fails the test on exit
             self.errors.append(exc)
             await conn.close()
-        except Exception:  # noqa: BLE001 - the client went away
-            return
