@@ -89,7 +89,7 @@ def cmd_connectors(host: Host, args: argparse.Namespace) -> int:
     rows = []
     for info in infos:
         built = [c.name for c in info.components if c.built]
-        rows.append([info.id, info.exchange_type, info.market_type, info.connection_type,
+        rows.append([info.id, info.exchange_type, f"{info.market_type} {info.instrument.value}", info.connection_type,
                      ",".join(t.value for t in info.order_types), info.paper_trade or "-",
                      ", ".join(built) or "-"])
     print(_table(rows, ["connector", "type", "market", "connection", "order types", "paper trade", "built"]))

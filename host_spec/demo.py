@@ -19,13 +19,13 @@ from host_spec.cli_checks import check_output_path, known_pair
 from host_spec.errors import CapabilityMissing, ConnectorError
 from host_spec.host import Connection, Host
 from host_spec.models import (
-    BalanceEvent,
     OrderEvent,
     OrderRequest,
     OrderType,
     Side,
     TradingPair,
     TradingRule,
+    UserEvent,
 )
 
 __all__ = ["cmd_demo", "run_demo"]
@@ -66,7 +66,7 @@ class Demo:
     def __init__(self, host: Host, connector_id: str, pair: TradingPair, seconds: float, chart: Path) -> None:
         self.host, self.id, self.pair, self.seconds, self.chart = host, connector_id, pair, seconds, chart
         self.summary: list[str] = []
-        self.events: list[OrderEvent | BalanceEvent] = []
+        self.events: list[UserEvent] = []
 
     def note(self, line: str) -> None:
         self.summary.append(line)
@@ -159,7 +159,7 @@ class Demo:
         with contextlib.suppress(Exception):
             await user.aclose()  # type: ignore[attr-defined]
 
-    async def _listen(self, stream: AsyncIterator[OrderEvent | BalanceEvent]) -> None:
+    async def _listen(self, stream: AsyncIterator[UserEvent]) -> None:
         async for event in stream:
             self.events.append(event)
 

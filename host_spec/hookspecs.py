@@ -8,25 +8,31 @@ iterator (never `async def`), and take no default arguments.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import pluggy
 
 from host_spec.models import (
     Balance,
-    BalanceEvent,
     Candle,
     ConnectorInfo,
     FeeRates,
     Fill,
+    FundingInfo,
+    FundingPayment,
+    LeverageSetting,
+    MarginMode,
     Order,
     OrderBookView,
-    OrderEvent,
     OrderRequest,
     OrderType,
+    Position,
+    PositionMode,
     PublicTrade,
     TradingPair,
     TradingRule,
+    UserEvent,
 )
 from host_spec.session import ConnectorSession, LocalVenue, SessionConfig
 
@@ -130,8 +136,49 @@ def fee_rates(connector_id: str, session: ConnectorSession, pair: TradingPair) -
 
 
 @hookspec(firstresult=True)
-def user_stream(connector_id: str, session: ConnectorSession) -> AsyncIterator[OrderEvent | BalanceEvent] | None:
-    """Return an async iterator of our order and balance events, or None."""
+def user_stream(connector_id: str, session: ConnectorSession) -> AsyncIterator[UserEvent] | None:
+    """Return an async iterator of our order and balance events (and position and funding events on a perpetual
+    connector), or None."""
+
+
+@hookspec(firstresult=True)
+def positions(connector_id: str, session: ConnectorSession, pair: TradingPair | None) -> Awaitable[list[Position]] | None:
+    """Perpetual: return an awaitable of our open positions (on `pair`, or all for None), amounts in base units, or None."""
+
+
+@hookspec(firstresult=True)
+def position_mode(connector_id: str, session: ConnectorSession) -> Awaitable[PositionMode] | None:
+    """Perpetual: return an awaitable of the account's position mode (one-way or hedge), or None."""
+
+
+@hookspec(firstresult=True)
+def set_position_mode(connector_id: str, session: ConnectorSession, mode: PositionMode) -> Awaitable[PositionMode] | None:
+    """Perpetual: return an awaitable that switches the account to `mode` and gives the mode now in force, or None.
+
+    The awaitable raises OrderRejected when the venue refuses the switch (typically: positions or orders are open).
+    """
+
+
+@hookspec(firstresult=True)
+def set_leverage(
+    connector_id: str, session: ConnectorSession, pair: TradingPair, leverage: Decimal, margin_mode: MarginMode
+) -> Awaitable[LeverageSetting] | None:
+    """Perpetual: return an awaitable that sets `pair`'s leverage and margin mode and gives the setting applied, or None.
+
+    The awaitable raises InvalidOrder(rule="min_leverage"/"max_leverage") for a leverage outside the pair's range.
+    """
+
+
+@hookspec(firstresult=True)
+def funding_info(connector_id: str, session: ConnectorSession, pair: TradingPair) -> Awaitable[FundingInfo] | None:
+    """Perpetual: return an awaitable of `pair`'s funding rate, next funding time, interval, mark and index price, or None."""
+
+
+@hookspec(firstresult=True)
+def funding_payments(
+    connector_id: str, session: ConnectorSession, pair: TradingPair | None, since_ms: int | None
+) -> Awaitable[list[FundingPayment]] | None:
+    """Perpetual: return an awaitable of our funding payments (on `pair`, since `since_ms`), oldest first, or None."""
 
 
 @hookspec(firstresult=True)

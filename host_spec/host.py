@@ -10,22 +10,23 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pluggy
 
 from host_spec import inputs
+from host_spec.connection_perp import PerpetualCalls
+from host_spec.connection_perp import check_pair as _pair
 from host_spec.errors import CapabilityMissing, ConnectorNotFound
 from host_spec.models import (
     Balance,
-    BalanceEvent,
     Candle,
     ConnectorInfo,
     FeeRates,
     Fill,
     Order,
     OrderBookView,
-    OrderEvent,
     OrderRequest,
     OrderType,
     PublicTrade,
     TradingPair,
     TradingRule,
+    UserEvent,
 )
 from host_spec.plugins import PluginReport, get_plugin_manager
 from host_spec.session import ConnectorSession, LocalVenue, SessionConfig
@@ -129,8 +130,11 @@ class Host:
         return result
 
 
-class Connection:
-    """A live connector: every method is one capability. Use as an async context manager."""
+class Connection(PerpetualCalls):
+    """A live connector: every method is one capability. Use as an async context manager.
+
+    The perpetual-contract methods (positions, position mode, leverage, funding) come from `PerpetualCalls`.
+    """
 
     def __init__(self, host: Host, info: ConnectorInfo, session: ConnectorSession) -> None:
         self.host = host
@@ -255,9 +259,10 @@ class Connection:
         _pair(pair)
         return await self._await("fee_rates", pair=pair)  # type: ignore[no-any-return]
 
-    def user_stream(self) -> AsyncIterator[OrderEvent | BalanceEvent]:
-        """Return a stream that yields our OrderEvents and BalanceEvents; raises StreamError while iterating
-        when it cannot be kept alive, and AuthError when the venue refuses the credentials."""
+    def user_stream(self) -> AsyncIterator[UserEvent]:
+        """Return a stream that yields our OrderEvents and BalanceEvents (and PositionEvents and FundingEvents on a
+        perpetual connector); raises StreamError while iterating when it cannot be kept alive, and AuthError when
+        the venue refuses the credentials."""
         return self._stream("user_stream")
 
     def candles(
@@ -280,8 +285,3 @@ class Connection:
         return self._stream(
             "candles_feed", pair=pair, interval=interval, since_s=since_s, until_s=until_s, follow=follow
         )
-
-
-def _pair(value: object, *, optional: bool = False) -> None:
-    hint = f"pass TradingPair.parse({value!r})" if isinstance(value, str) else ""
-    inputs.instance(value, TradingPair, "pair", optional=optional, hint=hint)

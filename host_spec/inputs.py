@@ -27,13 +27,15 @@ def decimal_or_none(value: object, name: str) -> Decimal | None:
     raise TypeError(f"{name} must be a Decimal, not {_got(value)}{hint}")
 
 
-def member(value: object, cls: type[E], name: str) -> E:
-    """`value` if it is a member of `cls`; a plain string (such as 'buy') is refused naming the members."""
-    if isinstance(value, cls):
+def member(value: object, cls: type[E], name: str, *, optional: bool = False) -> E | None:
+    """`value` if it is a member of `cls` (or None when `optional`); a plain string (such as 'buy') is refused
+    naming the members."""
+    if isinstance(value, cls) or (optional and value is None):
         return value
     names = [f"{cls.__name__}.{m.name}" for m in cls]
-    choices = " or ".join(names) if len(names) == 2 else f"an {cls.__name__} ({', '.join(names)})"
-    raise TypeError(f"{name} must be {choices}, not {_got(value)}")
+    article = "an" if cls.__name__[0] in "AEIOU" else "a"
+    choices = " or ".join(names) if len(names) == 2 else f"{article} {cls.__name__} ({', '.join(names)})"
+    raise TypeError(f"{name} must be {choices}{' or None' if optional else ''}, not {_got(value)}")
 
 
 def text(value: object, name: str, *, optional: bool = False) -> None:

@@ -15,9 +15,11 @@ from typing import Any, ClassVar, NoReturn
 from host_spec.errors import CapabilityMissing, InvalidOrder, InvalidPair, OrderNotFound
 from host_spec.host import Connection, Host
 from host_spec.models import (
+    PERPETUAL_CAPABILITIES,
     Balance,
-    ConnectorInfo,
     Candle,
+    ConnectorInfo,
+    Instrument,
     OrderBookView,
     OrderEvent,
     OrderEventKind,
@@ -29,9 +31,22 @@ from host_spec.models import (
     TradingPair,
     TradingRule,
 )
+from host_spec.testing_perp import (
+    PerpetualSuite,
+    check_funding,
+    check_leverage,
+    check_position_mode,
+    check_position_round_trip,
+    check_positions,
+)
 
 __all__ = [
     "ConformanceSuite",
+    "check_funding",
+    "check_leverage",
+    "check_position_mode",
+    "check_position_round_trip",
+    "check_positions",
     "check_balances",
     "check_candles",
     "check_errors_are_host_types",
@@ -59,6 +74,10 @@ def check_info(info: ConnectorInfo) -> None:
     assert info.id and info.id == info.id.strip().lower(), f"connector id {info.id!r} must be lower-case, non-empty"
     assert info.exchange_type in ("CEX", "DEX"), f"{info.id}: exchange_type {info.exchange_type!r}"
     assert info.market_type in ("CLOB", "AMM"), f"{info.id}: market_type {info.market_type!r}"
+    assert isinstance(info.instrument, Instrument), f"{info.id}: instrument must be an Instrument, not {info.instrument!r}"
+    perp_only = info.capabilities & PERPETUAL_CAPABILITIES
+    assert info.instrument is Instrument.PERPETUAL or not perp_only, \
+        f"{info.id}: a spot connector declares perpetual capabilities {sorted(perp_only)}"
     assert info.connection_type, f"{info.id}: connection_type missing"
     assert info.order_types and all(isinstance(t, OrderType) for t in info.order_types), f"{info.id}: order types"
     names = [c.name for c in info.credentials]
@@ -210,11 +229,12 @@ def _skip(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-class ConformanceSuite:
+class ConformanceSuite(PerpetualSuite):
     """Subclass in a test module; provide `host` and `connection` fixtures and set the attributes.
 
     Checks that need a capability the connector does not declare (or that `trading = False` turns
-    off) are skipped with the reason, never passed silently.
+    off) are skipped with the reason, never passed silently; the perpetual checks (`PerpetualSuite`)
+    run only on a connector that declares positions, position mode, leverage or funding.
     """
 
     connector_id: ClassVar[str] = ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from host_spec.hookspecs import hookimpl
-from host_spec.models import ConnectorInfo, OrderRequest, OrderType, TradingPair
+from host_spec.models import ConnectorInfo, Instrument, OrderRequest, OrderType, TradingPair
 from host_spec.paper.options import OPTION_NAMES
 from host_spec.session import ConnectorSession, SessionConfig
 
@@ -48,6 +48,8 @@ def _paper(session: Any) -> bool:
 def variant_connectors(base: ConnectorInfo) -> list[ConnectorInfo] | None:
     if base.base_connector is not None or base.id.endswith(SUFFIX) or "order_book_stream" not in base.capabilities:
         return None
+    if base.instrument is not Instrument.SPOT:
+        return None  # the paper engine simulates spot balances; it has no positions, margin or funding
     return [variant_info(base)]
 
 

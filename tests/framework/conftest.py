@@ -29,7 +29,8 @@ def plugin_path(tmp_path: Path) -> Iterator[Path]:
     """A folder on sys.path holding the fake exchange distribution and a broken one."""
     root = tmp_path / "site"
     root.mkdir()
-    shutil.copy(HERE / "fake_exchange_plugin.py", root / "fake_exchange_plugin.py")
+    for module in ("fake_exchange_plugin.py", "fake_perp_exchange.py"):
+        shutil.copy(HERE / module, root / module)
     make_distribution(root, "fake_exchange", {"fakex": "fake_exchange_plugin"}, {})
     make_distribution(root, "broken_plugin", {"broken": "broken_plugin_mod"},
                       {"broken_plugin_mod": "raise RuntimeError('this plugin is broken on purpose')\n"})
@@ -38,5 +39,5 @@ def plugin_path(tmp_path: Path) -> Iterator[Path]:
         yield root
     finally:
         sys.path.remove(str(root))
-        for mod in ("fake_exchange_plugin", "broken_plugin_mod"):
+        for mod in ("fake_exchange_plugin", "fake_perp_exchange", "broken_plugin_mod"):
             sys.modules.pop(mod, None)

@@ -1,7 +1,8 @@
 """A minimal in-memory exchange plugin ("fakex"), discovered through a real entry point in the tests.
 
 It implements every capability hook with plain `def`s, exactly as a third-party plugin would,
-using only host_spec's public API.
+using only host_spec's public API. It serves two connectors: `fakex` (spot) and `fakex_perp`
+(perpetual; its session lives in `fake_perp_exchange.py`, imported when one opens).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -21,8 +23,10 @@ from host_spec import (
     CredentialField,
     FeeRates,
     Fill,
+    Instrument,
     InvalidOrder,
     InvalidPair,
+    MarginMode,
     Order,
     OrderBookView,
     OrderEvent,
@@ -31,6 +35,7 @@ from host_spec import (
     OrderRequest,
     OrderState,
     OrderType,
+    PositionMode,
     PublicTrade,
     SessionConfig,
     Side,
@@ -42,6 +47,11 @@ from host_spec import (
 ID = "fakex"
 PAIR = TradingPair("BTC", "USDT")
 RULE = TradingRule(PAIR, Decimal("0.5"), Decimal("0.001"), Decimal("0.001"), min_notional_buy=Decimal(1))
+PERP_ID = "fakex_perp"
+PERP_TYPES = (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET)
+PERP_RULE = TradingRule(PAIR, Decimal("0.5"), Decimal("0.001"), Decimal("0.001"), max_size=Decimal(100),
+                        contract_size=Decimal("0.001"), min_leverage=Decimal(1), max_leverage=Decimal(50),
+                        max_market_size=Decimal(10))
 
 
 class FakeSession:
@@ -136,30 +146,45 @@ class FakeSession:
 
 
 def _mine(connector_id: str) -> bool:
-    return connector_id == ID
+    return connector_id in (ID, PERP_ID)
+
+
+def _perp(connector_id: str) -> bool:
+    return connector_id == PERP_ID
+
+
+CAPABILITIES = frozenset({"auth", "trading_rules", "order_book_stream", "trades_stream", "trading", "user_stream",
+                          "candles_feed"})
+SPOT_INFO = ConnectorInfo(
+    id=ID, plugin="fakex", display_name="Fake exchange", exchange_type="CEX", market_type="CLOB",
+    connection_type="in-memory", order_types=(OrderType.LIMIT, OrderType.LIMIT_MAKER),
+    components=(ComponentStatus("spot connector", True),),
+    credentials=(CredentialField("token", "Enter your fakex token >>> ", env_var="FAKEX_TOKEN"),),
+    capabilities=CAPABILITIES,
+)
 
 
 @hookimpl
 def register_connectors(register: Callable[[ConnectorInfo], None]) -> None:
-    register(
-        ConnectorInfo(
-            id=ID, plugin="fakex", display_name="Fake exchange", exchange_type="CEX", market_type="CLOB",
-            connection_type="in-memory", order_types=(OrderType.LIMIT, OrderType.LIMIT_MAKER),
-            components=(ComponentStatus("spot connector", True),),
-            credentials=(CredentialField("token", "Enter your fakex token >>> ", env_var="FAKEX_TOKEN"),),
-            capabilities=frozenset({"auth", "trading_rules", "order_book_stream", "trades_stream", "trading",
-                                    "user_stream", "candles_feed"}),
-        )
-    )
+    register(SPOT_INFO)
+    register(replace(SPOT_INFO, id=PERP_ID, display_name="Fake exchange perpetuals", order_types=PERP_TYPES,
+                     components=(ComponentStatus("perp connector", True),), instrument=Instrument.PERPETUAL,
+                     capabilities=CAPABILITIES | {"positions", "position_mode", "leverage", "funding"}))
 
 
 @hookimpl
 def order_types(connector_id: str) -> tuple[OrderType, ...] | None:
-    return (OrderType.LIMIT, OrderType.LIMIT_MAKER) if _mine(connector_id) else None
+    if not _mine(connector_id):
+        return None
+    return PERP_TYPES if _perp(connector_id) else (OrderType.LIMIT, OrderType.LIMIT_MAKER)
 
 
 @hookimpl
 def create_session(connector_id: str, config: SessionConfig) -> FakeSession | None:
+    if _perp(connector_id):
+        from fake_perp_exchange import FakePerpSession
+
+        return FakePerpSession(config)
     return FakeSession(config) if _mine(connector_id) else None
 
 
@@ -226,6 +251,36 @@ def fee_rates(connector_id: str, session: FakeSession, pair: TradingPair) -> Any
 @hookimpl
 def user_stream(connector_id: str, session: FakeSession) -> Any:
     return session.user() if _mine(connector_id) else None
+
+
+@hookimpl
+def positions(connector_id: str, session: Any, pair: TradingPair | None) -> Any:
+    return session.positions(pair) if _perp(connector_id) else None
+
+
+@hookimpl
+def position_mode(connector_id: str, session: Any) -> Any:
+    return session.position_mode() if _perp(connector_id) else None
+
+
+@hookimpl
+def set_position_mode(connector_id: str, session: Any, mode: PositionMode) -> Any:
+    return session.set_position_mode(mode) if _perp(connector_id) else None
+
+
+@hookimpl
+def set_leverage(connector_id: str, session: Any, pair: TradingPair, leverage: Decimal, margin_mode: MarginMode) -> Any:
+    return session.set_leverage(pair, leverage, margin_mode) if _perp(connector_id) else None
+
+
+@hookimpl
+def funding_info(connector_id: str, session: Any, pair: TradingPair) -> Any:
+    return session.funding_info(pair) if _perp(connector_id) else None
+
+
+@hookimpl
+def funding_payments(connector_id: str, session: Any, pair: TradingPair | None, since_ms: int | None) -> Any:
+    return session.funding_payments(pair, since_ms) if _perp(connector_id) else None
 
 
 @hookimpl

@@ -27,6 +27,7 @@ def test_connectors_json_has_the_documented_fields() -> None:
     assert result.returncode == 0, result.stderr
     bitmart = next(c for c in json.loads(result.stdout) if c["id"] == "bitmart")
     assert bitmart["exchange_type"] == "CEX" and bitmart["market_type"] == "CLOB"
+    assert bitmart["instrument"] == "spot"
     assert bitmart["connection_type"] == "WebSocket"
     assert {"LIMIT", "LIMIT_MAKER"} <= set(bitmart["order_types"])
     assert set(bitmart["components"]) == {"spot connector", "perp connector", "spot candles feed", "perp candles feed"}

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from pydantic import SecretStr
 
-from host_spec import Connection, Host, LocalVenue, TradingPair
+from host_spec import Connection, Host, LocalVenue, MarginMode, TradingPair
 
 PAIR = TradingPair("BTC", "USDT")
 
@@ -44,6 +44,12 @@ CASES: list[tuple[str, Callable[[Connection], Any], type[Exception], str]] = [
     ("fee rates str pair", lambda c: c.fee_rates("BTC-USDT"), TypeError, r"pair must be a TradingPair"),
     ("candles int interval", lambda c: c.candles(PAIR, 60), TypeError, r"interval must be a str such as '1m'"),
     ("candles str since", lambda c: c.candles(PAIR, "1m", "0"), TypeError, r"since_s must be an int"),
+    ("positions str pair", lambda c: c.positions("BTC-USDT"), TypeError, r"pair must be a TradingPair or None"),
+    ("set mode str", lambda c: c.set_position_mode("hedge"), TypeError, r"mode must be PositionMode\.ONE_WAY or"),
+    ("leverage float", lambda c: c.set_leverage(PAIR, 5.0, MarginMode.CROSS), TypeError, r"pass Decimal\('5\.0'\)"),
+    ("leverage negative", lambda c: c.set_leverage(PAIR, -2, MarginMode.CROSS), ValueError, r"leverage must be a positive"),
+    ("funding str pair", lambda c: c.funding_info("BTC-USDT"), TypeError, r"pair must be a TradingPair"),
+    ("payments float since", lambda c: c.funding_payments(PAIR, 1.5), TypeError, r"since_ms must be an int"),
 ]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from host_spec import Host, OrderRequest, OrderType, Side, TradingPair, hookspecs
+from host_spec import Host, MarginMode, OrderRequest, OrderType, Side, TradingPair, hookspecs
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = sorted(n for n in dir(hookspecs) if hasattr(getattr(hookspecs, n), "host_spec_spec"))
@@ -51,6 +51,12 @@ async def test_every_hookspec_is_exercised_through_the_host(plugin_path: Path) -
         for stream in (conn.order_book(pair, 5), conn.trades(pair), conn.user_stream(), conn.candles(pair, "1m")):
             await stream.__anext__()
             await stream.aclose()
+    async with await host.open("fakex_perp", {"token": SecretStr("letmein")}) as perp:
+        await perp.positions(pair)
+        await perp.set_position_mode(await perp.position_mode())
+        await perp.set_leverage(pair, Decimal(3), MarginMode.CROSS)
+        await perp.funding_info(pair)
+        await perp.funding_payments(pair, None)
     assert set(SPECS) - called == set(), f"hookspecs never called: {sorted(set(SPECS) - called)}"
 
 
