@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -57,3 +58,45 @@ def test_order_request_takes_ints_as_exact_decimals() -> None:
 def test_trading_pair_refuses_non_str_parts() -> None:
     with pytest.raises(TypeError, match=r"TradingPair\(base, quote\) takes two str"):
         TradingPair(b"BTC", "USDT")  # type: ignore[arg-type]
+
+
+OLD_NAMES = ["Balance", "Candle", "ComponentStatus", "ConnectorInfo", "CredentialField", "FeeRates", "Fill", "Order",
+             "OrderBookView", "OrderEvent", "OrderEventKind", "OrderRequest", "OrderState", "OrderType", "PublicTrade",
+             "Side", "BalanceEvent", "TradingPair", "TradingRule", "Ticker"]
+
+
+def test_the_models_package_keeps_every_old_import_path_and_adds_frozen_slotted_perp_models() -> None:
+    import dataclasses
+
+    import host_spec
+    from host_spec import models
+
+    assert set(OLD_NAMES) <= set(models.__all__)
+    for name in models.__all__:
+        value = getattr(models, name)
+        assert getattr(host_spec, name) is value, f"host_spec.{name} is not host_spec.models.{name}"
+        if dataclasses.is_dataclass(value):
+            params = value.__dataclass_params__  # type: ignore[attr-defined]
+            assert params.frozen and hasattr(value, "__slots__"), f"{name} must be a frozen dataclass with slots"
+
+
+def test_spot_declarations_keep_their_meaning() -> None:
+    from host_spec import ConnectorInfo, Fill, Instrument, TradingRule
+
+    rule = TradingRule(BTC, D("0.01"), D("0.0001"), D("0.0001"))
+    assert not rule.is_contract and rule.max_leverage is None and rule.max_market_size is None
+    info = ConnectorInfo("x", "x", "X", "CEX", "CLOB", "WebSocket", (OrderType.LIMIT,))
+    assert info.instrument is Instrument.SPOT and info.to_json()["instrument"] == "spot"
+    fill = Fill("t", "c", "e", BTC, Side.BUY, D(1), D(1), D(0), "USDT", True, 1)
+    assert fill.realized_pnl is None
+    request = OrderRequest(BTC, Side.BUY, OrderType.LIMIT, D(1), D(1))
+    assert (request.position_action, request.reduce_only, request.time_in_force) == (None, False, None)
+
+
+def test_a_position_is_in_base_units_with_its_direction_apart() -> None:
+    from host_spec import MarginMode, Position, PositionSide
+
+    short = Position(BTC, PositionSide.SHORT, D("0.25"), D(100), D(99), D("0.25"), D(10), MarginMode.ISOLATED,
+                     D(109), D("2.5"))
+    assert short.signed_amount == D("-0.25")
+    assert replace(short, side=PositionSide.LONG).signed_amount == D("0.25")
