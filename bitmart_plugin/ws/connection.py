@@ -20,20 +20,48 @@ from typing import Any
 
 from host_spec import AuthError, ConnectorError, InvalidPair, StreamError
 
-__all__ = ["MAX_ARGS_BYTES", "MAX_TOPICS_PER_MESSAGE", "WsConnection", "batch_topics", "error_from_event", "inflate"]
+__all__ = [
+    "MAX_ARGS_BYTES", "MAX_INFLATED_BYTES", "MAX_TOPICS_PER_MESSAGE", "ConnectLimiter", "FrameTooLarge", "WsConnection",
+    "batch_topics", "error_from_event", "inflate",
+]
 
 log = logging.getLogger(__name__)
 
 MAX_TOPICS_PER_MESSAGE = 20
 MAX_ARGS_BYTES = 4096
 _MAX_QUEUE = 4096  # frames websockets may buffer before pausing the socket (default 16: a pause per burst)
+# The largest real BitMart frame (a 100-level depth snapshot of a long symbol) inflates to well under
+# 64 KiB; 4 MiB leaves room for anything legitimate and bounds what a deflate bomb can cost.
+MAX_INFLATED_BYTES = 4 << 20
+_INFLATE_CHUNK = 1 << 16
+# api §4.4: at most 30 connection attempts per minute per IP (we stay a little under it), and the
+# venue's refusals of a connection (as opposed to a topic), after which we wait before trying again.
+CONNECTS_PER_MINUTE = 25
+_CONNECTION_REFUSALS = frozenset({"94001", "94002", "90007"})
 Payload = bytes | str
 LoginFactory = Callable[[], dict[str, object]]
 
 
-def inflate(data: bytes) -> bytes:
-    """Inflate one raw-deflate (wbits -15) frame."""
-    return zlib.decompress(data, -15)
+class FrameTooLarge(ValueError):
+    """A frame inflates past the cap (a deflate bomb, or a venue bug); it is dropped, not applied."""
+
+
+def inflate(data: bytes, limit: int = MAX_INFLATED_BYTES) -> bytes:
+    """Inflate one raw-deflate (wbits -15) frame; FrameTooLarge past `limit` bytes (never holds much more)."""
+    if len(data) <= limit // 1100:
+        return zlib.decompress(data, -15)
+    inflater = zlib.decompressobj(-15)
+    out = bytearray()
+    chunk = inflater.decompress(data, _INFLATE_CHUNK)
+    while True:
+        out += chunk
+        if len(out) > limit:
+            raise FrameTooLarge(f"a {len(data)}-byte frame inflates past {limit} bytes")
+        if not inflater.unconsumed_tail:
+            break
+        chunk = inflater.decompress(inflater.unconsumed_tail, _INFLATE_CHUNK)
+    out += inflater.flush()
+    return bytes(out)
 
 
 def batch_topics(topics: Iterable[str], per_message: int = MAX_TOPICS_PER_MESSAGE, max_bytes: int = MAX_ARGS_BYTES) -> list[list[str]]:
@@ -115,8 +143,21 @@ class _RateWindow:
             await asyncio.sleep(self.window - (now - self._stamps[0]) + 0.001)
 
 
+class ConnectLimiter(_RateWindow):
+    """Connection attempts allowed per sliding window; share one between the connections of one venue host."""
+
+    def __init__(self, limit: int = CONNECTS_PER_MINUTE, window: float = 60.0) -> None:
+        super().__init__(limit, window)
+
+
 class WsConnection:
-    """A self-healing connection carrying a set of topics. Start with `start()`, stop with `close()`."""
+    """A self-healing connection carrying a set of topics. Start with `start()`, stop with `close()`.
+
+    Reconnects back off exponentially (with jitter) across accept-then-drop cycles; the backoff resets
+    only once a connection has stayed up `healthy_after` seconds. Attempts go through `connect_limiter`
+    (BitMart allows 30 per minute per IP), and a venue refusal of the connection itself ("reconnecting
+    too frequently", too many connections) waits `refusal_wait` seconds and carries on: no consumer is failed.
+    """
 
     def __init__(
         self,
@@ -134,6 +175,10 @@ class WsConnection:
         send_limit: int = 100,
         send_window: float = 10.0,
         open_timeout: float = 10.0,
+        healthy_after: float = 30.0,
+        refusal_wait: float = 15.0,
+        connect_limiter: ConnectLimiter | None = None,
+        max_inflated: int = MAX_INFLATED_BYTES,
         name: str = "ws",
     ) -> None:
         self.url = url
@@ -146,6 +191,12 @@ class WsConnection:
         self._ping_interval, self._ping_max, self._pong_timeout = ping_interval, ping_max, pong_timeout
         self._backoff_base, self._backoff_cap = backoff_base, backoff_cap
         self._open_timeout = open_timeout
+        self._healthy_after, self._refusal_wait = healthy_after, refusal_wait
+        self._connects = connect_limiter or ConnectLimiter()
+        self._max_inflated = max_inflated
+        self._safe_len = max_inflated // 1100  # deflate expands at most ~1032:1: shorter frames cannot pass the cap
+        self._refused = False
+        self.oversized_frames = 0
         self._limiter = _RateWindow(send_limit, send_window)
         self._outbox: asyncio.Queue[dict[str, object] | str] = asyncio.Queue()
         self._pending: set[str] = set()
@@ -215,13 +266,15 @@ class WsConnection:
         inline = _inline_connection_class()
         attempt = 0
         while not self._closed:
+            await self._connects.acquire()
+            up_since: float | None = None
             try:
                 async with connect(
                     self.url, ping_interval=None, compression=None, max_size=2**23, max_queue=_MAX_QUEUE,
                     open_timeout=self._open_timeout, proxy=None, create_connection=inline,
                 ) as ws:
                     self._ws = ws
-                    attempt = 0
+                    up_since = time.monotonic()
                     await self._session(ws)
             except asyncio.CancelledError:
                 raise
@@ -230,14 +283,21 @@ class WsConnection:
                 self._report(exc, tuple(self.topics))
                 return
             except Exception as exc:  # noqa: BLE001 - any transport failure means reconnect
-                log.info("%s: connection lost (%s: %s)", self.name, type(exc).__name__, exc)
+                if not self._closed:
+                    log.warning("%s: connection lost (%s: %s)", self.name, type(exc).__name__, exc)
             finally:
                 self._ws = None
                 self.connected.clear()
             if self._closed:
                 return
+            if up_since is not None and time.monotonic() - up_since >= self._healthy_after:
+                attempt = 0  # it was healthy for a while: start the backoff again from the bottom
             delay = min(self._backoff_cap, self._backoff_base * 2**attempt) * random.uniform(0.5, 1.0)
+            if self._refused:
+                self._refused = False
+                delay = max(delay, self._refusal_wait)
             attempt = min(attempt + 1, 16)
+            log.warning("%s: reconnecting in %.2f s (attempt %d)", self.name, delay, attempt)
             await asyncio.sleep(delay)
 
     async def _session(self, ws: Any) -> None:
@@ -284,6 +344,9 @@ class WsConnection:
                 continue
             self.last_recv = time.monotonic()
             event = self._event(frame)
+            if event is not None and str(event.get("errorCode", "")) in _CONNECTION_REFUSALS:
+                self._handle_event(frame)
+                raise ConnectionError(f"refused before login: {event.get('errorMessage', '')}")
             if event is None or event.get("event") != "login":
                 continue
             if "errorCode" in event:
@@ -304,7 +367,7 @@ class WsConnection:
                 if self.last_recv > waiting_since:
                     waiting_since = None
                 elif now - waiting_since >= self._pong_timeout:
-                    log.info("%s: no pong within %.1fs; reconnecting", self.name, self._pong_timeout)
+                    log.warning("%s: no pong within %.1fs; reconnecting", self.name, self._pong_timeout)
                     await ws.close()
                     return
             due = min(self.last_recv + self._ping_interval, self._last_send + self._ping_max)
@@ -320,11 +383,17 @@ class WsConnection:
         """One complete frame straight from the protocol parser, in order; never raises."""
         self.last_recv = time.monotonic()
         if binary:
-            try:
-                payload: Payload = zlib.decompress(data, -15)
-            except zlib.error:
-                log.warning("%s: skipped a binary frame that is not raw deflate (%d bytes)", self.name, len(data))
-                return
+            if len(data) <= self._safe_len:  # the hot path
+                try:
+                    payload: Payload = zlib.decompress(data, -15)
+                except zlib.error:
+                    log.warning("%s: skipped a binary frame that is not raw deflate (%d bytes)", self.name, len(data))
+                    return
+            else:
+                inflated = self._inflate(data)
+                if inflated is None:
+                    return
+                payload = inflated
         else:
             try:
                 payload = data.decode()
@@ -340,15 +409,24 @@ class WsConnection:
         except Exception:  # noqa: BLE001 - a bad frame must never kill the connection
             log.exception("%s: payload handler failed on a %d-byte frame; skipped", self.name, len(payload))
 
+    def _inflate(self, data: bytes) -> bytes | None:
+        """The inflated frame, or None (with a warning) when it is not raw deflate or inflates past the cap."""
+        try:
+            return inflate(data, self._max_inflated)
+        except zlib.error:
+            log.warning("%s: skipped a binary frame that is not raw deflate (%d bytes)", self.name, len(data))
+        except FrameTooLarge as exc:
+            self.oversized_frames += 1
+            log.warning("%s: dropped a frame: %s", self.name, exc)
+        return None
+
     async def _reader(self, ws: Any) -> None:
         on_payload = self._on_payload
         async for frame in ws:
             self.last_recv = time.monotonic()
             if isinstance(frame, bytes):
-                try:
-                    data = zlib.decompress(frame, -15)
-                except zlib.error:
-                    log.warning("%s: skipped a binary frame that is not raw deflate (%d bytes)", self.name, len(frame))
+                data = self._inflate(frame)
+                if data is None:
                     continue
                 payload: Payload = data
             else:
@@ -376,6 +454,12 @@ class WsConnection:
         event = self._event(frame)
         if event is None or "table" in event:
             return False
+        if "errorCode" in event and str(event["errorCode"]) in _CONNECTION_REFUSALS:
+            # about the connection, not a topic: the venue closes it; wait longer and carry on
+            log.warning("%s: BitMart refused the connection (%s %s); reconnecting after %.0f s", self.name,
+                        event["errorCode"], event.get("errorMessage", ""), self._refusal_wait)
+            self._refused = True
+            return True
         if "errorCode" in event:
             culprits = tuple(sorted(self._pending))
             self._pending.clear()

@@ -8,7 +8,7 @@ from typing import Any
 
 from host_spec import ConnectorError
 
-from bitmart_plugin.ws.connection import LoginFactory, Payload, WsConnection
+from bitmart_plugin.ws.connection import ConnectLimiter, LoginFactory, Payload, WsConnection
 
 __all__ = ["TopicPool"]
 
@@ -33,7 +33,8 @@ class TopicPool:
         self.url, self.cap, self.name = url, cap, name
         self._on_payload, self._on_error, self._on_connected = on_payload, on_error, on_connected
         self._login = login
-        self._options = conn_options
+        # every connection of the pool counts against the venue's per-IP connection-attempt limit together
+        self._options = {"connect_limiter": ConnectLimiter(), **conn_options}
         self._by_topic: dict[str, WsConnection] = {}
         self.connections: list[WsConnection] = []
         self._closing: set[asyncio.Task[None]] = set()
