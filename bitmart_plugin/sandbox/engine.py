@@ -20,6 +20,7 @@ from .candles import SymbolMarketData
 from .clock import Clock
 from .events import (ZERO, BalanceChanged, CandleChanged, Event, Fill, LevelChanged, Order,
                      OrderChanged, PublicTrade)
+from .matching import execute, sweep
 from .symbols import SymbolRules
 
 DEFAULT_MAKER = Decimal("0.0006")
@@ -90,40 +91,22 @@ class Engine:
     # -- matching -------------------------------------------------------------------------
     def _match(self, order: Order, rules: SymbolRules, now: int) -> None:
         book = self.books[order.symbol]
-        opp = book.opposite(order.side)
-        buy = order.side == "buy"
         limit = order.price if order.type != "market" else None
-        by_notional = order.type == "market" and buy
+        by_notional = order.type == "market" and order.side == "buy"
         step = rules.size_step
-        stp_stop = False
-        while True:
-            maker = opp.best_order()
-            if maker is None:
-                break
-            price = maker.price
-            assert price is not None
-            if limit is not None and (price > limit if buy else price < limit):
-                break
-            if by_notional:
-                left = order.notional - order.filled_notional  # type: ignore[operator]
-                qty = min(maker.remaining, (left / price).quantize(step, rounding=ROUND_DOWN))
-                if qty * price > left:  # guard against a quotient rounded up past a step
-                    qty -= step
-                if qty <= 0:
-                    break
-            else:
-                qty = min(maker.remaining, order.remaining)
-            if maker.account_id == order.account_id and order.stp_mode != "none":
-                mode = order.stp_mode
-                if mode in ("cancel_maker", "cancel_both"):
-                    self.cancel(maker, "stp", now)
-                if mode in ("cancel_taker", "cancel_both"):
-                    stp_stop = True
-                    break
-                continue
-            self._trade(book, maker, order, price, qty, rules, now)
-            if not by_notional and order.remaining == 0:
-                break
+
+        def qty_at(maker: Order, price: Decimal) -> Decimal:
+            if not by_notional:
+                return min(maker.remaining, order.remaining)
+            left = order.notional - order.filled_notional  # type: ignore[operator]
+            qty = min(maker.remaining, (left / price).quantize(step, rounding=ROUND_DOWN))
+            if qty * price > left:  # guard against a quotient rounded up past a step
+                qty -= step
+            return qty
+
+        stp_stop = sweep(book, order, limit, qty_at,
+                         lambda maker, price, qty: self._trade(book, maker, order, price, qty, rules, now),
+                         lambda maker: self.cancel(maker, "stp", now))
         if stp_stop:
             self._finish(order, "stp", now)
         elif by_notional or order.type in ("market", "ioc"):
@@ -172,18 +155,7 @@ class Engine:
                rules: SymbolRules, now: int) -> None:
         notional = price * qty
         opp = book.opposite(taker.side)
-        for o in (maker, taker):
-            o.filled_size += qty
-            o.filled_notional += notional
-            o.update_time_ms = now
-            if o.type == "market" and o.side == "buy":
-                o.state = "partially_filled"
-            else:
-                o.state = "filled" if o.filled_size == o.size else "partially_filled"
-        if maker.state == "filled":
-            total = opp.remove(maker, qty)
-        else:
-            total = opp.reduce(price, qty)
+        total = execute(opp, maker, taker, price, qty, now)
         self._trade_seq += 1
         trade_id = str(TRADE_ID_BASE + self._trade_seq)
         fills = [self._settle(maker, "maker", trade_id, price, qty, notional, rules, now),

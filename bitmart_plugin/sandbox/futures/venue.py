@@ -1,0 +1,150 @@
+"""The futures venue's core façade: engine, marks, funding and liquidation on one clock (no I/O)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ..clock import Clock, SystemClock
+from ..events import ZERO
+from . import errors as E
+from .config import FuturesConfig
+from .contracts import ContractRules, generate_contracts
+from .engine import FuturesEngine
+from .errors import ferror
+from .events import ContractOrder, FundingSettled, MarkChanged, Position
+from .funding import Funding
+from .liquidation import Liquidator, cross_estimate, isolated_price, maintenance
+from .marks import IndexSource, Marks
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """``/contract/private/assets-detail`` numbers of the USDT row (Appendix A "Account numbers")."""
+
+    available_balance: Decimal
+    frozen_balance: Decimal
+    position_deposit: Decimal
+    unrealized: Decimal
+    equity: Decimal
+
+
+class FuturesVenue:
+    """A BitMart-like USDT-M perpetual exchange in memory; every method is synchronous."""
+
+    def __init__(self, *, seed: int = 1, contracts: int = 12, clock: Clock | None = None,
+                 config: FuturesConfig | None = None, index_source: IndexSource | None = None) -> None:
+        self.config = config or FuturesConfig()
+        self.clock: Clock = clock or SystemClock()
+        self.contract_list: list[ContractRules] = generate_contracts(seed, contracts)
+        self.engine = FuturesEngine(self.contract_list, self.clock, self.config)
+        self.accounts = self.engine.accounts
+        self.marks = Marks(self.contract_list, seed, self.config.mark_band, index_source)
+        self.funding = Funding(self.contract_list, self.config, self.clock.now_ms())
+        self.liquidator = Liquidator(self.engine)
+
+    # -- accounts and settings --------------------------------------------------------------
+    def fund(self, account_id: str, amount: Decimal) -> None:
+        self.accounts.deposit(account_id, amount)
+
+    def set_position_mode(self, account_id: str, mode: str) -> None:
+        """hedge_mode | one_way_mode; 40059 while the account holds a position or an open order."""
+        if mode not in ("hedge_mode", "one_way_mode"):
+            raise ferror(E.INVALID_REQUEST)
+        if any(p.hold_volume for p in self.accounts.of(account_id)) or self.engine.open_orders(account_id):
+            raise ferror(E.MODE_SWITCH_REFUSED)
+        self.accounts.modes[account_id] = mode
+
+    def set_leverage(self, account_id: str, symbol: str, leverage: object, open_type: str) -> None:
+        """submit-leverage: the open type may not change under a position (40045, Q15)."""
+        rules = self.engine.contracts.get(symbol)
+        if rules is None:
+            raise ferror(E.SYMBOL_NOT_EXIST)
+        if open_type not in ("cross", "isolated"):
+            raise ferror(E.OPEN_TYPE_INVALID)
+        try:
+            lev = int(str(leverage))
+        except ValueError:
+            raise ferror(E.LEVERAGE_INVALID) from None
+        if lev <= 0:
+            raise ferror(E.LEVERAGE_INVALID)
+        if lev < rules.min_leverage:
+            raise ferror(E.LEVERAGE_TOO_SMALL)
+        held = [p for p in self.accounts.of(account_id, symbol) if p.hold_volume]
+        value = max((p.cost for p in held), default=ZERO)
+        if lev > min(rules.max_leverage, rules.bracket_for(value).initial_leverage):
+            raise ferror(E.LEVERAGE_TOO_LARGE)
+        if any(p.open_type != open_type for p in held):
+            raise ferror(E.OPEN_TYPE_INVALID)
+        self.accounts.settings[(account_id, symbol)] = (lev, open_type)
+
+    # -- trading ----------------------------------------------------------------------------
+    def submit_order(self, account_id: str, symbol: str, side: object, size: object, **fields: Any) -> ContractOrder:
+        return self.engine.submit(account_id, symbol, side, size, **fields)
+
+    def cancel_order(self, account_id: str, **ids: str | None) -> ContractOrder:
+        return self.engine.cancel_order(account_id, **ids)
+
+    # -- prices, funding, liquidation -------------------------------------------------------
+    def tick(self) -> list[Position]:
+        """Refresh marks, settle due funding, liquidate; returns the positions liquidated."""
+        now = self.clock.now_ms()
+        self.refresh_marks(now)
+        self.settle_funding(now)
+        return self.liquidator.check(self.marks.mark, now)
+
+    def refresh_marks(self, now: int) -> None:
+        for symbol, book in self.engine.books.items():
+            bid, ask = book.bids.best_price(), book.asks.best_price()
+            mid = (bid + ask) / 2 if bid is not None and ask is not None else None
+            index, mark = self.marks.refresh(symbol, mid)
+            self.funding.sample(symbol, index, mark)
+            if self.engine.listeners:
+                self.engine.emit(MarkChanged(symbol, index, mark, now))
+
+    def set_prices(self, symbol: str, *, mark: Decimal | None = None, index: Decimal | None = None) -> list[Position]:
+        """Admin: pin the mark/index (e.g. to a liquidation price) and liquidate what that makes due."""
+        self.marks.pin(symbol, mark=mark, index=index)
+        return self.liquidator.check(self.marks.mark, self.clock.now_ms())
+
+    def set_funding_rate(self, symbol: str, rate: Decimal | None) -> None:
+        """Admin: fix (freeze) the rate that settles next, or None to return to the premium model."""
+        if rate is None:
+            self.funding.fixed.pop(symbol, None)
+        else:
+            self.funding.fixed[symbol] = rate
+
+    def settle_funding(self, now: int, symbol: str | None = None, force: bool = False) -> None:
+        """Settle every boundary reached by ``now`` (``force``: settle ``symbol`` now, admin trigger)."""
+        for sym in [symbol] if symbol else list(self.engine.contracts):
+            times = self.funding.due(sym, now)
+            if force and not times:
+                times = [now]
+            for when in times:
+                rate = self.funding.settle(self.accounts, sym, self.marks.mark[sym], when)
+                if self.engine.listeners:
+                    self.engine.emit(FundingSettled(sym, rate, self.marks.mark[sym], when,
+                                                    self.funding.next_time[sym]))
+        if force:
+            self.liquidator.check(self.marks.mark, now)
+
+    # -- views ------------------------------------------------------------------------------
+    def account(self, account_id: str) -> AccountView:
+        w = self.accounts.wallet(account_id)
+        held = self.accounts.of(account_id)
+        upnl = sum((p.unrealized(self.marks.mark[p.symbol]) for p in held), ZERO)
+        cross_loss = min(ZERO, sum((p.unrealized(self.marks.mark[p.symbol]) for p in held
+                                    if p.open_type == "cross"), ZERO))
+        deposit = self.accounts.position_margin(account_id)
+        return AccountView(w.available + cross_loss, w.frozen, deposit, upnl,
+                           w.available + w.frozen + deposit + upnl)
+
+    def liquidation_price(self, p: Position) -> Decimal:
+        """position-v2 ``liquidation_price``: the isolated price, or the cross estimate (§5.3)."""
+        rules = self.engine.contracts[p.symbol]
+        if p.open_type == "isolated":
+            return isolated_price(p, rules)
+        return cross_estimate(p, rules, self.accounts.wallet(p.account_id).available)
+
+    def maintenance_margin(self, p: Position) -> Decimal:
+        return maintenance(p, self.engine.contracts[p.symbol])
