@@ -11,7 +11,7 @@ margin are transfers; only realize/charge_fee/pay_funding change the right-hand 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Callable
 
 from ..events import ZERO
@@ -21,6 +21,14 @@ from .events import FLOW_COMMISSION, FLOW_FUNDING, FLOW_REALIZED, LedgerRow, Pos
 
 USDT = "USDT"
 TRAN_ID_BASE = 9_700_000_000
+#: every computed amount (a division, a funding payment, a fee) is cut to this grid so sums of
+#: balances stay exact within Decimal's 28 digits and the identity above holds to the last digit
+QUANTUM = Decimal("1E-14")
+
+
+def money(amount: Decimal) -> Decimal:
+    """``amount`` cut (toward zero) to the money grid."""
+    return amount.quantize(QUANTUM, rounding=ROUND_DOWN)
 Key = tuple[str, str, str]  # (account, symbol, direction)
 
 
@@ -132,7 +140,7 @@ class FuturesAccounts:
         if vol == p.hold_volume:
             cost, margin = p.cost, p.margin
         else:
-            cost, margin = p.cost * vol / p.hold_volume, p.margin * vol / p.hold_volume
+            cost, margin = money(p.cost * vol / p.hold_volume), money(p.margin * vol / p.hold_volume)
         value = price * vol * p.contract_size
         pnl = p.sign * (value - cost)
         p.hold_volume -= vol

@@ -20,7 +20,7 @@ from ..clock import Clock
 from ..events import ZERO, LevelChanged, PublicTrade
 from ..matching import execute, liquidity, sweep
 from . import errors as E
-from .accounts import USDT, FuturesAccounts
+from .accounts import USDT, FuturesAccounts, money
 from .config import FuturesConfig
 from .contracts import ContractRules
 from .errors import ferror
@@ -97,7 +97,7 @@ class FuturesEngine:
         if plan.mode == 4 and self.config.post_only_reject and book.crosses(plan.side, plan.price):  # type: ignore[arg-type]
             raise ferror(E.INVALID_REQUEST)
         rules, taker = plan.rules, self.fee_rates(account_id)[1]
-        need = plan.open * rules.contract_size * basis * (1 / Decimal(plan.leverage) + taker)
+        need = money(plan.open * rules.contract_size * basis * (1 / Decimal(plan.leverage) + taker))
         self.accounts.reserve(account_id, need)
         now = self.clock.now_ms()
         self._seq += 1
@@ -164,7 +164,8 @@ class FuturesEngine:
             self.cancel(o, "system", now)
         else:
             rules = self.contracts[o.symbol]
-            keep = o.open_left * rules.contract_size * o.price * (1 / Decimal(o.leverage) + self.fee_rates(o.account_id)[1])  # type: ignore[operator]
+            keep = money(o.open_left * rules.contract_size * o.price  # type: ignore[operator]
+                         * (1 / Decimal(o.leverage) + self.fee_rates(o.account_id)[1]))
             if o.frozen > keep:
                 self._release(o, o.frozen - keep, now)
             side = book.side_for(o.side)
@@ -267,7 +268,7 @@ class FuturesEngine:
         opening = vol - own
         o.close_left -= own
         if opening:  # the opening share of the reservation goes back to available first
-            portion = o.frozen if opening == o.open_left else o.frozen * opening / o.open_left
+            portion = o.frozen if opening == o.open_left else money(o.frozen * opening / o.open_left)
             o.open_left -= opening
             o.frozen -= portion
             acc.release(o.account_id, portion)
@@ -287,11 +288,11 @@ class FuturesEngine:
         pos = opp
         if opening - netted:
             pos = acc.ensure_position(o.account_id, o.symbol, open_dir, o.open_type, o.leverage, cs, now)
-            margin = (opening - netted) * cs * price / Decimal(o.leverage)
+            margin = money((opening - netted) * cs * price / Decimal(o.leverage))
             acc.open(pos, opening - netted, price, margin, o.leverage, now)
             touched.append(pos)
         maker_rate, taker_rate = self.fee_rates(o.account_id)
-        fee = vol * cs * price * (maker_rate if role == "maker" else taker_rate)
+        fee = money(vol * cs * price * (maker_rate if role == "maker" else taker_rate))
         assert pos is not None
         acc.charge_fee(pos, fee, now)
         fill = ContractFill(trade_id, o.order_id, o.client_order_id, o.account_id, o.symbol, o.side_code,

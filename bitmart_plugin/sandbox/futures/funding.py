@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..events import ZERO
-from .accounts import FuturesAccounts
+from .accounts import FuturesAccounts, money
 from .config import FuturesConfig
 from .contracts import ContractRules
 
@@ -68,7 +68,7 @@ class Funding:
         """Charge or pay every open position of ``symbol`` at ``mark``; returns the rate settled."""
         rate = self.expected(symbol)
         for p in [p for p in accounts.positions.values() if p.symbol == symbol and p.hold_volume]:
-            accounts.pay_funding(p, p.sign * p.hold_volume * p.contract_size * mark * rate, when_ms)
+            accounts.pay_funding(p, money(p.sign * p.hold_volume * p.contract_size * mark * rate), when_ms)
         self.last_rate[symbol] = rate
         self.history.append((symbol, rate, when_ms))
         self._premium.pop(symbol, None)
