@@ -88,14 +88,14 @@ class Liquidator:
 
     def _isolated(self, p: Position, now: int) -> Position:
         eng = self.engine
-        eng.cancel_closers(p, now)
         vol, rules = p.hold_volume, eng.contracts[p.symbol]
         bankrupt = max(p.entry_price - p.sign * p.margin / (vol * p.contract_size), rules.price_tick)
+        p.cost = ZERO
+        p.hold_volume = ZERO
+        eng.cancel_closers(p, now)
         lost = p.margin  # released from the position, then lost as a clearance row
         eng.accounts.wallet(p.account_id).available += lost
         p.margin = ZERO
-        p.cost = ZERO
-        p.hold_volume = ZERO
         p.close_volume += vol
         p.close_value += bankrupt * vol * p.contract_size
         p.update_time_ms = now
