@@ -13,11 +13,11 @@ maker order, taker order (action 1), positions, assets; then rest (depth) or can
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from ..book import Book
 from ..clock import Clock
-from ..events import ZERO, LevelChanged, PublicTrade
+from ..events import ZERO, LevelChanged, Order, PublicTrade
 from ..matching import execute, liquidity, sweep
 from . import errors as E
 from .accounts import USDT, FuturesAccounts, money
@@ -27,7 +27,7 @@ from .errors import ferror
 from .events import (ACTION_BANKRUPTCY, ACTION_CANCEL, ACTION_FILL, ACTION_SUBMIT, AssetChanged, ContractFill,
                      ContractOrder, FuturesEvent, FuturesOrderChanged, LedgerAdded, LedgerRow, Position,
                      PositionChanged)
-from .intake import Plan, plan_order
+from .intake import Plan, check_risk, plan_order
 from .liquidation import reported_price
 
 ORDER_ID_BASE = 3_000_000_000_000_000
@@ -93,7 +93,7 @@ class FuturesEngine:
         probe = ContractOrder("", "", account_id, symbol, plan.side, plan.type, plan.price, plan.size, None,
                               stp_mode=plan.stp_mode)
         basis = self._basis(plan, book, probe)
-        self._check_risk(account_id, plan, basis)
+        check_risk(self.accounts, account_id, plan, basis)
         if plan.mode == 4 and self.config.post_only_reject and book.crosses(plan.side, plan.price):  # type: ignore[arg-type]
             raise ferror(E.INVALID_REQUEST)
         rules, taker = plan.rules, self.fee_rates(account_id)[1]
@@ -130,20 +130,6 @@ class FuturesEngine:
         got, _, worst = liquidity(book, probe, None, plan.size)
         return worst if got else fallback
 
-    def _check_risk(self, account_id: str, plan: Plan, basis: Decimal) -> None:
-        """Leverage within the bracket of the resulting position (40029); isolated opens above maintenance (40016)."""
-        if not plan.open:
-            return
-        rules = plan.rules
-        added = plan.open * rules.contract_size * basis
-        held = self.accounts.position(account_id, rules.symbol, plan.open_dir)
-        value = added + (held.cost if held else ZERO)
-        if plan.leverage > rules.bracket_for(value).initial_leverage:
-            raise ferror(E.LEVERAGE_TOO_LARGE)
-        margin = added / plan.leverage + (held.margin if held else ZERO)
-        if plan.open_type == "isolated" and margin <= rules.maintenance(value):
-            raise ferror(E.WOULD_LIQUIDATE)
-
     def _run(self, o: ContractOrder, book: Book, now: int) -> None:
         """Match a newly accepted order, then rest it or cancel its remainder."""
         if o.mode == 4 and book.crosses(o.side, o.price):  # type: ignore[arg-type]
@@ -155,7 +141,7 @@ class FuturesEngine:
             return
         stopped = sweep(book, o, limit, lambda maker, price: min(maker.remaining, o.remaining),
                         lambda maker, price, qty: self._trade(book, maker, o, price, qty, now),
-                        lambda maker: self.cancel(maker, "stp", now))
+                        lambda maker: self.cancel(cast(ContractOrder, maker), "stp", now))
         if stopped:
             self.cancel(o, "stp", now)
         elif o.remaining == 0:
@@ -238,7 +224,8 @@ class FuturesEngine:
                     self.cancel(o, "system", now)
 
     # -- fills ------------------------------------------------------------------------------
-    def _trade(self, book: Book, maker: Any, taker: ContractOrder, price: Decimal, qty: Decimal, now: int) -> None:
+    def _trade(self, book: Book, resting: Order, taker: ContractOrder, price: Decimal, qty: Decimal, now: int) -> None:
+        maker = cast(ContractOrder, resting)  # a futures book holds only futures orders
         opp = book.opposite(taker.side)
         total = execute(opp, maker, taker, price, qty, now)
         self._trade_seq += 1

@@ -2,9 +2,10 @@
 
 First failure wins: symbol (40034/40014) → side (40041) → type/mode (40042/40011) → open_type (40045)
 → leverage (40040/40030/40029) → precision (40043) → range (40044) → client id (40048/40049/40050)
-→ position checks (40021/40020/40045). Margin (40012/40027, 40016) is checked by the engine, which
-knows the book. Side codes (§1.4): hedge 1 open long, 2 close short, 3 close long, 4 open short;
-one-way 1 buy and 4 sell (closing the opposite position first, then opening), 2 and 3 reduce-only.
+→ position checks (40021/40020/40045); then, at the engine's price basis, ``check_risk`` (40029 by
+bracket, 40016) before the margin reservation (40012/40027).
+Side codes (§1.4): hedge 1 open long, 2 close short, 3 close long, 4 open short; one-way 1 buy and
+4 sell (closing the opposite position first, then opening), 2 and 3 reduce-only.
 """
 from __future__ import annotations
 
@@ -152,3 +153,18 @@ def _split(accounts: FuturesAccounts, account_id: str, symbol: str, side_code: i
         close = min(qty, max(closable, ZERO))
         return close, qty - close
     return ZERO, qty
+
+
+def check_risk(accounts: FuturesAccounts, account_id: str, plan: Plan, basis: Decimal) -> None:
+    """Leverage within the bracket of the resulting position (40029); isolated opens above maintenance (40016)."""
+    if not plan.open:
+        return
+    rules = plan.rules
+    added = plan.open * rules.contract_size * basis
+    held = accounts.position(account_id, rules.symbol, plan.open_dir)
+    value = added + (held.cost if held else ZERO)
+    if plan.leverage > rules.bracket_for(value).initial_leverage:
+        raise ferror(E.LEVERAGE_TOO_LARGE)
+    margin = added / plan.leverage + (held.margin if held else ZERO)
+    if plan.open_type == "isolated" and margin <= rules.maintenance(value):
+        raise ferror(E.WOULD_LIQUIDATE)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable, Protocol
+from typing import Callable, Mapping, Protocol
 
 from .contracts import ContractRules
 
@@ -19,9 +19,11 @@ WALK_STEP = 0.0005  # standard deviation of one random-walk step of the index
 class SpotDepth(Protocol):
     """What ``spot_index_source`` needs from the spot exchange."""
 
-    rules: dict
+    @property
+    def rules(self) -> Mapping[str, object]: ...
 
-    def depth(self, symbol: str, limit: int | None = None) -> tuple[list, list]: ...
+    def depth(self, symbol: str, limit: int | None = None) -> tuple[list[tuple[Decimal, Decimal]],
+                                                                   list[tuple[Decimal, Decimal]]]: ...
 
 
 def spot_index_source(spot: SpotDepth) -> IndexSource:
