@@ -243,3 +243,16 @@ def test_a_trade_emits_depth_trade_orders_positions_assets_and_ledger_rows() -> 
     assert (pos.position.hold_volume, pos.liquidate_price, pos.position_mode) == (2, 0, "hedge_mode")
     asset = [e for e in seen if isinstance(e, AssetChanged) and e.account_id == "a"][-1]
     assert (asset.position_deposit, asset.frozen_balance) == (2 * CS * 60000 / 20, 0)
+
+
+def test_set_leverage_bounds_and_default_setting() -> None:
+    v = venue("a")
+    assert v.accounts.setting("a", BTC, 100) == (20, "cross")  # Appendix A default
+    assert code(v.set_leverage, "a", BTC, 0, "cross")[0] == 40040
+    assert code(v.set_leverage, "a", BTC, "ten", "cross")[0] == 40040
+    assert code(v.set_leverage, "a", BTC, 101, "cross")[0] == 40029
+    assert code(v.set_leverage, "a", BTC, 5, "spot")[0] == 40045
+    assert code(v.set_leverage, "a", "NOPEUSDT", 5, "cross")[0] == 40034
+    v.set_leverage("a", BTC, 7, "isolated")
+    o = v.submit_order("a", BTC, 1, 1, price="50000")
+    assert (o.leverage, o.open_type) == (7, "isolated")
