@@ -1,16 +1,26 @@
 """A generic L2 order book: exact Decimal price keys, strict sequencing, fast top-of-book.
 
-Knows nothing of any venue. Levels arrive as (price, size) pairs of strings (or Decimals); a size of
-zero in any spelling removes the level. Prices are keyed exactly: "30000", "30000.00" and "3E+4" are
-one level. Updates are applied only in sequence (last + 1); see `check_sequence`.
+Knows nothing of any venue. Levels arrive as (price, size) pairs of decimal strings (or ints or
+Decimals); a size of zero in any spelling removes the level. Prices are keyed exactly: "30000",
+"30000.00" and "3E+4" are one level. Updates are applied only in sequence (last + 1); see `check_sequence`.
+
+Every level is validated when it is applied, never when it is read: a price is an unsigned decimal
+string (digits, an optional point, an optional exponent), a non-negative int or a finite Decimal, and is
+> 0; a size is the same and >= 0. Floats, booleans, "", ".", "NaN", "Infinity", signs ("-0", "+1"),
+spaces and non-ASCII digits are refused. A snapshot or update with any invalid level raises
+BookDataError and is not applied: its version is never recorded and none of its levels can be read,
+because the book drops everything (`synced` False) until the next snapshot. So a synced book always
+reads. (Dropping the book, rather than undoing the levels already stored, keeps the hot path to one
+pass: the check is folded into the store. Whoever owns the book resyncs it anyway.)
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 
 from host_spec.models import OrderBookView, TradingPair
 
@@ -18,6 +28,7 @@ __all__ = ["BookDataError", "L2Book", "SeqResult", "check_sequence"]
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)  # canonical keys never round two prices into one
 _CACHE_LIMIT = 8192
 _MIN_SWEEP = 64  # a side is swept of tombstones once it holds more prices than this (and than 2x its live count)
 
@@ -35,7 +46,7 @@ class SeqResult(enum.Enum):
 
 
 class BookDataError(ValueError):
-    """A level could not be read (bad price or size); the book is invalidated and must be resynced."""
+    """A snapshot or update carried an invalid level; it was not applied and the book must be resynced."""
 
 
 def check_sequence(last: int | None, sequence: int, has_levels: bool) -> SeqResult:
@@ -51,32 +62,81 @@ def check_sequence(last: int | None, sequence: int, has_levels: bool) -> SeqResu
     return SeqResult.GAP
 
 
-def _positive(raw: str | Decimal, what: str) -> Decimal:
-    """`raw` as a positive finite Decimal, or BookDataError naming `what` it was."""
-    try:
-        value = raw if isinstance(raw, Decimal) else Decimal(raw)
-        ok = value.is_finite() and value > _ZERO
-    except (InvalidOperation, TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise BookDataError(f"invalid {what} {raw!r}")
+# An unsigned decimal spelling in ASCII digits; the exponent is bounded so no Decimal operation overflows.
+_NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?").fullmatch
+
+
+def _value(raw: object, what: str) -> Decimal:
+    """A level's price or size as a non-negative finite Decimal, or BookDataError saying why not."""
+    cls = raw.__class__
+    if cls is str:
+        if _NUMBER(raw) is not None:  # type: ignore[arg-type]
+            return Decimal(raw)  # type: ignore[arg-type]
+    elif cls is int:
+        if raw >= 0:  # type: ignore[operator]
+            return Decimal(raw)  # type: ignore[arg-type]
+    elif cls is Decimal:
+        if raw.is_finite() and not raw.is_signed():  # type: ignore[attr-defined]
+            return raw  # type: ignore[return-value]
+    raise BookDataError(f"invalid {what} {raw!r:.40}: want a non-negative decimal string, int or Decimal")
+
+
+def _positive(raw: object) -> Decimal:
+    """A valid price: a `_value` that is > 0."""
+    value = _value(raw, "price")
+    if not value:
+        raise BookDataError(f"invalid price {raw!r:.40}: must be > 0")
     return value
 
 
-def _canonical(raw: str | Decimal) -> Decimal:
-    """A positive finite Decimal for a price, in a canonical spelling (3E+4 -> 30000, 1.50 -> 1.5)."""
-    value = _positive(raw, "price").normalize()
-    return value.quantize(_ONE) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
+def _canonical(raw: object) -> Decimal:
+    """A price's canonical Decimal (3E+4 -> 30000, 1.50 -> 1.5); BookDataError if it is not a valid price."""
+    value = _positive(raw).normalize(_EXACT)
+    return value.quantize(_ONE, context=_EXACT) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
+
+
+def _plain(size: object) -> bool:
+    """The hot-path test: digits with at most one point, nothing else (no allocation for integer spellings)."""
+    return size.__class__ is str and size.isascii() and size.replace(".", "", 1).isdigit()  # type: ignore[attr-defined]
 
 
 def _is_zero(size: object) -> bool:
-    """A zero size in any spelling ("0", "0.000", "0E-8"); other strings count as non-zero (checked when read)."""
+    """A zero size in any spelling ("0", "0.000", "0E-8", 0, Decimal(0)); only for validated sizes."""
     if size.__class__ is str:
         rest = size.lstrip("0.")  # type: ignore[attr-defined]
         return not rest or rest[0] in "eE"
-    if isinstance(size, Decimal):
-        return size == _ZERO
-    raise BookDataError(f"size must be a str or Decimal, got {type(size).__name__}")
+    return size == 0
+
+
+def _check(
+    levels: Iterable[object], name: str, side: dict[str | Decimal, str | Decimal], key: Callable[[object], Decimal], indexed: bool = True
+) -> list[tuple[object, object]]:
+    """Every level of one side validated (BookDataError naming the first bad one); the pairs, in order.
+
+    `key` canonicalizes (and caches) a price that `side` does not hold as a str spelling already.
+    """
+    out: list[tuple[object, object]] = []
+    for i, level in enumerate(levels):
+        where = f"{name}[{i}]" if indexed else f"a {name} level"
+        try:
+            if not isinstance(level, list | tuple):
+                raise TypeError
+            price, size = level
+        except (TypeError, ValueError):
+            raise BookDataError(f"{where} is not a [price, size] pair: {level!r:.60}") from None
+        try:
+            if price.__class__ is not str:
+                _canonical(price)
+            elif price not in side:  # a held spelling was validated when it came
+                key(price)
+            if not _plain(size):
+                _value(size, "size")
+        except BookDataError as exc:
+            raise BookDataError(f"{where}: {exc}") from None
+        except (TypeError, ArithmeticError):  # an unhashable price, an exponent Decimal cannot hold
+            raise BookDataError(f"{where} is not a valid level: {level!r:.60}") from None
+        out.append((price, size))
+    return out
 
 
 class L2Book:
@@ -119,24 +179,26 @@ class L2Book:
         self.sequence = None
 
     def apply_snapshot(self, bids: Iterable[Level], asks: Iterable[Level], sequence: int, timestamp_ms: int = 0) -> None:
-        """Replace the whole book; raises BookDataError (book left invalid) on an unreadable level."""
-        self.invalidate()
+        """Replace the whole book; BookDataError (and the book left unsynced) if any level is invalid."""
+        fresh: dict[str | Decimal, str | Decimal] = {}
         try:
-            for price, size in bids:
-                self._slow(price, size, self._bids, self._bid_keys, self._bid_px)
-            for price, size in asks:
-                self._slow(price, size, self._asks, self._ask_keys, self._ask_px)
+            checked_bids, checked_asks = _check(bids, "bids", fresh, self._key), _check(asks, "asks", fresh, self._key)
         except BookDataError:
             self.invalidate()
             raise
-        except (InvalidOperation, TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
-            self.invalidate()
-            raise BookDataError(f"unreadable level: {exc.__class__.__name__}") from None
+        self.invalidate()
+        for price, size in checked_bids:
+            self._slow(price, size, self._bids, self._bid_keys, self._bid_px)  # type: ignore[arg-type]
+        for price, size in checked_asks:
+            self._slow(price, size, self._asks, self._ask_keys, self._ask_px)  # type: ignore[arg-type]
         self.sequence = sequence
         self.timestamp_ms = timestamp_ms
 
     def apply_update(self, bids: Sequence[Level], asks: Sequence[Level], sequence: int, timestamp_ms: int = 0) -> SeqResult:
-        """Apply one incremental update if it is next in sequence; see SeqResult for the outcomes."""
+        """Apply one incremental update if it is next in sequence; see SeqResult for the outcomes.
+
+        BookDataError if any level is invalid: the update is not applied and the book is left unsynced.
+        """
         last = self.sequence
         if last is None:
             return SeqResult.UNSYNCED
@@ -148,33 +210,47 @@ class L2Book:
             self.invalidate()
             return SeqResult.GAP
         try:
-            if bids:
-                side = self._bids
-                for price, size in bids:  # hot loop: a held spelling with a str size is one store
-                    if price in side and size.__class__ is str:
+            side = self._bids
+            for level in bids:  # hot loop: a held spelling and a size of plain digits (valid as it stands): one store
+                if level.__class__ is list:
+                    price, size = level
+                    if price in side and size.__class__ is str and size.isascii() and size.replace(".", "", 1).isdigit():
                         side[price] = size
-                    else:
-                        self._slow(price, size, side, self._bid_keys, self._bid_px)
-            if asks:
-                side = self._asks
-                for price, size in asks:
-                    if price in side and size.__class__ is str:
+                        continue
+                self._level(level, "bids", side, self._bid_keys, self._bid_px)
+            side = self._asks
+            for level in asks:
+                if level.__class__ is list:
+                    price, size = level
+                    if price in side and size.__class__ is str and size.isascii() and size.replace(".", "", 1).isdigit():
                         side[price] = size
-                    else:
-                        self._slow(price, size, side, self._ask_keys, self._ask_px)
+                        continue
+                self._level(level, "asks", side, self._ask_keys, self._ask_px)
         except BookDataError:
             self.invalidate()
             raise
-        except (InvalidOperation, TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+        except (TypeError, ValueError):  # a list level that is not a pair, an unhashable price
             self.invalidate()
-            raise BookDataError(f"unreadable level: {exc.__class__.__name__}") from None
+            raise BookDataError("a level is not a [price, size] pair") from None
         self.sequence = sequence
         if timestamp_ms:
             self.timestamp_ms = timestamp_ms
         return SeqResult.APPLIED
 
-    def _key(self, raw: str | Decimal) -> Decimal:
-        """The canonical Decimal of a price spelling (validated, cached)."""
+    def _level(
+        self, level: object, name: str, side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]
+    ) -> None:
+        """One level off the hot path: validated exactly (BookDataError naming what is wrong), then applied."""
+        ((price, size),) = _check((level,), name, side, self._key, indexed=False)
+        if price.__class__ is str and price in side and size.__class__ is str:
+            side[price] = size  # type: ignore[index]
+        else:
+            self._slow(price, size, side, keys, prices)  # type: ignore[arg-type]
+
+    def _key(self, raw: object) -> Decimal:
+        """The canonical Decimal of a price spelling (str spellings cached); BookDataError if it is not a valid price."""
+        if raw.__class__ is not str:  # 1 == True == 1.0: only str spellings may share a cache
+            return _canonical(raw)
         cache = self._keys
         key = cache.get(raw)
         if key is None:
@@ -187,24 +263,24 @@ class L2Book:
     def _slow(
         self, price: str | Decimal, size: str | Decimal, side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]
     ) -> None:
-        """Any level: validates the price, removes on zero (any spelling), re-keys a new spelling."""
-        zero = _is_zero(size)
+        """Any validated level: removes on zero (any spelling), re-keys a new spelling (held as a str)."""
         key = self._key(price)
         held = keys.get(key)
-        if zero:
+        if _is_zero(size):
             if held is not None:
                 del keys[key], side[held], prices[bisect_left(prices, key)]
             return
         if held is None:
-            insort(prices, key)
             which = 0 if side is self._bids else 1
-            if len(prices) > self._limits[which]:
+            if len(prices) >= self._limits[which]:  # sweep before the new key goes in (a sweep keeps only keyed prices)
                 self._sweep(side, keys, prices)
-                self._limits[which] = max(_MIN_SWEEP, 2 * len(prices))
+                self._limits[which] = max(_MIN_SWEEP, 2 * (len(prices) + 1))
+            insort(prices, key)
         else:
             del side[held]
-        keys[key] = price
-        side[price] = size
+        spelling = price if price.__class__ is str else str(price)  # str keys only: 100.0 or True never match one
+        keys[key] = spelling
+        side[spelling] = size
 
     @staticmethod
     def _sweep(side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]) -> None:
@@ -216,11 +292,11 @@ class L2Book:
             prices[:] = [key for key in prices if key in keys]
 
     def _size(self, raw: str | Decimal) -> Decimal:
-        """The Decimal for a stored size spelling: _ZERO (the object) for a tombstone; validated, cached per book."""
+        """The Decimal for a stored size spelling: _ZERO (the object) for a tombstone; cached per book."""
         cache = self._sizes
         value = cache.get(raw)
-        if value is None:
-            value = _ZERO if _is_zero(raw) else _positive(raw, "size")
+        if value is None:  # sizes were validated when applied: this cannot fail
+            value = _ZERO if _is_zero(raw) else raw if raw.__class__ is Decimal else Decimal(raw)
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
             cache[raw] = value

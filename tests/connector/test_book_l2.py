@@ -59,20 +59,107 @@ def test_top_and_view_best_first() -> None:
     assert book.top(0) == ((), ())
 
 
-@pytest.mark.parametrize("level", [["abc", "1"], ["-1", "1"], ["NaN", "1"], [None, "1"], ["1"], ["1", 5]])
-def test_bad_levels_invalidate_cleanly(level: list[object]) -> None:
-    book = L2Book()
-    book.apply_snapshot([["1", "1"]], [], 1)
-    with pytest.raises(BookDataError):
-        book.apply_update([level], [], 2)  # type: ignore[list-item]
-    assert not book.synced
+BAD_SIZES: list[object] = [1.5, 0.0, True, False, None, "", ".", "NaN", "nan", "Infinity", "inf", "-1", "-0", "-0.0", "+1",
+                             " 1", "1 ", "1_000", "1.2.3", "1..2", "e5", "1e", "abc", "\u0661", "\u00b2", b"1", ["1"], Decimal("NaN"),
+                             Decimal("-1"), Decimal("-0"), Decimal("Infinity"), -1]
+BAD_PRICES: list[object] = [*BAD_SIZES, "0", "0.000", "0E-8", 0, Decimal(0)]
+HELD = ["101", "2"]  # a level the book already holds, so a frame with it would take the fast path
 
 
-def test_bad_size_detected_when_read() -> None:
+def _book() -> L2Book:
     book = L2Book()
-    book.apply_snapshot([["1", "abc"]], [], 1)
+    book.apply_snapshot([["100", "1"], HELD], [["102", "3"]], 7, 70)
+    return book
+
+
+def _rejected(book: L2Book) -> bool:
+    """What a rejected frame leaves: nothing of it (nor anything else) readable, no version recorded."""
+    return book.sequence is None and not book.synced and book.top(100) == ((), ()) and book.depth_counts() == (0, 0)
+
+
+def _resynced(book: L2Book) -> bool:
+    book.apply_snapshot([["100", "1"]], [["102", "3"]], 20)
+    return book.apply_update([["100", "2"]], [], 21) is SeqResult.APPLIED and book.top(5) == (((D(100), D(2)),), ((D(102), D(3)),))
+
+
+@pytest.mark.parametrize("size", BAD_SIZES, ids=repr)
+def test_invalid_size_rejects_the_whole_frame(size: object) -> None:
+    """10.3: validated when applied; a frame with one bad level is not applied (no version, nothing readable)."""
+    for bids in ([["101", "9"], ["100", size]], [["100", size], ["101", "9"]], [["99", "4"], ["100", size]]):
+        book = _book()
+        with pytest.raises(BookDataError, match="size"):
+            book.apply_update(bids, [["102", "8"]], 8, 80)  # type: ignore[list-item]
+        assert _rejected(book) and _resynced(book)
+
+
+@pytest.mark.parametrize("price", BAD_PRICES, ids=repr)
+def test_invalid_price_rejects_the_whole_frame(price: object) -> None:
+    book = _book()
+    with pytest.raises(BookDataError, match="price"):
+        book.apply_update([HELD, [price, "1"]], [], 8)  # type: ignore[list-item]
+    assert _rejected(book) and _resynced(book)
+
+
+@pytest.mark.parametrize("level", [["1"], ["1", "2", "3"], [], None, "12", 5, [["1"], "2"], {"101": 0, "2": 0}], ids=repr)
+def test_malformed_level_rejects_the_whole_frame(level: object) -> None:
+    book = _book()
     with pytest.raises(BookDataError):
-        book.view(PAIR)
+        book.apply_update([HELD], [["102", "1"], level], 8)  # type: ignore[list-item]
+    assert _rejected(book)
+
+
+def test_invalid_snapshot_is_not_applied() -> None:
+    book = _book()
+    with pytest.raises(BookDataError, match="size"):
+        book.apply_snapshot([["100", "1"]], [["103", "NaN"]], 3)
+    assert _rejected(book) and _resynced(book)
+
+
+@pytest.mark.parametrize("size", ["1", "1.", ".5", "0.59959", "1E+2", "2.5e-3", "007", 3, Decimal("2.5"), Decimal("1E+3")], ids=repr)
+def test_valid_spellings_are_applied(size: object) -> None:
+    book = _book()
+    assert book.apply_update([["100", size]], [], 8) is SeqResult.APPLIED  # type: ignore[list-item]
+    assert book.top(5)[0][1] == (D("100"), D(size))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("zero", [0, Decimal(0), Decimal("0E-8"), "0.", ".0"], ids=repr)
+def test_zero_in_any_type_removes(zero: object) -> None:
+    book = _book()
+    book.apply_update([["100.0", zero]], [], 8)  # type: ignore[list-item]
+    assert book.top(5)[0] == ((D("101"), D("2")),)
+
+
+def test_a_synced_book_always_reads() -> None:
+    """Nothing a frame can carry makes a later read of a synced book fail (conflating consumers read lazily)."""
+    book = _book()
+    for bad in BAD_SIZES:
+        with pytest.raises(BookDataError):
+            book.apply_update([HELD, ["100", bad]], [], book.sequence + 1)  # type: ignore[list-item,operator]
+        assert not book.synced
+        book.apply_snapshot([["100", "1"], HELD], [["102", "3"]], 7)
+        assert book.apply_update([["100", "0.5"]], [], 8) is SeqResult.APPLIED
+        assert book.view(PAIR).bids == ((D("101"), D("2")), (D("100"), D("0.5")))
+
+
+def test_price_inserted_while_a_side_is_swept_stays_visible() -> None:
+    """A new price that arrives when the side is swept of tombstones is kept (it used to vanish from views)."""
+    book = L2Book()
+    book.apply_snapshot([[str(p), "1"] for p in range(100, 160)], [], 1)
+    seq = 1
+    for p in range(100, 104):  # tombstones on the fast path
+        seq += 1
+        book.apply_update([[str(p), "0"]], [], seq)
+    model = {D(p): D(1) for p in range(104, 160)}
+    for p in range(200, 240):
+        seq += 1
+        book.apply_update([[str(p), "1"]], [], seq)
+        model[D(p)] = D(1)
+    assert dict(book.top(1000)[0]) == model  # no read until here: reads drop tombstones and hide the bug
+    for p in range(200, 240):  # removing them removes exactly them
+        seq += 1
+        book.apply_update([[f"{p}.0", "0"]], [], seq)
+        del model[D(p)]
+    assert dict(book.top(1000)[0]) == model
 
 
 # ---- property test: the book equals a reference model that follows the rules ----------------------
