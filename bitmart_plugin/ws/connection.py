@@ -238,6 +238,19 @@ class WsConnection:
         if self.connected.is_set():
             self._outbox.put_nowait({"op": "request", "args": [topic]})
 
+    def resubscribe(self, topic: str) -> None:
+        """Unsubscribe and subscribe `topic` again: the venue sends a fresh snapshot (a resync of last resort)."""
+        if topic in self.topics:
+            self.unsubscribe([topic])
+            self.subscribe([topic])
+
+    def reconnect(self) -> None:
+        """Drop the socket; the connection reconnects (with its backoff) and resubscribes every topic."""
+        ws = self._ws
+        if ws is not None and not self._closed:
+            task = asyncio.get_running_loop().create_task(ws.close())
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
     def send_raw(self, message: dict[str, object] | str) -> None:
         self._outbox.put_nowait(message)
 

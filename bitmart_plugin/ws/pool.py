@@ -87,6 +87,17 @@ class TopicPool:
         if conn is not None:
             conn.request(topic)
 
+    def resubscribe(self, topic: str) -> None:
+        conn = self._by_topic.get(topic)
+        if conn is not None:
+            conn.resubscribe(topic)
+
+    def reconnect(self, topic: str) -> None:
+        """Reconnect the connection carrying `topic` (every topic on it resubscribes)."""
+        conn = self._by_topic.get(topic)
+        if conn is not None:
+            conn.reconnect()
+
     async def close(self) -> None:
         conns, self.connections = self.connections, []
         self._by_topic.clear()

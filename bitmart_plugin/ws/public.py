@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections import deque
+from collections.abc import AsyncIterator
 from typing import Any
 
-from host_spec import BookDataError, ConnectorError, L2Book, OrderBookView, PublicTrade, SeqResult, TradingPair
+from host_spec import ConnectorError, OrderBookView, PublicTrade, TradingPair
 
-from bitmart_plugin.parsing import DEPTH_INCREASE, Depth, ParseError, parse_depth, parse_trade, to_symbol, topic
+from bitmart_plugin.parsing import DEPTH_INCREASE, ParseError, parse_trade, to_symbol, topic
+from bitmart_plugin.ws.book_feed import BookFeed
 from bitmart_plugin.ws.connection import Payload, WsConnection
 from bitmart_plugin.ws.fanout import Latest, Mailbox, drain
 from bitmart_plugin.ws.pool import TopicPool
 
-__all__ = ["BookFeed", "PublicStreams"]
+__all__ = ["BookFeed", "PublicStreams"]  # BookFeed lives in book_feed; re-exported for callers
 
 log = logging.getLogger(__name__)
 TRADE = "spot/trade"
@@ -32,152 +36,51 @@ except ImportError:  # pragma: no cover - exercised only without orjson
         return _json_decode(payload.decode() if payload.__class__ is bytes else payload)  # type: ignore[union-attr]
 
 
-def _depth(item: dict[str, Any]) -> Depth:
-    """parse_depth for spot/depth/increase100 with the common shape checked inline (hot path)."""
-    kind, version, bids, asks = item["type"], item["version"], item["bids"], item["asks"]
-    if version.__class__ is int and bids.__class__ is list and asks.__class__ is list and (kind == "update" or kind == "snapshot"):
-        ts = item.get("ms_t", 0)
-        return Depth(item["symbol"], kind == "snapshot", version, ts if ts.__class__ is int else 0, bids, asks)
-    return parse_depth(DEPTH_INCREASE, item)
+class _Budget:
+    """At most `limit` events per sliding `window` seconds; `take()` says whether one more fits now."""
 
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self._stamps: deque[float] = deque()
 
-class BookFeed:
-    """One symbol's book: sequence checks, gap -> `request` -> rebuild, fan-out of views."""
-
-    def __init__(self, symbol: str, pair: TradingPair, request: Callable[[], None], *, resync_timeout: float = 3.0, max_buffer: int = 5000) -> None:
-        self.symbol, self.pair = symbol, pair
-        self.book = L2Book()
-        self.subscribers: list[tuple[Mailbox[OrderBookView], int]] = []
-        self.latest: list[Latest[OrderBookView]] = []  # conflating consumers: marked, view built on read
-        self._request = request
-        self._resync_timeout, self._max_buffer = resync_timeout, max_buffer
-        self.awaiting = True  # no usable book: buffer updates until a snapshot
-        self._awaiting_since = time.monotonic()
-        self._requested = False
-        self._buffer: list[Depth] = []
-        self.stats = {"applied": 0, "snapshots": 0, "stale": 0, "heartbeats": 0, "gaps": 0, "requests": 0, "bad": 0}
-
-    def reset(self) -> None:
-        """After a reconnect: drop the book until the fresh snapshot the new subscription brings."""
-        self.book.invalidate()
-        self._await(request=False)
-
-    def _await(self, *, request: bool) -> None:
-        self.awaiting = True
-        self._awaiting_since = time.monotonic()
-        self._buffer.clear()
-        self._requested = False
-        if request:
-            self._ask()
-
-    def _ask(self) -> None:
-        self._requested = True
-        self._awaiting_since = time.monotonic()
-        self.stats["requests"] += 1
-        self._request()
-
-    def on_item(self, item: dict[str, Any]) -> None:
-        """One spot/depth/increase100 data item; the common in-sequence update takes a short path."""
-        if not self.awaiting and item["type"] == "update":
-            version, bids, asks = item["version"], item["bids"], item["asks"]
-            book = self.book
-            last = book.sequence
-            if version.__class__ is int and last is not None and version == last + 1 and bids.__class__ is list and asks.__class__ is list:
-                ts = item.get("ms_t", 0)
-                try:
-                    book.apply_update(bids, asks, version, ts if ts.__class__ is int else 0)
-                except BookDataError as exc:
-                    self.stats["bad"] += 1
-                    log.warning("%s: unreadable depth levels (%s); resyncing", self.symbol, exc)
-                    self._await(request=True)
-                    return
-                self.stats["applied"] += 1
-                if self.subscribers or self.latest:
-                    self._emit()
-                return
-        self.on_depth(_depth(item))
-
-    def on_depth(self, depth: Depth) -> None:
-        """Feed one parsed depth message; emits a view after each applied change."""
-        try:
-            changed = self._snapshot(depth) if depth.snapshot else self._update(depth)
-        except BookDataError as exc:
-            self.stats["bad"] += 1
-            log.warning("%s: unreadable depth levels (%s); resyncing", self.symbol, exc)
-            self._await(request=True)
-            return
-        if changed and (self.subscribers or self.latest):
-            self._emit()
-
-    def _update(self, depth: Depth) -> bool:
-        if self.awaiting:
-            if depth.bids or depth.asks:
-                if len(self._buffer) >= self._max_buffer:
-                    del self._buffer[0]
-                self._buffer.append(depth)
-            if time.monotonic() - self._awaiting_since > self._resync_timeout:
-                self._ask()
+    def take(self, n: int = 1) -> bool:
+        now = time.monotonic()
+        stamps = self._stamps
+        while stamps and now - stamps[0] >= self.window:
+            stamps.popleft()
+        if len(stamps) + n > self.limit:
             return False
-        result = self.book.apply_update(depth.bids, depth.asks, depth.version, depth.timestamp_ms)
-        if result is SeqResult.APPLIED:
-            self.stats["applied"] += 1
-            return True
-        if result is SeqResult.HEARTBEAT:
-            self.stats["heartbeats"] += 1
-        elif result is SeqResult.STALE:
-            self.stats["stale"] += 1
-        else:
-            self.stats["gaps"] += 1
-            self._await(request=True)
-            self._buffer.append(depth)
-        return False
-
-    def _snapshot(self, depth: Depth) -> bool:
-        book = self.book
-        if not self.awaiting and book.sequence is not None and depth.version <= book.sequence:
-            return False  # an older (e.g. late requested) snapshot: the book is already past it
-        book.apply_snapshot(depth.bids, depth.asks, depth.version, depth.timestamp_ms)
-        self.stats["snapshots"] += 1
-        pending = [u for u in self._buffer if u.version > depth.version]
-        self.awaiting = False
-        self._buffer.clear()
-        for update in pending:
-            result = book.apply_update(update.bids, update.asks, update.version, update.timestamp_ms)
-            if result is SeqResult.GAP or result is SeqResult.UNSYNCED:
-                self.stats["gaps"] += 1
-                self._await(request=True)
-                self._buffer.append(update)
-                return False
-            if result is SeqResult.APPLIED:
-                self.stats["applied"] += 1
+        stamps.extend([now] * n)
         return True
-
-    def view(self, depth: int) -> OrderBookView | None:
-        """The current view, or None while the book is resyncing."""
-        if self.awaiting or not self.book.synced:
-            return None
-        return self.book.view(self.pair, None, depth)
-
-    def _emit(self) -> None:
-        for slot in self.latest:
-            slot.mark()
-        views: dict[int, OrderBookView] = {}
-        book, pair = self.book, self.pair
-        for box, depth in self.subscribers:
-            view = views.get(depth)
-            if view is None:
-                view = views[depth] = book.view(pair, None, depth)
-            box.put(view)
 
 
 class PublicStreams:
-    """Order books and trades over a pool of public connections, shared between consumers."""
+    """Order books and trades over a pool of public connections, shared between consumers.
 
-    def __init__(self, url: str, *, cap: int = 115, resync_timeout: float = 3.0, **conn_options: Any) -> None:
+    Resyncs (see bitmart_plugin.ws.book_feed) spend at most `resync_budget` messages per 10 s on a
+    connection, half of BitMart's 100, so pings and subscriptions always get through. A watchdog
+    ticks every book each `tick` seconds (unanswered requests, books that went quiet for `stale_after` s).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        cap: int = 115,
+        resync_timeout: float = 3.0,
+        stale_after: float = 15.0,
+        resync_spacing: float = 0.5,
+        resync_budget: int = 50,
+        tick: float = 0.5,
+        **conn_options: Any,
+    ) -> None:
         self.pool = TopicPool(url, self.on_payload, cap=cap, on_error=self._on_error, on_connected=self._on_connected, name="public", **conn_options)
         self.books: dict[str, BookFeed] = {}
         self.trade_subs: dict[str, list[Mailbox[PublicTrade]]] = {}
-        self._resync_timeout = resync_timeout
+        self._feed_options = {"resync_timeout": resync_timeout, "stale_after": stale_after, "spacing": resync_spacing}
+        self._resync_budget, self._tick = resync_budget, tick
+        self._budgets: dict[WsConnection, _Budget] = {}
+        self._watcher: asyncio.Task[None] | None = None
         self.bad_frames = 0
 
     # ---- consumers -------------------------------------------------------------------------------
@@ -189,8 +92,12 @@ class PublicStreams:
         name = topic(DEPTH_INCREASE, symbol)
         feed = self.books.get(symbol)
         if feed is None:
-            feed = self.books[symbol] = BookFeed(symbol, pair, lambda: self.pool.request(name), resync_timeout=self._resync_timeout)
+            feed = self.books[symbol] = BookFeed(
+                symbol, pair, lambda: self._send_resync(name, "request"), resubscribe=lambda: self._send_resync(name, "resubscribe"),
+                reconnect=lambda: self.pool.reconnect(name), **self._feed_options,  # type: ignore[arg-type]
+            )
             self.pool.add(name)
+            self._watch()
         box: Mailbox[OrderBookView] | Latest[OrderBookView]
         if conflate:
             slot: Latest[OrderBookView] = Latest(lambda: feed.view(depth))
@@ -236,6 +143,11 @@ class PublicStreams:
         return drain(box, leave)
 
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
         for feed in self.books.values():
             for box, _ in feed.subscribers:
                 box.close()
@@ -245,6 +157,45 @@ class PublicStreams:
             for tbox in subs:
                 tbox.close()
         await self.pool.close()
+
+    # ---- resyncs ---------------------------------------------------------------------------------
+
+    def _send_resync(self, name: str, op: str) -> bool:
+        """A snapshot request (1 message) or a resubscription (2) for `name`, if its socket is up and the budget allows."""
+        conn = self.pool.connection_for(name)
+        if conn is None or not conn.connected.is_set():
+            return False
+        budget = self._budgets.get(conn)
+        if budget is None:
+            for gone in [c for c in self._budgets if c not in self.pool.connections]:
+                del self._budgets[gone]
+            budget = self._budgets[conn] = _Budget(self._resync_budget, 10.0)
+        if not budget.take(1 if op == "request" else 2):
+            return False
+        if op == "request":
+            conn.request(name)
+        else:
+            conn.resubscribe(name)
+        return True
+
+    def _watch(self) -> None:
+        if self._watcher is None:
+            try:
+                self._watcher = asyncio.get_running_loop().create_task(self._watchdog(), name="bitmart-books")
+            except RuntimeError:  # no loop (a synchronous caller): the books run without timers
+                pass
+
+    async def _watchdog(self) -> None:
+        prefix = DEPTH_INCREASE + ":"
+        while True:
+            await asyncio.sleep(self._tick)
+            now = time.monotonic()
+            for symbol, feed in list(self.books.items()):
+                conn = self.pool.connection_for(prefix + symbol)
+                try:
+                    feed.tick(now, connected=conn is not None and conn.connected.is_set())
+                except Exception:  # noqa: BLE001 - one book's failure must not stop the others' timers
+                    log.exception("%s: book timer failed", symbol)
 
     # ---- transport callbacks ---------------------------------------------------------------------
 

@@ -14,18 +14,22 @@ from bitmart_plugin.ws.public import PublicStreams
 
 __all__ = ["BitmartStreams", "Reconnected", "WsBalanceUpdate", "WsOrderUpdate"]
 
+_BOOK_OPTIONS = ("resync_timeout", "stale_after", "resync_spacing", "resync_budget", "tick")
+
 
 class BitmartStreams:
     """Lazily opens public (and, on first use, private) connections; `close()` ends every stream.
 
-    `conn_options` are passed to each connection (ping_interval, pong_timeout, backoff_cap, ...).
+    `conn_options` are passed to each connection (ping_interval, pong_timeout, backoff_cap, ...), except
+    the book options (resync_timeout, stale_after, resync_spacing, resync_budget, tick), which go to the books.
     """
 
     def __init__(self, settings: BitmartSettings, *, public_cap: int = 115, private_cap: int = 100, **conn_options: Any) -> None:
         self._settings = settings
         self._private_cap = private_cap
+        book_options = {k: conn_options.pop(k) for k in _BOOK_OPTIONS if k in conn_options}
         self._options = conn_options
-        self.public = PublicStreams(settings.ws_public_url, cap=public_cap, **conn_options)
+        self.public = PublicStreams(settings.ws_public_url, cap=public_cap, **book_options, **conn_options)
         self.private: PrivateStreams | None = None
 
     def order_book(self, pair: TradingPair, depth: int = 20, *, conflate: bool = False) -> AsyncIterator[OrderBookView]:

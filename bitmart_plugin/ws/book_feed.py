@@ -1,0 +1,275 @@
+"""One symbol's spot/depth/increase100 book: sequencing, validation, resyncs that cannot loop, fan-out.
+
+Resync rules (bitmart_api.md §8.4, §4.4):
+
+* A gap, a rejected frame (BookDataError: an invalid level) or a stale book starts a resync: a
+  `request` for a snapshot, logged once at WARNING with the reason. Updates are buffered meanwhile.
+* Requests are paced: the first goes at once, the next ones `spacing`, 2x, 4x... seconds apart, and
+  a request not answered within `resync_timeout` counts as failed. After `max_requests` failed
+  requests the topic is resubscribed (a fresh subscription snapshot); if that fails too, the socket
+  is reconnected. The counters reset once an update applies on top of a resynced book. So a feed
+  sends at most a handful of messages per resync, well inside BitMart's 100 per 10 s per connection.
+* Which snapshots replace the book. While resyncing, the first snapshot that comes is adopted. While
+  the book is synced, a snapshot at or below the book's version is adopted only if none was asked for
+  (no request or subscription of ours is unanswered): then it is the venue's own (it restarted and
+  re-sent the subscription snapshot, with versions starting again lower) and it replaces the book. If
+  a snapshot was asked for, it is taken as the late answer to that request: the book has already
+  applied updates past it, so it is stale and dropped (adopting it would rewind the book). Answers
+  never cross sockets, so the count of unanswered requests restarts at each reconnect. If a restart
+  ever coincides with an unanswered request, the restarted venue's updates are all "stale" (lower
+  versions), nothing valid arrives, and the stale-book rule below resyncs it.
+* A book that gets nothing valid (an applied update, a heartbeat at its version, an adopted snapshot)
+  for `stale_after` seconds while its socket is up is resynced. BitMart sends a same-version heartbeat
+  on a quiet book (the interval is not documented; the sandbox sends one every 5 s).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from host_spec import BookDataError, L2Book, OrderBookView, SeqResult, TradingPair
+
+from bitmart_plugin.parsing import DEPTH_INCREASE, Depth, parse_depth
+from bitmart_plugin.ws.fanout import Latest, Mailbox
+
+__all__ = ["BookFeed"]
+
+log = logging.getLogger("bitmart_plugin.ws.public")
+
+
+def _depth(item: dict[str, Any]) -> Depth:
+    """parse_depth for spot/depth/increase100 with the common shape checked inline (hot path)."""
+    kind, version, bids, asks = item["type"], item["version"], item["bids"], item["asks"]
+    if version.__class__ is int and bids.__class__ is list and asks.__class__ is list and (kind == "update" or kind == "snapshot"):
+        ts = item.get("ms_t", 0)
+        return Depth(item["symbol"], kind == "snapshot", version, ts if ts.__class__ is int else 0, bids, asks)
+    return parse_depth(DEPTH_INCREASE, item)
+
+
+def _nothing() -> bool:
+    return False
+
+
+class BookFeed:
+    """One symbol's book: sequence checks, paced resyncs (request -> resubscribe -> reconnect), fan-out of views.
+
+    `request` asks for a snapshot and says whether it was sent; `resubscribe` and `reconnect` are the
+    escalations. `tick(now)` drives the timers (answers that do not come, stale books); the owner calls it.
+    """
+
+    def __init__(
+        self,
+        symbol: str,
+        pair: TradingPair,
+        request: Callable[[], bool | None],
+        *,
+        resubscribe: Callable[[], Any] = _nothing,
+        reconnect: Callable[[], Any] = _nothing,
+        resync_timeout: float = 3.0,
+        stale_after: float = 15.0,
+        spacing: float = 0.5,
+        max_requests: int = 3,
+        max_buffer: int = 5000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.symbol, self.pair = symbol, pair
+        self.book = L2Book()
+        self.subscribers: list[tuple[Mailbox[OrderBookView], int]] = []
+        self.latest: list[Latest[OrderBookView]] = []  # conflating consumers: marked, view built on read
+        self._request, self._resubscribe, self._reconnect = request, resubscribe, reconnect
+        self._resync_timeout, self._stale_after, self._spacing = resync_timeout, stale_after, spacing
+        self._max_requests, self._max_buffer, self._clock = max_requests, max_buffer, clock
+        self.awaiting = True  # no usable book: buffer updates until a snapshot
+        self._buffer: list[Depth] = []
+        self._expected = 1  # snapshots asked for and not yet received (the subscription's is the first)
+        self._want = False  # a resync is due but paced: tick() sends it
+        self._asks = self._escalations = 0  # consecutive requests / escalations without an update applied after
+        self._applied_at_sync = -1  # stats["applied"] when the last snapshot was adopted
+        self._next_ask = 0.0
+        self._asked_at = self._quiet_since = clock()  # the subscription's snapshot is due from now
+        self._valid_seen = 0
+        self.stats = {"applied": 0, "snapshots": 0, "stale": 0, "heartbeats": 0, "gaps": 0, "requests": 0, "bad": 0,
+                      "stale_snapshots": 0, "restarts": 0, "resubscribes": 0, "reconnects": 0, "stale_books": 0}
+
+    # ---- the depth stream ------------------------------------------------------------------------
+
+    def on_item(self, item: dict[str, Any]) -> None:
+        """One spot/depth/increase100 data item; the common in-sequence update takes a short path."""
+        if not self.awaiting and item["type"] == "update":
+            version, bids, asks = item["version"], item["bids"], item["asks"]
+            book = self.book
+            last = book.sequence
+            if version.__class__ is int and last is not None and version == last + 1 and bids.__class__ is list and asks.__class__ is list:
+                ts = item.get("ms_t", 0)
+                try:
+                    book.apply_update(bids, asks, version, ts if ts.__class__ is int else 0)
+                except BookDataError as exc:
+                    self._rejected(version, exc)
+                    return
+                self.stats["applied"] += 1
+                if self.subscribers or self.latest:
+                    self._emit()
+                return
+        self.on_depth(_depth(item))
+
+    def on_depth(self, depth: Depth) -> None:
+        """Feed one parsed depth message; emits a view after each applied change."""
+        try:
+            changed = self._snapshot(depth) if depth.snapshot else self._update(depth)
+        except BookDataError as exc:
+            self._rejected(depth.version, exc)
+            return
+        if changed and (self.subscribers or self.latest):
+            self._emit()
+
+    def _rejected(self, version: int, exc: BookDataError) -> None:
+        self.stats["bad"] += 1
+        self._resync(f"rejected depth v{version}: {exc}")
+
+    def _update(self, depth: Depth) -> bool:
+        if self.awaiting:
+            if depth.bids or depth.asks:
+                if len(self._buffer) >= self._max_buffer:
+                    del self._buffer[0]
+                self._buffer.append(depth)
+            return False
+        last = self.book.sequence
+        result = self.book.apply_update(depth.bids, depth.asks, depth.version, depth.timestamp_ms)
+        if result is SeqResult.APPLIED:
+            self.stats["applied"] += 1
+            return True
+        if result is SeqResult.HEARTBEAT:
+            self.stats["heartbeats"] += 1
+        elif result is SeqResult.STALE:
+            self.stats["stale"] += 1
+        else:
+            self.stats["gaps"] += 1
+            self._resync(f"gap: v{depth.version} after v{last}")
+            self._buffer.append(depth)
+        return False
+
+    def _snapshot(self, depth: Depth) -> bool:
+        book = self.book
+        solicited = self._expected > 0
+        if solicited:
+            self._expected -= 1
+        if not self.awaiting and book.sequence is not None and depth.version <= book.sequence:
+            if solicited:  # the late answer to a request: the book is already past it
+                self.stats["stale_snapshots"] += 1
+                return False
+            if depth.version < book.sequence:
+                self.stats["restarts"] += 1
+                log.warning("%s: unsolicited snapshot v%d below the book's v%d (the venue restarted?): replacing the book",
+                            self.symbol, depth.version, book.sequence)
+        book.apply_snapshot(depth.bids, depth.asks, depth.version, depth.timestamp_ms)
+        self.stats["snapshots"] += 1
+        self._applied_at_sync = self.stats["applied"]
+        pending = [u for u in self._buffer if u.version > depth.version]
+        self.awaiting = False
+        self._want = False
+        self._buffer.clear()
+        for update in pending:
+            result = book.apply_update(update.bids, update.asks, update.version, update.timestamp_ms)
+            if result is SeqResult.GAP or result is SeqResult.UNSYNCED:
+                self.stats["gaps"] += 1
+                self._resync(f"snapshot v{depth.version} does not reach the buffered v{update.version}")
+                self._buffer.append(update)
+                return False
+            if result is SeqResult.APPLIED:
+                self.stats["applied"] += 1
+        return True
+
+    # ---- resyncs ---------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """After a reconnect: drop the book until the fresh snapshot the new subscription brings."""
+        self.book.invalidate()
+        self._expected = 1  # answers never cross sockets: only the new subscription's snapshot is due
+        self._want = False
+        self.awaiting = True
+        self._buffer.clear()
+        self._asked_at = self._clock()
+
+    def _resync(self, reason: str) -> None:
+        """Drop the book and get a snapshot (paced; see the module docstring)."""
+        log.warning("%s: resyncing the book (%s)", self.symbol, reason)
+        self.book.invalidate()
+        self.awaiting = True
+        self._buffer.clear()
+        self._want = True
+        if self.stats["applied"] > self._applied_at_sync >= 0:  # the last resync held: start counting again
+            self._asks = self._escalations = 0
+            self._next_ask = 0.0
+        self._drive(self._clock())
+
+    def _drive(self, now: float) -> None:
+        if not self._want or now < self._next_ask:
+            return
+        if self._asks >= self._max_requests:
+            self._asks = 0
+            self._escalations += 1
+            if self._escalations >= 2:
+                self._escalations = 0
+                self.stats["reconnects"] += 1
+                log.warning("%s: %d snapshot requests did not resync the book; reconnecting", self.symbol, self._max_requests)
+                self._reconnect()  # the reconnect's own subscription resets this feed
+            else:
+                self.stats["resubscribes"] += 1
+                log.warning("%s: %d snapshot requests did not resync the book; resubscribing", self.symbol, self._max_requests)
+                self._resubscribe()
+                self._expected += 1
+            self._buffer.clear()
+            self._want = False
+            self._asked_at = now
+            self._next_ask = now + self._spacing
+            return
+        if self._request() is False:  # not sent (no socket, or the send budget is spent): tick() retries
+            return
+        self.stats["requests"] += 1
+        self._asks += 1
+        self._expected += 1
+        self._want = False
+        self._asked_at = now
+        self._next_ask = now + self._spacing * 2 ** (self._asks - 1)
+
+    def tick(self, now: float | None = None, *, connected: bool = True) -> None:
+        """Timers: a paced request now due, an answer that did not come, a book that went quiet."""
+        now = self._clock() if now is None else now
+        if not connected:  # nothing can arrive: the reconnect resets the feed
+            self._quiet_since = now
+            return
+        if self.awaiting:
+            if self._want:
+                self._drive(now)
+            elif now - self._asked_at > self._resync_timeout:
+                self._resync(f"no snapshot within {self._resync_timeout:g} s")
+            return
+        seen = self.stats["applied"] + self.stats["heartbeats"] + self.stats["snapshots"]
+        if seen != self._valid_seen:
+            self._valid_seen, self._quiet_since = seen, now
+        elif now - self._quiet_since > self._stale_after:
+            self.stats["stale_books"] += 1
+            self._quiet_since = now
+            self._resync(f"nothing valid for {self._stale_after:g} s")
+
+    # ---- consumers -------------------------------------------------------------------------------
+
+    def view(self, depth: int) -> OrderBookView | None:
+        """The current view, or None while the book is resyncing."""
+        if self.awaiting or not self.book.synced:
+            return None
+        return self.book.view(self.pair, None, depth)
+
+    def _emit(self) -> None:
+        for slot in self.latest:
+            slot.mark()
+        views: dict[int, OrderBookView] = {}
+        book, pair = self.book, self.pair
+        for box, depth in self.subscribers:
+            view = views.get(depth)
+            if view is None:
+                view = views[depth] = book.view(pair, None, depth)
+            box.put(view)
