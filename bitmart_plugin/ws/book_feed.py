@@ -4,11 +4,14 @@ Resync rules (bitmart_api.md §8.4, §4.4):
 
 * A gap, a rejected frame (BookDataError: an invalid level) or a stale book starts a resync: a
   `request` for a snapshot, logged once at WARNING with the reason. Updates are buffered meanwhile.
-* Requests are paced: the first goes at once, the next ones `spacing`, 2x, 4x... seconds apart, and
-  a request not answered within `resync_timeout` counts as failed. After `max_requests` failed
-  requests the topic is resubscribed (a fresh subscription snapshot); if that fails too, the socket
-  is reconnected. The counters reset once an update applies on top of a resynced book. So a feed
-  sends at most a handful of messages per resync, well inside BitMart's 100 per 10 s per connection.
+* A resync fails when no snapshot comes within `resync_timeout`, or when the snapshot that comes
+  cannot reach the updates buffered meanwhile (e.g. a bogus far-future version). Requests back off
+  on failures only: after n failures in a row the next request waits `spacing` * (2**n - 1) s
+  (0.5, 1.5, 3.5 s...). After `max_requests` failures the topic is resubscribed (a fresh
+  subscription snapshot); if that fails as often, the socket is reconnected. A snapshot that
+  connects resets the counts, so ordinary gaps are resynced at once. Whatever happens, the feeds of
+  one connection spend at most `resync_budget` messages per 10 s on resyncs (PublicStreams), inside
+  BitMart's 100 per 10 s per connection.
 * Which snapshots replace the book. While resyncing, the first snapshot that comes is adopted. While
   the book is synced, a snapshot at or below the book's version is adopted only if none was asked for
   (no request or subscription of ours is unanswered): then it is the venue's own (it restarted and
@@ -86,8 +89,7 @@ class BookFeed:
         self._buffer: list[Depth] = []
         self._expected = 1  # snapshots asked for and not yet received (the subscription's is the first)
         self._want = False  # a resync is due but paced: tick() sends it
-        self._asks = self._escalations = 0  # consecutive requests / escalations without an update applied after
-        self._applied_at_sync = -1  # stats["applied"] when the last snapshot was adopted
+        self._fails = self._escalations = 0  # failed resyncs in a row; escalations since a snapshot connected
         self._next_ask = 0.0
         self._asked_at = self._quiet_since = clock()  # the subscription's snapshot is due from now
         self._valid_seen = 0
@@ -166,7 +168,6 @@ class BookFeed:
                             self.symbol, depth.version, book.sequence)
         book.apply_snapshot(depth.bids, depth.asks, depth.version, depth.timestamp_ms)
         self.stats["snapshots"] += 1
-        self._applied_at_sync = self.stats["applied"]
         pending = [u for u in self._buffer if u.version > depth.version]
         self.awaiting = False
         self._want = False
@@ -175,11 +176,14 @@ class BookFeed:
             result = book.apply_update(update.bids, update.asks, update.version, update.timestamp_ms)
             if result is SeqResult.GAP or result is SeqResult.UNSYNCED:
                 self.stats["gaps"] += 1
+                self._fails += 1
                 self._resync(f"snapshot v{depth.version} does not reach the buffered v{update.version}")
                 self._buffer.append(update)
                 return False
             if result is SeqResult.APPLIED:
                 self.stats["applied"] += 1
+        self._fails = self._escalations = 0  # the resync held
+        self._next_ask = 0.0
         return True
 
     # ---- resyncs ---------------------------------------------------------------------------------
@@ -194,22 +198,21 @@ class BookFeed:
         self._asked_at = self._clock()
 
     def _resync(self, reason: str) -> None:
-        """Drop the book and get a snapshot (paced; see the module docstring)."""
+        """Drop the book and get a snapshot (paced after failures; see the module docstring)."""
         log.warning("%s: resyncing the book (%s)", self.symbol, reason)
+        if self._fails:
+            self._next_ask = self._asked_at + self._spacing * (2**self._fails - 1)
         self.book.invalidate()
         self.awaiting = True
         self._buffer.clear()
         self._want = True
-        if self.stats["applied"] > self._applied_at_sync >= 0:  # the last resync held: start counting again
-            self._asks = self._escalations = 0
-            self._next_ask = 0.0
         self._drive(self._clock())
 
     def _drive(self, now: float) -> None:
         if not self._want or now < self._next_ask:
             return
-        if self._asks >= self._max_requests:
-            self._asks = 0
+        if self._fails >= self._max_requests:
+            self._fails = 0
             self._escalations += 1
             if self._escalations >= 2:
                 self._escalations = 0
@@ -224,16 +227,13 @@ class BookFeed:
             self._buffer.clear()
             self._want = False
             self._asked_at = now
-            self._next_ask = now + self._spacing
             return
         if self._request() is False:  # not sent (no socket, or the send budget is spent): tick() retries
             return
         self.stats["requests"] += 1
-        self._asks += 1
         self._expected += 1
         self._want = False
         self._asked_at = now
-        self._next_ask = now + self._spacing * 2 ** (self._asks - 1)
 
     def tick(self, now: float | None = None, *, connected: bool = True) -> None:
         """Timers: a paced request now due, an answer that did not come, a book that went quiet."""
@@ -245,6 +245,7 @@ class BookFeed:
             if self._want:
                 self._drive(now)
             elif now - self._asked_at > self._resync_timeout:
+                self._fails += 1
                 self._resync(f"no snapshot within {self._resync_timeout:g} s")
             return
         seen = self.stats["applied"] + self.stats["heartbeats"] + self.stats["snapshots"]

@@ -138,18 +138,33 @@ def test_failing_resyncs_are_paced_then_resubscribe_then_reconnect() -> None:
     f.on_depth(snap(10))
     f.on_depth(upd(far))
     answered = 0
-    for _ in range(400):  # 40 s; the venue answers each request at once with its snapshot and the bogus version again
-        clock.now += 0.1
+    for _ in range(400):  # 40 s; the venue answers each request at once with its snapshot and the bogus version
+        clock.now += 0.1  # again, and never answers a resubscription
         if len(sent) > answered:
             answered = len(sent)
-            f.on_depth(snap(10))
-            f.on_depth(upd(far))
+            if sent[-1][0] == "request":
+                f.on_depth(snap(10))
+                f.on_depth(upd(far))
         f.tick()
     kinds = [k for k, _ in sent]
-    assert kinds[:8] == ["request", "request", "request", "resubscribe", "request", "request", "request", "reconnect"]
+    assert kinds[:4] == ["request", "request", "request", "resubscribe"]
     times = [t for _, t in sent]
-    assert times[1] - times[0] >= 0.5 and times[2] - times[1] >= 1.0 and times[3] - times[2] >= 2.0  # spaced 0.5, 1, 2 s
-    assert len(sent) <= 40 * 10 / 10 and not f.book.synced  # ~1 message a second at worst, far inside 100 per 10 s
+    assert times[1] - times[0] >= 0.5 and times[2] - times[1] >= 1.5 and times[3] - times[2] >= 3.5  # backs off 0.5, 1.5, 3.5 s
+    assert len(sent) <= 40 and kinds.count("resubscribe") >= 3  # ~1 message a second at worst, far inside 100 per 10 s
+
+
+def test_a_silent_venue_gets_requests_then_a_resubscription_then_a_reconnect() -> None:
+    sent: list[str] = []
+    clock = Clock()
+    f = BookFeed("BTC_USDT", BTC, lambda: sent.append("request"), resubscribe=lambda: sent.append("resubscribe"),
+                 reconnect=lambda: sent.append("reconnect"), clock=clock, spacing=0.5, resync_timeout=3.0, max_requests=3)
+    f.on_depth(snap(10))
+    f.on_depth(upd(12))  # a gap; nothing answers any more
+    for _ in range(600):
+        clock.now += 0.1
+        f.tick()
+    assert sent[:7] == ["request"] * 3 + ["resubscribe"] + ["request"] * 2 + ["reconnect"]  # the unanswered resubscription is a failure too
+    assert len(sent) <= 60 / 3  # one message per resync_timeout at most
 
 
 def test_counters_restart_once_an_update_applies() -> None:
