@@ -10,6 +10,7 @@ filter goes on every logger by name: the third-party ones below and each module 
 
 from __future__ import annotations
 
+import functools
 import logging
 import pkgutil
 import re
@@ -48,6 +49,7 @@ def _modules(folder: Path, prefix: str) -> Iterable[str]:
             yield from _modules(folder / info.name, name)
 
 
+@functools.cache  # the package's modules do not change while it runs: read the folders once
 def connector_loggers() -> tuple[str, ...]:
     """Names of every logger a session's records can come from: the libraries' and this package's modules.
 
@@ -83,8 +85,9 @@ class SecretRedactor(logging.Filter):
             record.msg, record.args = clean, None
         if record.exc_info and not record.exc_text:
             text = logging.Formatter().formatException(record.exc_info)
-            if self.redact(text) != text:
-                record.exc_text = self.redact(text)
+            clean_text = self.redact(text)
+            if clean_text != text:
+                record.exc_text = clean_text
         elif record.exc_text:
             record.exc_text = self.redact(record.exc_text)
         if record.stack_info:

@@ -6,10 +6,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
+from host_spec.errors import ConfigError
+
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
 __all__ = ["ConnectorSession", "LocalVenue", "SessionConfig"]
+
+
+def option_flag(options: Mapping[str, Any], name: str) -> bool:
+    """The on/off option `name` (False when absent): a bool, or yes/no, true/false, on/off, 1/0 as text.
+
+    Raises ConfigError for any other value, so `-o quantize=no` never turns a switch on.
+    """
+    raw = options.get(name, False)
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off", "none"):
+        return False
+    raise ConfigError(f"option {name}: {raw!r} is not true or false (yes/no, true/false, on/off, 1/0)")
 
 
 @dataclass(frozen=True)
@@ -26,21 +44,8 @@ class SessionConfig:
     host: Any = None
 
     def flag(self, name: str) -> bool:
-        """The on/off option `name` (False when absent): a bool, or yes/no, true/false, on/off, 1/0 as text.
-
-        Raises ConfigError for any other value, so `-o quantize=no` never turns a switch on.
-        """
-        raw = self.options.get(name, False)
-        if isinstance(raw, bool):
-            return raw
-        text = str(raw).strip().lower()
-        if text in ("1", "true", "yes", "on"):
-            return True
-        if text in ("", "0", "false", "no", "off", "none"):
-            return False
-        from host_spec.errors import ConfigError
-
-        raise ConfigError(f"option {name}: {raw!r} is not true or false (yes/no, true/false, on/off, 1/0)")
+        """The on/off option `name` (False when absent); see `option_flag`."""
+        return option_flag(self.options, name)
 
     def __repr__(self) -> str:
         names = ", ".join(sorted(self.credentials))

@@ -21,7 +21,8 @@ from typing import Any
 from host_spec import AuthError, ConnectorError, InvalidPair, StreamError
 
 __all__ = [
-    "MAX_ARGS_BYTES", "MAX_INFLATED_BYTES", "MAX_TOPICS_PER_MESSAGE", "ConnectLimiter", "FrameTooLarge", "WsConnection",
+    "MAX_ARGS_BYTES", "MAX_INFLATED_BYTES", "MAX_TOPICS_PER_MESSAGE", "ConnectLimiter", "FrameTooLarge", "RateWindow",
+    "WsConnection",
     "batch_topics", "error_from_event", "inflate",
 ]
 
@@ -125,25 +126,31 @@ def _inline_connection_class() -> type[Any]:
     return InlineConnection
 
 
-class _RateWindow:
-    """At most `limit` sends per `window` seconds (sliding)."""
+class RateWindow:
+    """At most `limit` events per sliding `window` seconds: `take()` without waiting, `acquire()` waiting."""
 
     def __init__(self, limit: int, window: float) -> None:
         self.limit, self.window = limit, window
         self._stamps: deque[float] = deque()
 
+    def take(self, n: int = 1) -> bool:
+        """Count `n` events now if they fit in the window; False (nothing counted) if they do not."""
+        now = time.monotonic()
+        stamps = self._stamps
+        while stamps and now - stamps[0] >= self.window:
+            stamps.popleft()
+        if len(stamps) + n > self.limit:
+            return False
+        stamps.extend([now] * n)
+        return True
+
     async def acquire(self) -> None:
-        while True:
-            now = time.monotonic()
-            while self._stamps and now - self._stamps[0] >= self.window:
-                self._stamps.popleft()
-            if len(self._stamps) < self.limit:
-                self._stamps.append(now)
-                return
-            await asyncio.sleep(self.window - (now - self._stamps[0]) + 0.001)
+        """Wait until one more event fits, and count it."""
+        while not self.take():
+            await asyncio.sleep(self.window - (time.monotonic() - self._stamps[0]) + 0.001)
 
 
-class ConnectLimiter(_RateWindow):
+class ConnectLimiter(RateWindow):
     """Connection attempts allowed per sliding window; share one between the connections of one venue host."""
 
     def __init__(self, limit: int = CONNECTS_PER_MINUTE, window: float = 60.0) -> None:
@@ -197,7 +204,7 @@ class WsConnection:
         self._safe_len = max_inflated // 1100  # deflate expands at most ~1032:1: shorter frames cannot pass the cap
         self._refused = False
         self.oversized_frames = 0
-        self._limiter = _RateWindow(send_limit, send_window)
+        self._limiter = RateWindow(send_limit, send_window)
         self._outbox: asyncio.Queue[dict[str, object] | str] = asyncio.Queue()
         self._pending: set[str] = set()
         self._ws: Any = None

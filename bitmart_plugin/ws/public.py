@@ -7,7 +7,6 @@ import contextlib
 import json
 import logging
 import time
-from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +14,7 @@ from host_spec import ConnectorError, OrderBookView, PublicTrade, TradingPair
 
 from bitmart_plugin.parsing import DEPTH_INCREASE, ParseError, parse_trade, to_symbol, topic
 from bitmart_plugin.ws.book_feed import BookFeed
-from bitmart_plugin.ws.connection import Payload, WsConnection
+from bitmart_plugin.ws.connection import Payload, RateWindow, WsConnection
 from bitmart_plugin.ws.fanout import Latest, Mailbox, drain
 from bitmart_plugin.ws.pool import TopicPool
 
@@ -34,24 +33,6 @@ except ImportError:  # pragma: no cover - exercised only without orjson
 
     def _loads(payload: bytes | str) -> Any:
         return _json_decode(payload.decode() if payload.__class__ is bytes else payload)  # type: ignore[union-attr]
-
-
-class _Budget:
-    """At most `limit` events per sliding `window` seconds; `take()` says whether one more fits now."""
-
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit, self.window = limit, window
-        self._stamps: deque[float] = deque()
-
-    def take(self, n: int = 1) -> bool:
-        now = time.monotonic()
-        stamps = self._stamps
-        while stamps and now - stamps[0] >= self.window:
-            stamps.popleft()
-        if len(stamps) + n > self.limit:
-            return False
-        stamps.extend([now] * n)
-        return True
 
 
 class PublicStreams:
@@ -79,7 +60,7 @@ class PublicStreams:
         self.trade_subs: dict[str, list[Mailbox[PublicTrade]]] = {}
         self._feed_options = {"resync_timeout": resync_timeout, "stale_after": stale_after, "spacing": resync_spacing}
         self._resync_budget, self._tick = resync_budget, tick
-        self._budgets: dict[WsConnection, _Budget] = {}
+        self._budgets: dict[WsConnection, RateWindow] = {}
         self._watcher: asyncio.Task[None] | None = None
         self.bad_frames = 0
 
@@ -169,7 +150,7 @@ class PublicStreams:
         if budget is None:
             for gone in [c for c in self._budgets if c not in self.pool.connections]:
                 del self._budgets[gone]
-            budget = self._budgets[conn] = _Budget(self._resync_budget, 10.0)
+            budget = self._budgets[conn] = RateWindow(self._resync_budget, 10.0)
         if not budget.take(1 if op == "request" else 2):
             return False
         if op == "request":

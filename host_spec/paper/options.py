@@ -9,7 +9,7 @@ from typing import Any
 
 from host_spec.errors import ConfigError
 from host_spec.paper.queue import DEFAULT_K, QueueModel
-from host_spec.session import SessionConfig
+from host_spec.session import option_flag
 
 __all__ = ["DEFAULT_BALANCE", "OPTION_NAMES", "PaperOptions", "parse_balances"]
 
@@ -71,10 +71,6 @@ def _fee(options: Mapping[str, Any], name: str) -> Decimal | None:
         raise ConfigError(f"option {name}: {raw!r} is not a number") from None
 
 
-def _flag(options: Mapping[str, Any], name: str) -> bool:
-    return SessionConfig("", options=options).flag(name)
-
-
 @dataclass(frozen=True)
 class PaperOptions:
     """Everything a paper session can be told; `base_options` are passed on to the base connector."""
@@ -120,8 +116,8 @@ class PaperOptions:
             response_latency_ms=int(_num(options, "response_latency_ms", 0)),
             reorder_ms=int(_num(options, "reorder_ms", 30)),
             lookahead_ms=int(_num(options, "lookahead_ms", 100)),
-            shadow=_flag(options, "shadow"),
-            bounds=_flag(options, "bounds"),
+            shadow=option_flag(options, "shadow"),
+            bounds=option_flag(options, "bounds"),
             persist_path=str(persist) if persist else None,
             seed=int(_num(options, "seed", 0)),
             maker_fee=_fee(options, "maker_fee"),
