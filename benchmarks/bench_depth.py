@@ -27,9 +27,9 @@ from typing import Any
 
 def make_frames(n: int) -> list[bytes]:
     try:
-        from bitmart_plugin.sandbox.firehose import generate_depth_stream
+        from bitmart_plugin.sandbox.spot.firehose import generate_depth_stream
     except ImportError:  # pragma: no cover - sandbox absent
-        raise SystemExit("bitmart_plugin.sandbox.firehose is needed to generate the stream") from None
+        raise SystemExit("bitmart_plugin.sandbox.spot.firehose is needed to generate the stream") from None
     out = []
     for payload in generate_depth_stream(n):
         c = zlib.compressobj(6, zlib.DEFLATED, -15)

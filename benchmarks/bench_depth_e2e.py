@@ -1,7 +1,7 @@
 """End-to-end depth benchmark over a real loopback socket: firehose -> connector vs ccxt.pro.
 
 The firehose runs in its own process (`--serve`): it pre-encodes the sandbox's firehose stream
-(bitmart_plugin.sandbox.firehose: a spot/depth/increase100:BTC_USDT snapshot + N raw-deflate updates)
+(bitmart_plugin.sandbox.spot.firehose: a spot/depth/increase100:BTC_USDT snapshot + N raw-deflate updates)
 once, *including the WebSocket framing*, and on each depth subscription writes that blob to the socket
 in one go, so the sender costs almost nothing and the clients are what is measured. The sandbox runs
 too (REST only) because ccxt needs `load_markets`. Each client runs in a fresh process of its own and
@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 
-T0_MS = 1_700_000_000_000  # the firehose's first ms_t (bitmart_plugin/sandbox/firehose.py)
+T0_MS = 1_700_000_000_000  # the firehose's first ms_t (bitmart_plugin/sandbox/spot/firehose.py)
 TOPIC = "spot/depth/increase100:BTC_USDT"
 
 
@@ -47,7 +47,7 @@ def _ws_frame(payload: bytes, opcode: int = 0x2) -> bytes:
 async def serve(n: int) -> None:
     from websockets.asyncio.server import serve as ws_serve
 
-    from bitmart_plugin.sandbox.firehose import firehose_frames
+    from bitmart_plugin.sandbox.spot.firehose import firehose_frames
 
     blob = b"".join(_ws_frame(f) for f in firehose_frames(n))
 

@@ -133,7 +133,7 @@ class Harness(Figures):
     def _venue_event(self, ev: Any) -> None:
         """Sandbox listener (synchronous, in engine order): the true book when our live order is accepted,
         the venue times of our live orders' arrival and cancel, and the tape of order events."""
-        from bitmart_plugin.sandbox.events import OrderChanged
+        from bitmart_plugin.sandbox.core.events import OrderChanged
 
         if isinstance(ev, OrderChanged) and ev.order.state in ("canceled", "partially_canceled"):
             rec = self.by_cid.get(ev.order.client_order_id)

@@ -10,8 +10,8 @@ import random
 import time
 from decimal import Decimal as D
 
-from bitmart_plugin.sandbox.clock import ManualClock
-from bitmart_plugin.sandbox.exchange import Exchange
+from bitmart_plugin.sandbox.core.clock import ManualClock
+from bitmart_plugin.sandbox.spot.exchange import Exchange
 
 
 def main() -> None:

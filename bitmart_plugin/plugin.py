@@ -81,7 +81,7 @@ def create_session(connector_id: str, config: SessionConfig) -> ConnectorSession
     if not _ours(connector_id):
         return None
     from bitmart_plugin.settings import choose_venue
-    from bitmart_plugin.spot import BitmartSpotSession
+    from bitmart_plugin.spot.connector import BitmartSpotSession
 
     return BitmartSpotSession.from_config(choose_venue(config))
 

@@ -78,7 +78,7 @@ async def record(options: dict[str, Any] | None) -> None:
 
     from host_spec import OrderRequest, OrderType, SessionConfig, Side, TradingPair
 
-    from bitmart_plugin.spot import BitmartSpotSession
+    from bitmart_plugin.spot.connector import BitmartSpotSession
 
     venue = None
     if options is not None:

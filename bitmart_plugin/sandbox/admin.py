@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from aiohttp import web
 
-from .formatting import plain
+from .spot.formatting import plain
 
 if TYPE_CHECKING:  # pragma: no cover
     from .server import Sandbox

@@ -12,10 +12,10 @@ from aiohttp import web
 
 from . import envelope
 from .envelope import ApiError
-from .errors import ExchangeError
+from .core.errors import ExchangeError
 from .ratelimit import RULES, window_headers
-from .rest_private import KEYED, ORDER_PATHS, REMOVED, SIGNED
-from .rest_public import PUBLIC, Req
+from .spot.rest_private import KEYED, ORDER_PATHS, REMOVED, SIGNED
+from .spot.rest_public import PUBLIC, Req
 from .signing import verify
 from .state import Credentials, State
 

@@ -21,14 +21,14 @@ from aiohttp import web
 
 from .admin import Admin
 from .config import SandboxConfig
-from .exchange import Exchange
+from .spot.exchange import Exchange
 from .faults import parse_cli
-from .firehose import firehose_frames
+from .spot.firehose import firehose_frames
 from .head_timeout import HeadTimeoutSite, on_response_prepare
 from .rest_router import RestRouter
 from .state import Credentials, State, derive_credentials
-from .ws_private import PrivateWs
-from .ws_public import PublicWs
+from .spot.ws_private import PrivateWs
+from .spot.ws_public import PublicWs
 
 log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "::1", "localhost")

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from .config import SandboxConfig
 from .envelope import TraceIds
 from .faults import FaultState
-from .formatting import Fmt
+from .spot.formatting import Fmt
 from .ratelimit import RateLimiter
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .exchange import Exchange
+    from .spot.exchange import Exchange
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from typing import Any
 
 from host_spec import BookDataError, L2Book, OrderBookView, SeqResult, TradingPair
 
-from bitmart_plugin.parsing import DEPTH_INCREASE, Depth, parse_depth
+from bitmart_plugin.spot.parsing import DEPTH_INCREASE, Depth, parse_depth
 from bitmart_plugin.ws.fanout import Latest, Mailbox
 
 __all__ = ["BookFeed"]

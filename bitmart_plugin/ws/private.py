@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from host_spec import AuthError, ConnectorError
 
 from bitmart_plugin.auth import ws_login_message
-from bitmart_plugin.parsing import ParseError, WsBalanceUpdate, WsOrderUpdate, parse_balance, parse_order
+from bitmart_plugin.spot.parsing import ParseError, WsBalanceUpdate, WsOrderUpdate, parse_balance, parse_order
 from bitmart_plugin.ws.connection import Payload, WsConnection
 from bitmart_plugin.ws.fanout import Mailbox, drain
 from bitmart_plugin.ws.pool import TopicPool

@@ -12,7 +12,7 @@ from typing import Any
 
 from host_spec import ConnectorError, OrderBookView, PublicTrade, TradingPair
 
-from bitmart_plugin.parsing import DEPTH_INCREASE, ParseError, parse_trade, to_symbol, topic
+from bitmart_plugin.spot.parsing import DEPTH_INCREASE, ParseError, parse_trade, to_symbol, topic
 from bitmart_plugin.ws.book_feed import BookFeed
 from bitmart_plugin.ws.connection import Payload, RateWindow, WsConnection
 from bitmart_plugin.ws.fanout import Latest, Mailbox, drain

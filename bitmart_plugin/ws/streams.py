@@ -7,7 +7,7 @@ from typing import Any
 
 from host_spec import AuthError, OrderBookView, PublicTrade, TradingPair
 
-from bitmart_plugin.parsing import WsBalanceUpdate, WsOrderUpdate
+from bitmart_plugin.spot.parsing import WsBalanceUpdate, WsOrderUpdate
 from bitmart_plugin.settings import BitmartSettings
 from bitmart_plugin.ws.private import PrivateEvent, PrivateStreams, Reconnected
 from bitmart_plugin.ws.public import PublicStreams

@@ -36,7 +36,7 @@ async def venue() -> AsyncIterator[object]:
 @pytest.fixture
 async def session(venue: object) -> AsyncIterator[object]:
     """A BitmartSpotSession on the sandbox's funded account."""
-    from bitmart_plugin.spot import BitmartSpotSession
+    from bitmart_plugin.spot.connector import BitmartSpotSession
 
     s = BitmartSpotSession.from_config(SessionConfig("bitmart", venue.credentials, venue.options))  # type: ignore[attr-defined]
     s.settle_s = 0.3

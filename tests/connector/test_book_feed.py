@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from host_spec import TradingPair
-from bitmart_plugin.parsing import Depth
+from bitmart_plugin.spot.parsing import Depth
 from bitmart_plugin.settings import BitmartSettings
 from bitmart_plugin.ws.book_feed import BookFeed
 from bitmart_plugin.ws.public import PublicStreams

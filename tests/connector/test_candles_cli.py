@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 
 from host_spec import Candle, Host, TradingPair, hookimpl
-from host_spec.chart import nice_ticks, render_candles, save_chart, time_labels
-from host_spec.cli_candles import (
+from host_spec.cli.chart import nice_ticks, render_candles, save_chart, time_labels
+from host_spec.cli.candles import (
     CSV_HEADER, ProgressBar, _collect, add_candles_command, cmd_candles, interval_seconds, iso, parse_time,
     terminal_view, write_csv,
 )

@@ -11,8 +11,8 @@ import pytest
 
 from host_spec import Candle, TradingPair
 
-from bitmart_plugin.candles import BitmartCandlesFeed
-from bitmart_plugin.sandbox.candles import recompute
+from bitmart_plugin.candles.feed import BitmartCandlesFeed
+from bitmart_plugin.sandbox.spot.candles import recompute
 
 pytestmark = pytest.mark.e2e
 PAIR = TradingPair("BTC", "USDT")

@@ -13,11 +13,11 @@ import pytest
 
 from host_spec import Candle, TradingPair
 
-from bitmart_plugin.candles import BitmartCandlesFeed
-from bitmart_plugin.candles_intervals import INTERVALS, UnsupportedInterval, parse_interval
-from bitmart_plugin.candles_merge import CandleMerger
-from bitmart_plugin.candles_rest import KlinePager, backfill
-from bitmart_plugin.candles_ws import RECONNECTED, KlineStreams
+from bitmart_plugin.candles.feed import BitmartCandlesFeed
+from bitmart_plugin.candles.intervals import INTERVALS, UnsupportedInterval, parse_interval
+from bitmart_plugin.candles.merge import CandleMerger
+from bitmart_plugin.candles.rest import KlinePager, backfill
+from bitmart_plugin.candles.ws import RECONNECTED, KlineStreams
 
 PAIR = TradingPair("BTC", "USDT")
 T0 = 1_700_000_040  # a minute boundary (T0 % 60 == 0)

@@ -15,7 +15,7 @@ import pytest
 
 from host_spec import NetworkError, OrderEventKind as K, OrderRequest, OrderState, OrderType, SessionConfig, Side
 
-from bitmart_plugin.spot import BitmartSpotSession
+from bitmart_plugin.spot.connector import BitmartSpotSession
 from bitmart_plugin.venue import start_local_venue
 
 from .conftest import BTC_USDT

@@ -19,7 +19,7 @@ from host_spec import (
 )
 
 from bitmart_plugin.settings import load_settings
-from bitmart_plugin.spot import BitmartSpotSession
+from bitmart_plugin.spot.connector import BitmartSpotSession
 
 from .conftest import BTC_USDT
 

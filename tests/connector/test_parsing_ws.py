@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from host_spec import Side, TradingPair
-from bitmart_plugin.parsing import (
+from bitmart_plugin.spot.parsing import (
     ParseError,
     decode,
     iter_items,

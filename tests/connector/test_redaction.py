@@ -90,13 +90,13 @@ def test_removing_one_sessions_filter_keeps_the_others(logged: tuple[logging.Log
 def test_loggers_cover_the_libraries_and_every_module_but_the_sandbox() -> None:
     names = connector_loggers()
     assert {"ccxt.base.exchange", "websockets.client", "aiohttp.client", "bitmart_plugin.ws.connection",
-            "bitmart_plugin.ws.private", "bitmart_plugin.rest", "bitmart_plugin.spot"} <= set(names)
+            "bitmart_plugin.ws.private", "bitmart_plugin.spot.rest", "bitmart_plugin.spot.connector"} <= set(names)
     assert not [n for n in names if n.startswith("bitmart_plugin.sandbox")]
 
 
 def test_import_installs_nothing() -> None:
     """No import-time side effect (checked in a fresh interpreter: other tests' sessions may be open here)."""
-    code = ("import logging, bitmart_plugin.spot, bitmart_plugin.redaction as r; "
+    code = ("import logging, bitmart_plugin.spot.connector, bitmart_plugin.redaction as r; "
             "print(sum(isinstance(f, r.SecretRedactor) for n in r.connector_loggers() "
             "for f in logging.getLogger(n).filters))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)

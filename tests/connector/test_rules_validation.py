@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from host_spec import InvalidOrder, InvalidPair, OrderRequest, OrderType, Side, TradingPair, TradingRule
 
-from bitmart_plugin.rules import rule_from_symbol, validate
+from bitmart_plugin.spot.rules import rule_from_symbol, validate
 
 BTC = TradingPair("BTC", "USDT")
 D = Decimal

@@ -24,7 +24,7 @@ from host_spec import OrderRequest, OrderType, SessionConfig, Side
 
 import bitmart_plugin.ws.private as ws_private
 from bitmart_plugin.redaction import connector_loggers
-from bitmart_plugin.spot import BitmartSpotSession
+from bitmart_plugin.spot.connector import BitmartSpotSession
 
 from .conftest import BTC_USDT
 

@@ -13,7 +13,7 @@ from host_spec import (
 )
 from pydantic import SecretStr
 
-from bitmart_plugin.spot import BitmartSpotSession
+from bitmart_plugin.spot.connector import BitmartSpotSession
 
 from .conftest import BTC_USDT
 

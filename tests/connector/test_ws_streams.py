@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from host_spec import AuthError, InvalidPair, OrderBookView, TradingPair
-from bitmart_plugin.parsing import WsBalanceUpdate, WsOrderUpdate
+from bitmart_plugin.spot.parsing import WsBalanceUpdate, WsOrderUpdate
 from bitmart_plugin.settings import BitmartSettings
 from bitmart_plugin.ws.streams import BitmartStreams, Reconnected
 from tests.connector.ws_replay import LoopbackServer, load_cassette

@@ -45,7 +45,7 @@ def test_plugins_json_lists_bitmart_with_its_hooks() -> None:
 
 @pytest.mark.parametrize("command", ["plugins", "connectors"])
 def test_listing_imports_no_network_library(command: str) -> None:
-    code = (f"import sys, io, contextlib\nfrom host_spec.cli import main\n"
+    code = (f"import sys, io, contextlib\nfrom host_spec.cli.main import main\n"
             f"with contextlib.redirect_stdout(io.StringIO()): main(['{command}', '--json'])\n"
             "print(sorted(m for m in ('ccxt', 'websockets', 'aiohttp') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -122,7 +122,7 @@ def test_verbose_flags_and_host_spec_log_configure_logging_only_in_the_cli() -> 
         assert debug.returncode == 0 and " DEBUG " in debug.stderr, debug.stderr
     bad = run("connectors", env={"HOST_SPEC_LOG": "chatty"})
     assert bad.returncode == 2 and "HOST_SPEC_LOG" in bad.stderr and "Traceback" not in bad.stderr
-    code = ("import logging, host_spec, host_spec.cli, bitmart_plugin.plugin\n"
+    code = ("import logging, host_spec, host_spec.cli.main, bitmart_plugin.plugin\n"
             "print(logging.getLogger().handlers, logging.getLogger().level)")
     imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert imported.stdout.strip() == "[] 30", imported.stdout + imported.stderr

@@ -6,7 +6,7 @@ import dataclasses
 from decimal import Decimal
 
 from host_spec import CapabilityMissing, Fill, Order, OrderState, OrderType, Side, TradingPair
-from host_spec.cli_market import describe_fills, settle
+from host_spec.cli.market import describe_fills, settle
 
 PAIR = TradingPair("BTC", "USDT")
 PLACED = Order("cid1", "x-cid1", PAIR, Side.BUY, OrderType.MARKET, None, Decimal("0.003"), OrderState.OPEN)

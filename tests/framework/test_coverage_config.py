@@ -27,5 +27,5 @@ def test_coverage_counts_cli_subprocesses(tmp_path: Path) -> None:
     report = _coverage("json", rc, data, "-o", str(tmp_path / "cov.json"), cwd=tmp_path)
     assert report.returncode == 0, report.stdout + report.stderr
     files = json.loads((tmp_path / "cov.json").read_text())["files"]
-    cli = next((v for k, v in files.items() if k.replace("\\", "/").endswith("host_spec/cli.py")), None)
+    cli = next((v for k, v in files.items() if k.replace("\\", "/").endswith("host_spec/cli/main.py")), None)
     assert cli is not None and cli["summary"]["covered_lines"] > 10, sorted(files)

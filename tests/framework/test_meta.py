@@ -139,3 +139,26 @@ def test_both_packages_ship_py_typed(package: str) -> None:
     import importlib.resources
 
     assert importlib.resources.files(package).joinpath("py.typed").is_file()
+
+
+def test_framework_core_never_imports_its_command_line_layer() -> None:
+    for path in (ROOT / "host_spec").rglob("*.py"):
+        if "cli" in path.parts or path.name == "__main__.py":
+            continue
+        for module, _ in _imports(path):
+            resolved = _resolved(path, module)
+            assert not resolved.startswith("host_spec.cli"), f"{path} imports {module}"
+
+
+@pytest.mark.parametrize(("folder", "forbidden"), [
+    ("core", ("spot", "futures", "server", "rest_router", "admin", "faults", "state")),
+    ("spot", ("futures",)),
+    ("futures", ("spot",)),
+])
+def test_sandbox_venues_share_only_the_core(folder: str, forbidden: tuple[str, ...]) -> None:
+    """The core knows neither venue nor the transport; neither venue imports the other."""
+    for path in (ROOT / "bitmart_plugin" / "sandbox" / folder).rglob("*.py"):
+        for module, _ in _imports(path):
+            resolved = _resolved(path, module)
+            for name in forbidden:
+                assert not resolved.startswith(f"bitmart_plugin.sandbox.{name}"), f"{path} imports {module}"

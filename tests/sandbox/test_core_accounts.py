@@ -6,9 +6,9 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bitmart_plugin.sandbox.clock import ManualClock
-from bitmart_plugin.sandbox.errors import ExchangeError
-from bitmart_plugin.sandbox.exchange import Exchange
+from bitmart_plugin.sandbox.core.clock import ManualClock
+from bitmart_plugin.sandbox.core.errors import ExchangeError
+from bitmart_plugin.sandbox.spot.exchange import Exchange
 
 SYM = "BTC_USDT"
 

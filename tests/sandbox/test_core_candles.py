@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from bitmart_plugin.sandbox.candles import STEPS, CandleSeries, recompute
-from bitmart_plugin.sandbox.clock import ManualClock
-from bitmart_plugin.sandbox.exchange import Exchange
+from bitmart_plugin.sandbox.spot.candles import STEPS, CandleSeries, recompute
+from bitmart_plugin.sandbox.core.clock import ManualClock
+from bitmart_plugin.sandbox.spot.exchange import Exchange
 
 
 def test_seed_history_and_live_trades_agree_with_recomputation() -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 import random
 from decimal import Decimal as D
 
-from bitmart_plugin.sandbox.clock import ManualClock
-from bitmart_plugin.sandbox.errors import ExchangeError
-from bitmart_plugin.sandbox.events import (BalanceChanged, CandleChanged, Event, LevelChanged,
+from bitmart_plugin.sandbox.core.clock import ManualClock
+from bitmart_plugin.sandbox.core.errors import ExchangeError
+from bitmart_plugin.sandbox.core.events import (BalanceChanged, CandleChanged, Event, LevelChanged,
                                            OrderChanged, PublicTrade)
-from bitmart_plugin.sandbox.exchange import Exchange
+from bitmart_plugin.sandbox.spot.exchange import Exchange
 
 
 class Mirror:

@@ -5,9 +5,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from bitmart_plugin.sandbox.clock import ManualClock
-from bitmart_plugin.sandbox.errors import ExchangeError
-from bitmart_plugin.sandbox.exchange import Exchange
+from bitmart_plugin.sandbox.core.clock import ManualClock
+from bitmart_plugin.sandbox.core.errors import ExchangeError
+from bitmart_plugin.sandbox.spot.exchange import Exchange
 
 SYM = "BTC_USDT"
 

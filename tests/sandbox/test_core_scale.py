@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from decimal import Decimal as D
 
-from bitmart_plugin.sandbox.clock import ManualClock
-from bitmart_plugin.sandbox.exchange import Exchange
+from bitmart_plugin.sandbox.core.clock import ManualClock
+from bitmart_plugin.sandbox.spot.exchange import Exchange
 
 
 def test_submit_cancel_on_a_1000_order_book_leaves_it_as_it_was() -> None:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from bitmart_plugin.sandbox.clock import ManualClock
-from bitmart_plugin.sandbox.exchange import Exchange
-from bitmart_plugin.sandbox.symbols import generate_symbols
+from bitmart_plugin.sandbox.core.clock import ManualClock
+from bitmart_plugin.sandbox.spot.exchange import Exchange
+from bitmart_plugin.sandbox.spot.symbols import generate_symbols
 
 
 def test_generator_rules() -> None:

@@ -11,7 +11,7 @@ import urllib.request
 
 import aiohttp
 
-from bitmart_plugin.sandbox.firehose import generate_depth_stream
+from bitmart_plugin.sandbox.spot.firehose import generate_depth_stream
 from bitmart_plugin.sandbox.server import Sandbox, run_sandbox_in_thread
 
 from .conftest import make_config, recv_json

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Callable
 
-from ..events import ZERO
+from ..core.events import ZERO
 from .config import FuturesConfig
 from .errors import insufficient
 from .events import FLOW_COMMISSION, FLOW_FUNDING, FLOW_REALIZED, LedgerRow, Position

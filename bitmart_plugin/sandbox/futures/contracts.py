@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..symbols import KNOWN
+from ..core.assets import KNOWN
 
 #: leverage of the tiers after the first one (ratios 1/(2 × leverage), as in the doc's FUNUSDT table)
 TIER_LEVERAGES = (50, 25, 20, 16, 10, 8, 5, 4, 2, 1)

@@ -15,10 +15,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Callable, cast
 
-from ..book import Book
-from ..clock import Clock
-from ..events import ZERO, LevelChanged, Order, PublicTrade
-from ..matching import execute, liquidity, sweep
+from ..core.book import Book
+from ..core.clock import Clock
+from ..core.events import ZERO, LevelChanged, Order, PublicTrade
+from ..core.matching import execute, liquidity, sweep
 from . import errors as E
 from .accounts import USDT, FuturesAccounts, money
 from .config import FuturesConfig

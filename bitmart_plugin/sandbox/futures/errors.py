@@ -1,7 +1,7 @@
 """Futures error codes the core raises, with BitMart's doc texts verbatim (bitmart_futures.md §6)."""
 from __future__ import annotations
 
-from ..errors import ExchangeError
+from ..core.errors import ExchangeError
 
 SYSTEM_ERROR = 40012
 CONTRACT_OFFLINE = 40014

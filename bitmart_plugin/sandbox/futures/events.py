@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Union
 
-from ..events import ZERO, LevelChanged, Order, PublicTrade
+from ..core.events import ZERO, LevelChanged, Order, PublicTrade
 
 #: WS ``futures/order`` actions (§1.7)
 ACTION_FILL, ACTION_SUBMIT, ACTION_CANCEL, ACTION_LIQ_CANCEL = 1, 2, 3, 4

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..events import ZERO
+from ..core.events import ZERO
 from .accounts import FuturesAccounts, money
 from .config import FuturesConfig
 from .contracts import ContractRules

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from ..events import ZERO
+from ..core.events import ZERO
 from . import errors as E
 from .accounts import FuturesAccounts
 from .contracts import ContractRules

@@ -17,7 +17,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ..events import ZERO
+from ..core.events import ZERO
 from .contracts import ContractRules
 from .events import FLOW_LIQUIDATION, Position
 

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..clock import Clock, SystemClock
-from ..events import ZERO
+from ..core.clock import Clock, SystemClock
+from ..core.events import ZERO
 from . import errors as E
 from .config import FuturesConfig
 from .contracts import ContractRules, generate_contracts

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bitmart_plugin.sandbox.clock import ManualClock
+from bitmart_plugin.sandbox.core.clock import ManualClock
 from bitmart_plugin.sandbox.futures.config import FuturesConfig
 from bitmart_plugin.sandbox.futures.venue import FuturesVenue
 

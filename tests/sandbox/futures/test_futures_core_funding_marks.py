@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bitmart_plugin.sandbox.clock import ManualClock
-from bitmart_plugin.sandbox.exchange import Exchange
+from bitmart_plugin.sandbox.core.clock import ManualClock
+from bitmart_plugin.sandbox.spot.exchange import Exchange
 from bitmart_plugin.sandbox.futures.events import FundingSettled
 from bitmart_plugin.sandbox.futures.funding import EIGHT_HOURS_MS
 from bitmart_plugin.sandbox.futures.marks import spot_index_source

@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bitmart_plugin.sandbox.errors import ExchangeError
+from bitmart_plugin.sandbox.core.errors import ExchangeError
 from bitmart_plugin.sandbox.futures.contracts import generate_contracts
 from bitmart_plugin.sandbox.futures.events import FuturesOrderChanged, Position
 from bitmart_plugin.sandbox.futures.liquidation import cross_estimate, isolated_price, maintenance

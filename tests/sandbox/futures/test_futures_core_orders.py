@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bitmart_plugin.sandbox.errors import ExchangeError
-from bitmart_plugin.sandbox.events import LevelChanged, PublicTrade
+from bitmart_plugin.sandbox.core.errors import ExchangeError
+from bitmart_plugin.sandbox.core.events import LevelChanged, PublicTrade
 from bitmart_plugin.sandbox.futures.events import (AssetChanged, FuturesOrderChanged, LedgerAdded,
                                                    PositionChanged)
 

@@ -16,8 +16,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bitmart_plugin.sandbox.errors import ExchangeError
-from bitmart_plugin.sandbox.events import ZERO
+from bitmart_plugin.sandbox.core.errors import ExchangeError
+from bitmart_plugin.sandbox.core.events import ZERO
 from bitmart_plugin.sandbox.futures.venue import FuturesVenue
 
 from .helpers import D, venue

@@ -15,7 +15,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from host_spec.cli_checks import check_output_path, known_pair
+from host_spec.cli.checks import check_output_path, known_pair
 from host_spec.errors import CapabilityMissing, ConnectorError
 from host_spec.host import Connection, Host
 from host_spec.models import (
@@ -172,7 +172,7 @@ class Demo:
             self.note(f"skipped candles: {exc}")
             return
         try:
-            from host_spec.chart import save_chart
+            from host_spec.cli.chart import save_chart
 
             save_chart(candles, self.chart, title=f"{self.id} {self.pair} 1m")
             self.note(f"candles: {len(candles)} backfilled, chart written to {self.chart}")
@@ -213,7 +213,7 @@ def _default_connector(host: Host) -> str:
 
 
 def cmd_demo(host: Host, args: argparse.Namespace) -> int:
-    from host_spec.chart import chart_format
+    from host_spec.cli.chart import chart_format
 
     TradingPair.parse(args.pair)
     check_output_path(args.chart, "--chart")

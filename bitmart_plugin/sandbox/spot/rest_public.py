@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Callable
 
-from .envelope import ApiError
+from ..envelope import ApiError
 from .formatting import fixed, money, places_of
-from .state import State
+from ..state import State
 
 Handler = Callable[[State, "Req"], Any]
 KLINE_STEPS = (1, 5, 15, 30, 60, 120, 240, 1440, 10080, 43200)

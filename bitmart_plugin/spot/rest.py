@@ -25,7 +25,7 @@ from typing import Any
 from host_spec import Balance, FeeRates, Fill, NetworkError, RateLimited, Side, TradingPair, TradingRule
 
 from bitmart_plugin.errors_map import from_exception, from_response
-from bitmart_plugin.rules import rule_from_symbol
+from bitmart_plugin.spot.rules import rule_from_symbol
 from bitmart_plugin.settings import BitmartSettings
 from bitmart_plugin.throttle import Throttle
 

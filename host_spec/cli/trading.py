@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from host_spec.cli_checks import check_session_flags, known_pair
+from host_spec.cli.checks import check_session_flags, known_pair
 from host_spec.credentials import CredentialStore
 from host_spec.errors import AuthError, InvalidOrder
 from host_spec.host import Connection, Host
@@ -208,7 +208,7 @@ def cmd_order(host: Host, args: argparse.Namespace) -> int:
             if order_type is not OrderType.MARKET:
                 print(_order_line(order))
                 return 0
-            from host_spec.cli_market import describe_fills, settle
+            from host_spec.cli.market import describe_fills, settle
 
             order, fills = await settle(conn, order)
             print("\n".join([_order_line(order), *describe_fills(order, fills)]))

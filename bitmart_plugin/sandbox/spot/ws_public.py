@@ -11,13 +11,13 @@ from typing import Any, Iterable
 
 from aiohttp import WSMsgType, web
 
-from .deflate import encode_push
+from ..deflate import encode_push
 from .depth_feed import TABLE as INC_TABLE
 from .depth_feed import DepthFeeds
-from .events import CandleChanged, LevelChanged, PublicTrade
+from ..core.events import CandleChanged, LevelChanged, PublicTrade
 from .formatting import fixed
-from .state import State
-from .ws_conn import Conn, FrameList
+from ..state import State
+from ..ws_conn import Conn, FrameList
 
 log = logging.getLogger(__name__)
 

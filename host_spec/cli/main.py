@@ -117,16 +117,16 @@ def build_parser(host: Host) -> argparse.ArgumentParser:
     p = sub.add_parser("connectors", help="list connectors and what they can do")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_connectors)
-    from host_spec.cli_trading import add_trading_commands
+    from host_spec.cli.trading import add_trading_commands
 
     p = sub.add_parser("demo", help="run the whole system against a connector's embedded sandbox")
     p.add_argument("connector", nargs="?", help="connector id (default: the first with a sandbox)")
     p.add_argument("--pair", default="BTC-USDT")
     p.add_argument("--seconds", type=float, default=3.0, help="how long to watch each stream")
     p.add_argument("--chart", default="demo_candles.png", help="where to write the candle chart")
-    p.set_defaults(func=_lazy("host_spec.demo", "cmd_demo"))
+    p.set_defaults(func=_lazy("host_spec.cli.demo", "cmd_demo"))
     add_trading_commands(sub)
-    from host_spec.cli_candles import add_candles_command
+    from host_spec.cli.candles import add_candles_command
 
     add_candles_command(sub)
     host.register_commands(sub)

@@ -17,10 +17,10 @@ from typing import Any
 
 from host_spec import Candle, TradingPair
 
-from bitmart_plugin.candles_intervals import Interval, parse_interval
-from bitmart_plugin.candles_merge import CandleMerger
-from bitmart_plugin.candles_rest import KLINES_PATH, MAX_PER_CALL, Fetch, KlinePager, Progress
-from bitmart_plugin.candles_ws import RECONNECTED, KlineStreams
+from bitmart_plugin.candles.intervals import Interval, parse_interval
+from bitmart_plugin.candles.merge import CandleMerger
+from bitmart_plugin.candles.rest import KLINES_PATH, MAX_PER_CALL, Fetch, KlinePager, Progress
+from bitmart_plugin.candles.ws import RECONNECTED, KlineStreams
 
 __all__ = ["DEFAULT_CANDLES", "BitmartCandlesFeed"]
 

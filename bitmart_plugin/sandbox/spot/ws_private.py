@@ -6,12 +6,12 @@ import asyncio
 import json
 from typing import Any
 
-from .deflate import encode_push
-from .events import BalanceChanged, Fill, OrderChanged
+from ..deflate import encode_push
+from ..core.events import BalanceChanged, Fill, OrderChanged
 from .formatting import money, order_ws
-from .signing import verify
-from .state import State
-from .ws_conn import Conn
+from ..signing import verify
+from ..state import State
+from ..ws_conn import Conn
 from .ws_public import WsEndpoint, error_text
 
 ORDER = "spot/user/order"

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from host_spec import Candle
 
-from bitmart_plugin.candles_intervals import Interval
+from bitmart_plugin.candles.intervals import Interval
 
 __all__ = ["CandleMerger"]
 

@@ -12,15 +12,15 @@ from collections import deque
 from decimal import Decimal, InvalidOperation
 from typing import Callable
 
-from . import errors as E
-from .accounts import Accounts
+from ..core import errors as E
+from ..core.accounts import Accounts
 from .agents import Agents
-from .book import Book
+from ..core.book import Book
 from .candles import STEPS, SymbolMarketData
-from .clock import Clock, SystemClock
+from ..core.clock import Clock, SystemClock
 from .engine import Engine
-from .errors import ExchangeError, error
-from .events import ZERO, Candle, Event, Fill, Order, PublicTrade, Ticker
+from ..core.errors import ExchangeError, error
+from ..core.events import ZERO, Candle, Event, Fill, Order, PublicTrade, Ticker
 from .symbols import SymbolRules, generate_symbols
 
 __all__ = ["Exchange", "ExchangeError", "Order", "Fill", "SymbolRules", "PublicTrade", "Candle", "Ticker"]

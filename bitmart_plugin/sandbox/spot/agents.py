@@ -11,8 +11,8 @@ import random
 from decimal import ROUND_UP, Decimal
 from typing import TYPE_CHECKING
 
-from .errors import ExchangeError
-from .events import PublicTrade
+from ..core.errors import ExchangeError
+from ..core.events import PublicTrade
 from .symbols import SymbolRules
 
 if TYPE_CHECKING:

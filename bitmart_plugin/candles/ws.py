@@ -16,8 +16,8 @@ from typing import Any
 
 from host_spec import Candle, ConnectorError
 
-from bitmart_plugin.candles_intervals import Interval
-from bitmart_plugin.parsing import parse_kline
+from bitmart_plugin.candles.intervals import Interval
+from bitmart_plugin.spot.parsing import parse_kline
 
 __all__ = ["RECONNECTED", "KlineStreams", "KlineSubscription", "kline_topic"]
 

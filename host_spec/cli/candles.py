@@ -15,10 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from host_spec.cli_candles_view import (
+from host_spec.cli.candles_view import (
     CSV_HEADER, ProgressBar, csv_row, history_note, iso, live_line, terminal_view, write_csv,
 )
-from host_spec.cli_checks import check_output_path, known_pair
+from host_spec.cli.checks import check_output_path, known_pair
 from host_spec.host import Connection, Host
 from host_spec.models import Candle, TradingPair
 
@@ -62,7 +62,7 @@ def parse_time(text: str, now: float | None = None) -> int:
 
 
 async def _collect(conn: Connection, args: argparse.Namespace, pair: TradingPair) -> int:
-    from host_spec.chart import save_chart
+    from host_spec.cli.chart import save_chart
 
     step = interval_seconds(args.interval)
     until = parse_time(args.until) if args.until else None
@@ -160,14 +160,14 @@ def check_candles_args(args: argparse.Namespace) -> None:
     if args.csv:
         check_output_path(args.csv, "--csv")
     if args.plot:
-        from host_spec.chart import chart_format
+        from host_spec.cli.chart import chart_format
 
         check_output_path(args.plot, "--plot")
         chart_format(args.plot)
 
 
 def cmd_candles(host: Host, args: argparse.Namespace) -> int:
-    from host_spec.cli_trading import _run, _run_connected
+    from host_spec.cli.trading import _run, _run_connected
 
     pair = TradingPair.parse(args.pair)
     interval_seconds(args.interval)

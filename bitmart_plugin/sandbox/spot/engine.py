@@ -14,13 +14,13 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 from typing import Callable
 
-from .accounts import Accounts
-from .book import Book
+from ..core.accounts import Accounts
+from ..core.book import Book
 from .candles import SymbolMarketData
-from .clock import Clock
-from .events import (ZERO, BalanceChanged, CandleChanged, Event, Fill, LevelChanged, Order,
+from ..core.clock import Clock
+from ..core.events import (ZERO, BalanceChanged, CandleChanged, Event, Fill, LevelChanged, Order,
                      OrderChanged, PublicTrade)
-from .matching import execute, sweep
+from ..core.matching import execute, sweep
 from .symbols import SymbolRules
 
 DEFAULT_MAKER = Decimal("0.0006")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .envelope import ApiError
-from .errors import ExchangeError
+from ..envelope import ApiError
+from ..core.errors import ExchangeError
 from .formatting import fill_v4, money, order_v4
 from .rest_public import NAMES, Handler, Req
-from .state import State
+from ..state import State
 
 ORDER_PATHS = frozenset({"/spot/v2/submit_order", "/spot/v4/batch_orders", "/spot/v3/cancel_order",
                          "/spot/v4/cancel_orders", "/spot/v4/cancel_all"})

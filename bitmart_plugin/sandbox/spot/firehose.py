@@ -11,7 +11,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from .deflate import encode_push
+from ..deflate import encode_push
 
 TABLE = "spot/depth/increase100"
 SYMBOL = "BTC_USDT"

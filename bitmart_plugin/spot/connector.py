@@ -23,11 +23,11 @@ from host_spec import (
 )
 
 from bitmart_plugin.errors_map import is_uncertain
-from bitmart_plugin.orders import POST_ONLY_REASON, OrderTracker, Snapshot, new_client_order_id, order_from_v4
+from bitmart_plugin.spot.orders import POST_ONLY_REASON, OrderTracker, Snapshot, new_client_order_id, order_from_v4
 from bitmart_plugin.redaction import redact_for
 from bitmart_plugin.resolution import FOLLOW_UP_MAX_S, NOT_PLACED, RESOLVE_BUDGET_S, RESOLVE_DELAYS, Resolution
-from bitmart_plugin.rest import BitmartRest, fill_from_v4
-from bitmart_plugin.rules import rule_for, to_symbol, validate
+from bitmart_plugin.spot.rest import BitmartRest, fill_from_v4
+from bitmart_plugin.spot.rules import rule_for, to_symbol, validate
 from bitmart_plugin.settings import BitmartSettings, load_settings
 
 _CID = re.compile(r"^[A-Za-z0-9]{1,32}$")
@@ -159,7 +159,7 @@ class BitmartSpotSession(Resolution):
     async def _run_pump(self) -> None:
         """Subscribe first (the mailbox buffers), reconcile, then apply pushes in order; reconcile again
         after every `Reconnected` and once `settle_s` after start (covers the subscription race)."""
-        from bitmart_plugin.parsing import WsBalanceUpdate, WsOrderUpdate
+        from bitmart_plugin.spot.parsing import WsBalanceUpdate, WsOrderUpdate
 
         inbox: asyncio.Queue[Any] = asyncio.Queue()
         stream = self._streams().private_events()
@@ -378,7 +378,7 @@ class BitmartSpotSession(Resolution):
                 follow: bool) -> AsyncIterator[Any]:
         """REST backfill, then (if `follow`) live candles from the kline channel; see candles.py."""
         if self._candles_obj is None:
-            from bitmart_plugin.candles import BitmartCandlesFeed
+            from bitmart_plugin.candles.feed import BitmartCandlesFeed
 
             self._candles_obj = BitmartCandlesFeed(self.rest, self.settings.ws_public_url)
         return self._candles_obj.stream(pair, interval, since_s, until_s, follow)

@@ -13,9 +13,9 @@ import time
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
-from .deflate import encode_push
-from .state import State
-from .ws_conn import Conn
+from ..deflate import encode_push
+from ..state import State
+from ..ws_conn import Conn
 
 TABLE = "spot/depth/increase100"
 DEPTH = 100

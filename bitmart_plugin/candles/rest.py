@@ -20,7 +20,7 @@ from typing import Any
 
 from host_spec import Candle, StreamError, TradingPair
 
-from bitmart_plugin.candles_intervals import Interval
+from bitmart_plugin.candles.intervals import Interval
 
 __all__ = ["KLINES_PATH", "MAX_PER_CALL", "Fetch", "KlinePager", "Progress", "backfill", "parse_rest_row"]
 

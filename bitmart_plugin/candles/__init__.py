@@ -1,0 +1,1 @@
+"""The candles feeds: REST backfill, WebSocket live updates and the seam that joins them."""

@@ -1,0 +1,1 @@
+"""The BitMart spot connector: session (connector.py), payload parsing and trading rules."""
