@@ -8,6 +8,7 @@ keeps the venue's code, and the message says what the user can do about it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from host_spec import (
@@ -87,10 +88,10 @@ def _retry_after(headers: dict[str, str] | None) -> float | None:
 
 def from_response(
     code: int | None, message: str, *, status: int | None = None, headers: dict[str, str] | None = None,
-    what: str = "request",
+    what: str = "request", connector: str = CONNECTOR,
 ) -> ConnectorError:
     """The host_spec error for a BitMart error envelope (or a bare HTTP status when code is None)."""
-    kw: dict[str, Any] = {"code": code if code is not None else status, "connector": CONNECTOR}
+    kw: dict[str, Any] = {"code": code if code is not None else status, "connector": connector}
     text = message or "no message"
     if code in AUTH_CODES or (code is None and status in (401, 403)):
         hint = _AUTH_HINTS.get(code or 0, "check the API key, secret key and memo")
@@ -125,8 +126,11 @@ def from_response(
 def from_exception(
     exc: BaseException, *, status: int | None = None, body: str | None = None,
     headers: dict[str, str] | None = None, what: str = "request",
+    respond: Callable[..., ConnectorError] = from_response, connector: str = CONNECTOR,
 ) -> ConnectorError:
-    """Map a ccxt/aiohttp/asyncio exception raised by one REST call to a host_spec error."""
+    """Map a ccxt/aiohttp/asyncio exception raised by one REST call to a host_spec error.
+
+    `respond` maps an error envelope (the futures connector passes its own, which knows the futures codes)."""
     if isinstance(exc, ConnectorError):
         return exc
     code, message = parse_envelope(body)
@@ -134,14 +138,14 @@ def from_exception(
         code, message = _code_in_text(str(exc))
     if code is not None or status is not None:
         if code is not None and code != 1000:
-            return from_response(code, message, status=status, headers=headers, what=what)
+            return respond(code, message, status=status, headers=headers, what=what)
         if status is not None and status >= 400:
-            return from_response(None, message or str(status), status=status, headers=headers, what=what)
+            return respond(None, message or str(status), status=status, headers=headers, what=what)
     name = type(exc).__name__
     if any(c.__name__ == "AuthenticationError" for c in type(exc).__mro__):  # ccxt, before sending anything
-        return AuthError(f"BitMart {what} needs credentials: {exc}", connector=CONNECTOR)
+        return AuthError(f"BitMart {what} needs credentials: {exc}", connector=connector)
     detail = "timed out" if "Timeout" in name else "could not be completed"
-    return NetworkError(f"BitMart {what} {detail} ({name})", connector=CONNECTOR)
+    return NetworkError(f"BitMart {what} {detail} ({name})", connector=connector)
 
 
 def _code_in_text(text: str) -> tuple[int | None, str]:

@@ -12,6 +12,7 @@ may carry one fill) and REST trade rows. Rules:
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from host_spec import (
-    Fill, Order, OrderEvent, OrderEventKind, OrderRequest, OrderState, OrderType, Side, TradingPair,
+    Fill, InvalidOrder, Order, OrderEvent, OrderEventKind, OrderRequest, OrderState, OrderType, Side, TradingPair,
 )
 
 POST_ONLY_REASON = "post-only order would have crossed"
@@ -31,6 +32,17 @@ _STATES = {"new": OrderState.OPEN, "partially_filled": OrderState.PARTIALLY_FILL
 def new_client_order_id() -> str:
     """32 alphanumerics: 'hs' + 30 hex digits."""
     return "hs" + uuid.uuid4().hex[:30]
+
+
+CLIENT_ORDER_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")  # BitMart spot and futures alike (futures codes 40048/40049)
+
+
+def check_client_order_id(cid: str, *, connector: str) -> str:
+    """`cid` if BitMart accepts it (1-32 letters or digits), else InvalidOrder saying so."""
+    if not isinstance(cid, str) or not CLIENT_ORDER_ID.match(cid):
+        raise InvalidOrder(f"client order id {cid!r} must be 1-32 letters or digits", rule="client_order_id",
+                           allowed="[A-Za-z0-9]{1,32}", connector=connector)
+    return cid
 
 
 def _dec(value: Any) -> Decimal:

@@ -5,13 +5,20 @@ Every parser raises `ParseError` (a ValueError) on a payload it cannot read; non
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from host_spec import Candle, PublicTrade, Side, Ticker, TradingPair
+
+from bitmart_plugin.depth import Depth
+from bitmart_plugin.fields import ParseError, decode
+from bitmart_plugin.fields import dec as _dec
+from bitmart_plugin.fields import integer as _int
+from bitmart_plugin.fields import opt_dec as _opt_dec
+from bitmart_plugin.fields import opt_int as _opt_int
+from bitmart_plugin.fields import text as _str
 
 __all__ = [
     "DEPTH_INCREASE",
@@ -36,10 +43,6 @@ DEPTH_INCREASE = "spot/depth/increase100"
 _KLINE_INTERVALS = {"1m", "5m", "15m", "30m", "1H", "2H", "4H", "1D", "1W", "1M"}
 
 
-class ParseError(ValueError):
-    """A payload that does not have the documented shape."""
-
-
 def to_symbol(pair: TradingPair) -> str:
     """TradingPair("BTC","USDT") -> "BTC_USDT"."""
     return f"{pair.base}_{pair.quote}"
@@ -61,17 +64,6 @@ def topic(channel: str, symbol: str) -> str:
     return f"{channel}:{symbol}"
 
 
-def decode(payload: bytes | str) -> dict[str, Any]:
-    """JSON-decode one (already inflated) frame into a dict."""
-    try:
-        obj = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ParseError(f"frame is not JSON: {exc}") from None
-    if not isinstance(obj, dict):
-        raise ParseError("frame is not a JSON object")
-    return obj
-
-
 def iter_items(message: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """Route a push: yields (table, symbol, item) for each item of `data` ("" when an item has no symbol)."""
     table = message.get("table")
@@ -86,54 +78,6 @@ def iter_items(message: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, An
 
 
 # ---- helpers -------------------------------------------------------------------------------------
-
-
-def _dec(item: dict[str, Any], key: str) -> Decimal:
-    value = item.get(key)
-    try:
-        if isinstance(value, str | int) and not isinstance(value, bool):
-            result = Decimal(value)
-            if result.is_finite():
-                return result
-    except InvalidOperation:
-        pass
-    raise ParseError(f"{key}: expected a decimal string, got {value!r}")
-
-
-def _opt_dec(item: dict[str, Any], key: str) -> Decimal | None:
-    value = item.get(key)
-    if value is None or value == "":
-        return None
-    return _dec(item, key)
-
-
-def _int(value: object, key: str) -> int:
-    if isinstance(value, bool):
-        raise ParseError(f"{key}: expected an integer, got {value!r}")
-    try:
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str):
-            return int(value)
-    except ValueError:
-        pass
-    raise ParseError(f"{key}: expected an integer, got {value!r}")
-
-
-def _opt_int(item: dict[str, Any], key: str) -> int | None:
-    value = item.get(key)
-    if value is None or value == "":
-        return None
-    return _int(value, key)
-
-
-def _str(item: dict[str, Any], key: str) -> str:
-    value = item.get(key, "")
-    if value is None:
-        return ""
-    if not isinstance(value, str | int):
-        raise ParseError(f"{key}: expected a string, got {type(value).__name__}")
-    return str(value)
 
 
 def _pair_of(item: dict[str, Any]) -> TradingPair:
@@ -152,18 +96,6 @@ def _side(value: object) -> Side:
 
 
 # ---- public channels -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Depth:
-    """One depth message: `snapshot` replaces the book; levels stay raw [price, size] strings for the book."""
-
-    symbol: str
-    snapshot: bool
-    version: int
-    timestamp_ms: int
-    bids: list[list[str]]
-    asks: list[list[str]]
 
 
 def parse_depth(table: str, item: dict[str, Any]) -> Depth:

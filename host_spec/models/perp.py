@@ -96,12 +96,15 @@ class FundingInfo:
 
 @dataclass(frozen=True, slots=True)
 class FundingPayment:
-    """One funding settlement on our position: `amount` of `asset`, positive when received, negative when paid."""
+    """One funding settlement on our position: `amount` of `asset`, positive when received, negative when paid.
+
+    `rate` is the rate that settled, or None when the venue's payment record does not say and the
+    settlement is no longer in its rate history (a payment is never dropped for want of its rate)."""
 
     pair: TradingPair
     amount: Decimal
     asset: str
-    rate: Decimal
+    rate: Decimal | None
     timestamp_ms: int
     payment_id: str = ""
 

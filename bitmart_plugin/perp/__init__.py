@@ -1,0 +1,29 @@
+"""The pure half of the `bitmart_perpetual` connector (BitMart USDT-M perpetual futures): no I/O anywhere.
+
+What exists (each module one idea; spec: /work/shared/bitmart_futures.md, cited as §n):
+- `symbols`: `BTC-USDT` <-> `BTCUSDT`, `Contract` (symbol, pair, contract size, host rule, funding interval)
+  and `Contracts`, the listing that every parser and request builder looks contracts up in.
+- `rules`: `/contract/public/details` -> `Contracts` with host `TradingRule`s in base units (§1.1).
+- `units`: wire contracts -> base amounts, the venue's time formats -> epoch ms (§2.4).
+- `codes`: side codes 1-4 in hedge and one-way mode, position/margin modes, TIF modes, order states (§1.4-1.7).
+- `topics`: WS topics, routing pushes by group (speed suffix stripped), batched subscribe messages (§3.2-3.4).
+- `parse_market`: depth (REST view; WS depthIncrease/depthAll -> the shared book feed's `Depth`), public trades
+  (taker side from `m`), tickers with mark and index (§3.5).
+- `parse_funding`: funding rates (REST, WS), settled-rate history, funding payments, host `FundingInfo` (§4).
+- `parse_account`: positions from position-v2 and WS position rows, balances from assets-detail and WS (§5, §2.2).
+- `parse_orders`: orders (REST, every entry of a WS push) and fills (REST trades, WS last_trade, fee sign made
+  right, deduplicated by trade id); `FuturesOrder.snapshot()` feeds the shared `bitmart_plugin.orders` tracker.
+- `bodies`: submit-order (checked against the rules, size in whole contracts, side code, TIF mode),
+  submit-leverage and set-position-mode bodies, and the check that a mode switch took effect.
+- `queries`: GET parameters with each endpoint's time unit (seconds for trades/order-history, ms for
+  transaction-history).
+- `errors_map`: every futures code of §6 -> host_spec errors that say what to change.
+
+What the connector will add once the sandbox futures venue serves REST and WS (Appendix C): the session
+(REST client on the futures host with its throttle, clock offset, start-up sequence: details, position mode,
+leverage), the public streams (depthIncrease50 through the shared `ws/book_feed.BookFeed`, trades, ticker and
+fundingRate feeding `FundingInfo`), the private stream (access, order/position/asset pushes, REST
+reconciliation after each reconnect, fills confirmed from `/trades`), funding-payment polling after each
+settlement, lost-answer resolution by order id (`bitmart_plugin.resolution`), the perp candles feed (§9),
+and the hookimpls and `ConnectorInfo` (instrument perpetual, capabilities positions/position_mode/leverage/funding).
+"""
