@@ -17,7 +17,7 @@ from host_spec import (
     InvalidOrder, MarginMode, OrderRejected, OrderRequest, OrderType, PositionMode, TimeInForce, check_order,
 )
 
-from bitmart_plugin.orders import check_client_order_id
+from bitmart_plugin.spot.orders import check_client_order_id
 from bitmart_plugin.perp.codes import (
     MODE_IOC, MODE_MAKER_ONLY, TIF_MODES, margin_mode_wire, position_mode, position_mode_wire, side_code,
 )
@@ -32,7 +32,8 @@ ORDER_TYPES = (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET, OrderTy
 def validate(request: OrderRequest, contracts: Contracts, *, quantize: bool = False) -> tuple[OrderRequest, Contract]:
     """The request to send (quantized when asked) and its contract, or InvalidPair / InvalidOrder."""
     contract = contracts.by_pair(request.pair)
-    return check_order(request, contract.rule, order_types=ORDER_TYPES, connector=CONNECTOR, quantize=quantize), contract
+    checked = check_order(request, contract.rule, order_types=ORDER_TYPES, connector=CONNECTOR, quantize=quantize)
+    return checked, contract
 
 
 def check_leverage(contract: Contract, leverage: Decimal) -> str:

@@ -27,7 +27,7 @@ __all__ = [
     "rate_from_ws", "settled_rates",
 ]
 
-FUNDING_FLOW = 3  # transaction-history flow_type of funding fees (1 transfer, 2 realized PnL, 4 commission, 5 liquidation)
+FUNDING_FLOW = 3  # transaction-history flow_type: 1 transfer, 2 realized PnL, 3 funding, 4 commission, 5 liquidation
 FUNDING_TYPE = "Funding Fee"
 SETTLEMENT_LAG_MS = 5 * 60_000  # a payment row lands ~2 s after its settlement; allow a wide margin
 

@@ -8,13 +8,12 @@ Spot-style symbols (`BTC_USDT`) and pairs not quoted in USDT are refused with th
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from host_spec import InvalidPair, TradingPair, TradingRule, from_contracts, to_contracts
+from host_spec import InvalidPair, TradingPair, TradingRule, from_contracts, rule_for, to_contracts
 
 from bitmart_plugin.fields import ParseError
 
@@ -98,16 +97,8 @@ class Contracts:
         """The contract of a pair that is listed and trading; InvalidPair naming close matches otherwise."""
         symbol = to_symbol(pair)
         found = self._by_pair.get(pair)
-        if found is None:
-            names = sorted(str(c.pair) for c in self._by_symbol.values() if not c.delisted)
-            close = difflib.get_close_matches(str(pair), names, n=3, cutoff=0.5)
-            tail = f"; did you mean {', '.join(close)}?" if close else ""
-            raise InvalidPair(f"{pair} ({symbol}) is not a BitMart futures contract{tail}", connector=CONNECTOR,
-                              code=40034)
-        if found.delisted:
+        if found is not None and found.delisted:
             raise InvalidPair(f"{pair} ({symbol}) has been delisted from BitMart futures", connector=CONNECTOR,
                               code=40014)
-        if not found.rule.trading_enabled:
-            raise InvalidPair(f"{pair} ({symbol}) is not trading on BitMart futures (status {found.rule.status!r})",
-                              connector=CONNECTOR, code=40015)
-        return found
+        rule_for(self.rules(), pair, connector=CONNECTOR, venue="BitMart futures")  # unknown, or not trading
+        return self._by_pair[pair]

@@ -34,7 +34,7 @@ def new_client_order_id() -> str:
     return "hs" + uuid.uuid4().hex[:30]
 
 
-CLIENT_ORDER_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")  # BitMart spot and futures alike (futures codes 40048/40049)
+CLIENT_ORDER_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")  # spot and futures alike (futures codes 40048/40049)
 
 
 def check_client_order_id(cid: str, *, connector: str) -> str:
