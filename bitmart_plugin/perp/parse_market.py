@@ -72,7 +72,7 @@ def book_from_rest(data: dict[str, Any], contracts: Contracts, depth: int = 50) 
     contract = _contract(data, contracts)
 
     def side(key: str, best_first_desc: bool) -> tuple[tuple[Decimal, Decimal], ...]:
-        levels = [(dec({"price": p}, "price"), size) for p, size in _levels(data.get(key), contract, key)]
+        levels = [(dec({key: p}, key), size) for p, size in _levels(data.get(key), contract, key)]
         levels.sort(key=lambda level: level[0], reverse=best_first_desc)
         return tuple(level for level in levels if level[1] > 0)[:depth]
 

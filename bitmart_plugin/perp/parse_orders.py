@@ -105,11 +105,14 @@ def _order(row: dict[str, Any], contracts: Contracts, account_mode: PositionMode
     open_type = row.get("open_type")
     price = _price(row)
     order = FuturesOrder(
-        contract, order_id, text(row, "client_order_id"), meaning.side, meaning.position_action, meaning.reduce_only,
-        OrderType.LIMIT if is_limit else OrderType.MARKET, kind, price if is_limit else None,
-        None if is_limit else price, amount, filled, avg if avg and filled else None,
-        order_state(state_code, amount, filled), state_code, opt_dec(row, "leverage"),
-        margin_mode(open_type) if open_type not in (None, "") else None, created, updated, action)
+        contract=contract, order_id=order_id, client_order_id=text(row, "client_order_id"), side=meaning.side,
+        position_action=meaning.position_action, reduce_only=meaning.reduce_only,
+        order_type=OrderType.LIMIT if is_limit else OrderType.MARKET, kind=kind, price=price if is_limit else None,
+        reference_price=None if is_limit else price, amount=amount, filled_amount=filled,
+        average_price=avg if avg and filled else None, state=order_state(state_code, amount, filled),
+        venue_state=state_code, leverage=opt_dec(row, "leverage"),
+        margin_mode=margin_mode(open_type) if open_type not in (None, "") else None, created_ms=created,
+        updated_ms=updated, action=action)
     if fill_of is None:
         return order
     return replace(order, fill=_ws_fill(fill_of, order, rates))

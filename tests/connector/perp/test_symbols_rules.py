@@ -63,6 +63,14 @@ def test_delisted_contract_is_left_out_of_rules_but_still_parses_history() -> No
     assert caught.value.code == 40014
 
 
+def test_paused_contract_is_listed_but_refused_for_orders() -> None:
+    listing = contracts_from_details([details_row("ETHUSDT", "ETH", "0.01", status="Paused")])
+    eth = TradingPair("ETH", "USDT")
+    assert not listing.rules()[eth].trading_enabled
+    with pytest.raises(InvalidPair, match="not trading on BitMart futures \\(status 'paused'\\)"):
+        listing.by_pair(eth)
+
+
 def test_step_and_min_in_several_contracts() -> None:
     row = details_row("ETHUSDT", "ETH", "0.01", vol_precision="10", min_volume="20")
     rule = contracts_from_details([row]).rules()[TradingPair("ETH", "USDT")]
