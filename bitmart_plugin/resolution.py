@@ -23,7 +23,7 @@ from host_spec import (
     BalanceEvent, ConnectorError, NetworkError, Order, OrderEvent, OrderNotFound, OrderState, OrderStateUnknown,
 )
 
-from bitmart_plugin.spot.orders import OrderTracker, Snapshot
+from bitmart_plugin.orders import OrderTracker, Snapshot
 
 RESOLVE_DELAYS = (0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 RESOLVE_BUDGET_S = 20.0

@@ -13,7 +13,7 @@ What exists (each module one idea; spec: /work/shared/bitmart_futures.md, cited 
 - `parse_account`: positions from position-v2 and WS position rows, balances from assets-detail and WS (§5, §2.2).
 - `parse_orders`: orders (REST, every entry of a WS push) and fills (REST trades, WS last_trade, fee sign made
   right, deduplicated by trade id); `FuturesOrder.snapshot()` feeds the order tracker of
-  `bitmart_plugin.spot.orders` (venue-neutral apart from two spot quirks).
+  `bitmart_plugin.orders` (venue-neutral apart from two spot quirks).
 - `bodies`: submit-order (checked against the rules, size in whole contracts, side code, TIF mode),
   submit-leverage and set-position-mode bodies, and the check that a mode switch took effect.
 - `queries`: GET parameters with each endpoint's time unit (seconds for trades/order-history, ms for

@@ -17,7 +17,7 @@ from host_spec import (
     InvalidOrder, MarginMode, OrderRejected, OrderRequest, OrderType, PositionMode, TimeInForce, check_order,
 )
 
-from bitmart_plugin.spot.orders import check_client_order_id
+from bitmart_plugin.orders import check_client_order_id
 from bitmart_plugin.perp.codes import (
     MODE_IOC, MODE_MAKER_ONLY, TIF_MODES, margin_mode_wire, position_mode, position_mode_wire, side_code,
 )

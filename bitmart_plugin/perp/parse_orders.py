@@ -5,7 +5,7 @@ whose `data` is a list of `{action, order}` entries: every entry is read (Hummin
 first). States follow bitmart_futures.md §1.7: state 1 (approval, pushed live for market orders) is an
 open order, not an error; state 4 is FILLED only when all of `size` filled, otherwise CANCELED (ccxt
 calls every state 4 "closed"). Side codes are read in the order's own position mode when the row says
-it, else the account's (§1.4). A `FuturesOrder` feeds the order tracker (`bitmart_plugin.spot.orders`,
+it, else the account's (§1.4). A `FuturesOrder` feeds the order tracker (`bitmart_plugin.orders`,
 venue-neutral) through `snapshot()`, like a spot order.
 
 Fees have opposite signs on the two channels (§0 C7): WS `last_trade.fee` is negative when charged,
@@ -25,7 +25,7 @@ from typing import Any
 from host_spec import FeeRates, Fill, MarginMode, Order, OrderState, OrderType, PositionAction, PositionMode, Side
 
 from bitmart_plugin.fields import ParseError, dec, integer, opt_dec, opt_int, text
-from bitmart_plugin.spot.orders import Snapshot
+from bitmart_plugin.orders import Snapshot
 from bitmart_plugin.perp.codes import decode_side, margin_mode, order_state, position_mode
 from bitmart_plugin.perp.symbols import SETTLE_ASSET, Contract, Contracts
 from bitmart_plugin.perp.units import base

@@ -23,7 +23,7 @@ from host_spec import (
 )
 
 from bitmart_plugin.errors_map import is_uncertain
-from bitmart_plugin.spot.orders import POST_ONLY_REASON, OrderTracker, Snapshot, new_client_order_id, order_from_v4
+from bitmart_plugin.orders import POST_ONLY_REASON, OrderTracker, Snapshot, new_client_order_id, order_from_v4
 from bitmart_plugin.redaction import redact_for
 from bitmart_plugin.resolution import FOLLOW_UP_MAX_S, NOT_PLACED, RESOLVE_BUDGET_S, RESOLVE_DELAYS, Resolution
 from bitmart_plugin.spot.rest import BitmartRest, fill_from_v4

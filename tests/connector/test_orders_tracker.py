@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from host_spec import Fill, OrderEventKind as K, OrderRequest, OrderState, OrderType, Side, TradingPair
 
-from bitmart_plugin.spot.orders import POST_ONLY_REASON, OrderTracker, Snapshot, new_client_order_id
+from bitmart_plugin.orders import POST_ONLY_REASON, OrderTracker, Snapshot, new_client_order_id
 
 BTC = TradingPair("BTC", "USDT")
 

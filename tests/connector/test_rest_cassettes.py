@@ -13,7 +13,7 @@ import vcr
 
 from host_spec import InsufficientBalance, InvalidOrder, OrderState, PostOnlyRejected, Side, TradingPair
 
-from bitmart_plugin.spot.orders import order_from_v4
+from bitmart_plugin.orders import order_from_v4
 from bitmart_plugin.spot.rest import BitmartRest, fill_from_v4
 from bitmart_plugin.settings import load_settings
 

@@ -15,7 +15,7 @@ from bitmart_plugin.perp.parse_orders import (
     fill_from_trade, fills_from_trades, order_from_rest, orders_from_rest, orders_from_ws, unique_fills,
 )
 from bitmart_plugin.perp.symbols import Contracts
-from bitmart_plugin.spot.orders import OrderTracker
+from bitmart_plugin.orders import OrderTracker
 
 from .helpers import RATES, D, data, load, ws_fill_push
 

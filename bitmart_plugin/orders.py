@@ -1,4 +1,4 @@
-"""Order tracker: BitMart order states -> host_spec Order/OrderEvent, exactly once and in order.
+"""Order tracker (spot and perp): BitMart order snapshots -> host_spec Order/OrderEvent, exactly once and in order.
 
 Pure (no I/O). Inputs are `Snapshot`s (from a v4 REST order, or a private WebSocket order push, which
 may carry one fill) and REST trade rows. Rules:
