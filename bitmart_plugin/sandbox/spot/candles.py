@@ -62,10 +62,10 @@ class CandleSeries:
 class SymbolMarketData:
     """Recent public trades and the candle series of one symbol."""
 
-    def __init__(self, symbol: str, trades_kept: int = 5000) -> None:
+    def __init__(self, symbol: str, trades_kept: int = 5000, steps: tuple[int, ...] = STEPS) -> None:
         self.symbol = symbol
         self.trades: deque[PublicTrade] = deque(maxlen=trades_kept)
-        self.series: dict[int, CandleSeries] = {s: CandleSeries(s) for s in STEPS}
+        self.series: dict[int, CandleSeries] = {s: CandleSeries(s) for s in steps}
         self.last: Decimal | None = None
 
     def add_trade(self, trade: PublicTrade) -> list[tuple[int, Candle]]:
