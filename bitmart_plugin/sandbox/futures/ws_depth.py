@@ -15,15 +15,15 @@ from typing import Any, Callable, Iterable, Mapping
 
 from ..book import Book
 from ..faults import FaultState
-from ..formatting import plain
 from ..ws_conn import Conn
 from .ws_proto import Topic, push
+from .ws_rows import num
 
 Levels = list[tuple[Decimal, Decimal]]
 
 
 def level(price: Decimal, vol: Decimal) -> dict[str, str]:
-    return {"price": plain(price), "vol": plain(vol)}
+    return {"price": num(price), "vol": num(vol)}
 
 
 @dataclass(slots=True)

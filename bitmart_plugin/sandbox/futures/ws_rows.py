@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from ..events import ZERO, Candle
-from ..formatting import plain
 from .events import ACTION_SUBMIT, ContractFill, ContractOrder, Position
 
 AVG_QUANTUM = Decimal("1E-18")  # live averages carry up to 18 decimals ("71.681666666666666667")
@@ -17,8 +16,8 @@ FORECAST_QUANTUM = Decimal("1E-7")  # forecasts: 7 decimals (§4.1)
 
 
 def num(value: Decimal) -> str:
-    """Shortest plain decimal; never "-0"."""
-    return plain(value) if value else "0"
+    """Shortest plain decimal ("60000", "0.108"), never an exponent or "-0"."""
+    return f"{value.normalize():f}" if value else "0"
 
 
 def cut(value: Decimal, quantum: Decimal) -> str:
