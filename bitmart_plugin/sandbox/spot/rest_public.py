@@ -178,11 +178,6 @@ def _time_param(req: Req, name: str, code: int) -> int | None:
     return v
 
 
-def contract_details(state: State, req: Req) -> Any:
-    """Futures host market list: the sandbox lists no contracts (ccxt loads it in load_markets)."""
-    return {"symbols": []}
-
-
 #: path -> handler, all GET with auth NONE
 PUBLIC: dict[str, Handler] = {
     "/system/time": system_time, "/system/service": system_service,
@@ -191,5 +186,4 @@ PUBLIC: dict[str, Handler] = {
     "/spot/quotation/v3/ticker": ticker, "/spot/quotation/v3/tickers": tickers,
     "/spot/quotation/v3/books": books, "/spot/quotation/v3/trades": trades,
     "/spot/quotation/v3/klines": klines, "/spot/quotation/v3/lite-klines": klines,
-    "/contract/public/details": contract_details,
 }
