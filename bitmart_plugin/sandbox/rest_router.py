@@ -24,8 +24,8 @@ from .spot.rest_private import KEYED as SPOT_KEYED
 from .spot.rest_private import ORDER_PATHS as SPOT_ORDER_PATHS
 from .spot.rest_private import REMOVED
 from .spot.rest_private import SIGNED as SPOT_SIGNED
+from .rest_request import Req
 from .spot.rest_public import PUBLIC as SPOT_PUBLIC
-from .spot.rest_public import Req
 from .signing import verify
 from .state import Credentials, State
 

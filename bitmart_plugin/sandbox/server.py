@@ -125,7 +125,7 @@ class Sandbox:
         ex = Exchange(seed=cfg.seed, pairs=cfg.pairs, post_only_reject=cfg.post_only_reject)
         self._exchange = ex
         st = self._state = State(cfg, ex)
-        st.futures = build_venue(cfg, ex)
+        st.futures = build_venue(cfg, ex, ex.clock)
         balances = ({k: Decimal(v) for k, v in cfg.account_balances.items()}
                     if cfg.account_balances is not None else default_balances(ex))
         st.add_credentials(self.credentials, balances)

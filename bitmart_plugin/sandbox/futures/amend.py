@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ..events import LevelChanged
+from ..core.events import LevelChanged
 from . import errors as E
 from .accounts import money
 from .errors import ferror, insufficient

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..candles import CandleSeries, SymbolMarketData
-from ..events import ZERO, Candle, PublicTrade
+from ..core.candles import CandleSeries, SymbolMarketData
+from ..core.events import ZERO, Candle, PublicTrade
 from .contracts import ContractRules
 from .events import FuturesEvent, MarkChanged
 

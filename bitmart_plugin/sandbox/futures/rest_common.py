@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import ExchangeError
-from ..rest_public import Req
+from ..core.errors import ExchangeError
+from ..rest_request import Req
 from ..state import State
 from . import errors as E
 from .contracts import ContractRules

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..envelope import NO_DATA
-from ..events import ZERO
-from ..rest_public import Req
+from ..core.events import ZERO
+from ..rest_request import Req
 from ..state import State
 from . import errors as E
 from .errors import ferror

@@ -8,8 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..events import ZERO
-from ..rest_public import Req
+from ..core.events import ZERO
+from ..rest_request import Req
 from ..state import State
 from .contracts import ContractRules
 from .events import Position

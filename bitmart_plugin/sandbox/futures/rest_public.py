@@ -7,8 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..events import ZERO, Candle
-from ..rest_public import Req
+from ..core.events import ZERO, Candle
+from ..rest_request import Req
 from ..state import State
 from . import errors as E
 from .contracts import ContractRules

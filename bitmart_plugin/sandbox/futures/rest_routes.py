@@ -6,16 +6,11 @@ Each endpoint counts in its own window, as the doc lists limits per endpoint.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
-
 from ..ratelimit import Rule
-from ..rest_public import Req
-from ..state import State
+from ..rest_request import Handler
 from . import rest_orders as O
 from . import rest_private as P
 from . import rest_public as Q
-
-Handler = Callable[[State, Req], Any]
 
 PUBLIC: dict[str, Handler] = {
     "/contract/public/details": Q.details, "/contract/public/depth": Q.depth,

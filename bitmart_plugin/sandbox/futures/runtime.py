@@ -5,19 +5,19 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from .marks import spot_index_source
+from ..core.clock import Clock
+from .marks import SpotDepth, spot_index_source
 from .venue import FuturesVenue
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import SandboxConfig
-    from ..exchange import Exchange
 
 log = logging.getLogger(__name__)
 
 
-def build_venue(config: "SandboxConfig", spot: "Exchange") -> FuturesVenue:
-    """The futures venue on the spot exchange's clock; its index follows the spot ``<BASE>_USDT`` mid."""
-    return FuturesVenue(seed=config.seed, contracts=config.futures_contracts, clock=spot.clock,
+def build_venue(config: "SandboxConfig", spot: SpotDepth, clock: Clock) -> FuturesVenue:
+    """The futures venue on the spot venue's clock; its index follows the spot ``<BASE>_USDT`` mid."""
+    return FuturesVenue(seed=config.seed, contracts=config.futures_contracts, clock=clock,
                         config=config.futures, index_source=spot_index_source(spot))
 
 

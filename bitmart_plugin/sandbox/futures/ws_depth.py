@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping
 
-from ..book import Book
+from ..core.book import Book
 from ..faults import FaultState
 from ..ws_conn import Conn
 from .ws_proto import Topic, push

@@ -11,7 +11,7 @@ import time
 from decimal import Decimal
 from typing import Any, Iterable
 
-from ..events import ZERO, Candle, LevelChanged
+from ..core.events import ZERO, Candle, LevelChanged
 from ..faults import FaultState
 from ..ws_conn import Conn
 from . import ws_proto as P

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from ..events import ZERO, Candle
+from ..core.events import ZERO, Candle
 from .events import ACTION_SUBMIT, ContractFill, ContractOrder, Position
 
 AVG_QUANTUM = Decimal("1E-18")  # live averages carry up to 18 decimals ("71.681666666666666667")

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from ..envelope import ApiError
+from ..rest_request import Handler, Req
 from .formatting import fixed, money, places_of
 from ..state import State
 
-Handler = Callable[[State, "Req"], Any]
 KLINE_STEPS = (1, 5, 15, 30, 60, 120, 240, 1440, 10080, 43200)
 NAMES = {"BTC": "Bitcoin", "ETH": "Ethereum", "USDT": "Tether USD", "LTC": "LiteCoin", "TRX": "TRON",
          "ADA": "Cardano", "SOL": "Solana", "XRP": "Ripple", "DOGE": "Dogecoin", "BMX": "BitMart Token"}
-
-
-class Req:
-    """What a handler sees: query params, JSON body (dict) and the authenticated account."""
-
-    __slots__ = ("query", "body", "account_id", "path")
-
-    def __init__(self, path: str, query: dict[str, str], body: dict[str, Any],
-                 account_id: str | None) -> None:
-        self.path = path
-        self.query = query
-        self.body = body
-        self.account_id = account_id
 
 
 def currencies(state: State) -> list[str]:

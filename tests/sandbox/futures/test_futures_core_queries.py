@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bitmart_plugin.sandbox.clock import ManualClock
-from bitmart_plugin.sandbox.errors import ExchangeError
+from bitmart_plugin.sandbox.core.clock import ManualClock
+from bitmart_plugin.sandbox.core.errors import ExchangeError
 from bitmart_plugin.sandbox.futures.market import STEPS
 
 from .helpers import START_MS, D, venue

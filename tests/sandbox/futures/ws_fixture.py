@@ -14,7 +14,7 @@ import websockets
 from aiohttp import web
 
 from bitmart_plugin.sandbox.config import SandboxConfig
-from bitmart_plugin.sandbox.exchange import Exchange
+from bitmart_plugin.sandbox.spot.exchange import Exchange
 from bitmart_plugin.sandbox.futures.venue import FuturesVenue
 from bitmart_plugin.sandbox.futures.ws_config import FuturesWsConfig
 from bitmart_plugin.sandbox.futures.ws_routes import FuturesWs, futures_ws

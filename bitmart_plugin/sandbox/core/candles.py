@@ -10,7 +10,7 @@ from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from decimal import Decimal
 
-from ..core.events import ZERO, Candle, PublicTrade
+from .events import ZERO, Candle, PublicTrade
 
 STEPS: tuple[int, ...] = (1, 3, 5, 15, 30, 45, 60, 120, 180, 240, 1440, 10080, 43200)
 
