@@ -39,6 +39,7 @@ class SandboxConfig:
     futures: FuturesConfig = field(default_factory=FuturesConfig)
     futures_contracts: int = 12
     futures_usdt: str = "1000000"      # the default account's futures wallet (USDT)
+    futures_agents: bool = True        # seeded makers/takers on the futures books (stepped at agent_rate)
     futures_tick_s: float = 1.0        # mark/index refresh, funding settlement, liquidation, cancel-all-after
     cancel_response_data: str = "none"  # futures cancel-order(s): "none" = no data key (live, C3) | "empty" = {}
     lenient_time_units: bool = False   # 13-digit start/end_time on seconds endpoints read as ms (ccxt's since)

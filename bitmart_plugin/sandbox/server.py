@@ -24,6 +24,7 @@ from .config import SandboxConfig
 from .spot.exchange import Exchange
 from .faults import parse_cli
 from .spot.firehose import firehose_frames
+from .futures.agents import FuturesAgents
 from .futures.runtime import build_venue, run_clock
 from .futures.ws_routes import FuturesWs, futures_ws
 from .head_timeout import HeadTimeoutSite, on_response_prepare
@@ -68,6 +69,7 @@ class Sandbox:
         self.public_ws: PublicWs | None = None
         self.private_ws: PrivateWs | None = None
         self.futures_ws: FuturesWs | None = None
+        self.futures_agents: FuturesAgents | None = None
 
     # ---- properties -------------------------------------------------------------------------
     @property
@@ -130,6 +132,7 @@ class Sandbox:
                     if cfg.account_balances is not None else default_balances(ex))
         st.add_credentials(self.credentials, balances)
         st.futures.fund(self.credentials.account_id, Decimal(cfg.futures_usdt))
+        self.futures_agents = FuturesAgents(st.futures, cfg.seed) if cfg.futures_agents else None
         frames = firehose_frames(cfg.firehose, cfg.seed) if cfg.firehose > 0 else None
         self.public_ws = PublicWs(st, frames)
         self.private_ws = PrivateWs(st)
@@ -219,6 +222,8 @@ class Sandbox:
                 carry -= n
                 try:
                     self.exchange.step_agents(n)
+                    if self.futures_agents is not None:
+                        self.futures_agents.step(n)
                 except Exception:  # pragma: no cover - keep the market alive
                     log.exception("agents failed")
 

@@ -152,3 +152,13 @@ async def test_public_limits_are_per_ip_per_endpoint() -> None:
         assert (await public(http, sb, "/contract/public/open-interest", symbol=BTC))[0] == 200
         st, h, body = await public(http, sb, "/contract/public/open-interest", symbol=BTC)
         assert (st, body["code"], h["X-BM-RateLimit-Limit"]) == (429, 30013, "1")
+
+
+async def test_futures_agents_keep_the_books_two_sided_and_trade(http: aiohttp.ClientSession) -> None:
+    async with Sandbox(make_config(futures_agents=True)) as sb:
+        book = ok(await public(http, sb, "/contract/public/depth", symbol=BTC))
+        assert book["bids"] and book["asks"] and Decimal(book["bids"][0][0]) < Decimal(book["asks"][0][0])
+        assert sb.futures_agents is not None
+        sb.futures_agents.step(200)
+        assert ok(await public(http, sb, "/contract/public/market-trade", symbol=BTC, limit=100))
+        assert ok(await public(http, sb, "/contract/public/open-interest", symbol=BTC))["open_interest"] != "0"
