@@ -147,3 +147,15 @@ def test_listings_are_newest_first_and_per_account() -> None:
     assert [o.order_id for o in v.orders_of("a", BTC)] == [first.order_id]
     assert v.order("b", first.order_id) is None and v.order("a", first.order_id) is first
     assert v.ledger_of("a") == [] and v.fills_of("a") == []
+
+
+def test_config_fixed_funding_rate_settles_on_every_contract() -> None:
+    v = venue("a", "b", fixed_funding_rate=D("0.0002"), funding_interval_s=60)
+    v.submit_order("b", BTC, 4, 10, price="60000")
+    v.submit_order("a", BTC, 1, 10, price="60000")
+    v.marks.pin(BTC, mark=D(60000))
+    assert v.funding.expected("ETHUSDT") == D("0.0002")
+    clock(v).set(v.funding.next_time[BTC])
+    v.tick()
+    assert [(r.type, r.amount) for r in v.ledger_of("a", 3)] == [("Funding Fee", -10 * D("0.001") * 60000 * D("0.0002"))]
+    assert v.funding.last_rate[BTC] == D("0.0002")
