@@ -3,11 +3,13 @@ the position, the close, realized PnL and fees in trades, transaction-history, o
 history windows in the units each endpoint uses (seconds vs milliseconds, the lenient switch)."""
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import aiohttp
 import pytest
 
+from bitmart_plugin.sandbox.futures.config import FuturesConfig
 from bitmart_plugin.sandbox.server import Sandbox
 
 from ..conftest import Signer, make_config
@@ -116,3 +118,30 @@ async def test_lenient_time_units_take_milliseconds_on_seconds_endpoints() -> No
         ok(await signer.post(SUBMIT, order(1, 1, "60000")))
         since = str(sb.state.now_ms() - 60_000)
         assert len(ok(await signer.get("/contract/private/trades", {"start_time": since}))) == 1
+
+
+async def test_the_server_clock_settles_funding_refreshes_marks_and_stops() -> None:
+    cfg = make_config(futures=FuturesConfig(funding_interval_s=1, fixed_funding_rate=Decimal("0.0001")),
+                      futures_tick_s=0.05)
+    sb = Sandbox(cfg)
+    await sb.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            signer = Signer(sb, http)
+            ok(await as_other(signer, second_account(sb), SUBMIT, order(4, 10, "60000")))
+            ok(await signer.post(SUBMIT, order(1, 10, "60000")))
+            rows: list = []
+            for _ in range(200):  # settlements every second; wait for the first (at most 10 s)
+                rows = ok(await signer.get("/contract/private/transaction-history", {"flow_type": "3"}))
+                if rows:
+                    break
+                await asyncio.sleep(0.05)
+            assert rows and rows[0]["type"] == "Funding Fee" and rows[0]["amount"].startswith("-")
+            now_s = sb.state.now_ms() // 1000
+            async with http.get(sb.rest_url + "/contract/public/markprice-kline", params={
+                    "symbol": BTC, "step": "1", "start_time": str(now_s - 60), "end_time": str(now_s)}) as r:
+                assert (await r.json())["data"]
+        tasks = list(sb._tasks)
+    finally:
+        await sb.stop()
+    assert tasks and all(t.done() for t in tasks)
