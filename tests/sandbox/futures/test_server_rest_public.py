@@ -101,6 +101,7 @@ async def test_markprice_klines_come_from_the_mark_series(sandbox: Sandbox, http
     rows = ok(await public(http, sandbox, "/contract/public/markprice-kline", symbol=BTC, step=1,
                            start_time=now_s - 120, end_time=now_s + 60))
     assert rows and all(r["volume"] == "0" for r in rows)
+    like(rows[-1], payload("rest_public/kline_hbtest_btcusdt_5m_2025-05.json"))
     assert Decimal(rows[-1]["close_price"]) == sandbox.state.futures.marks.mark[BTC]
 
 
