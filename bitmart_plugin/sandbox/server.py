@@ -149,7 +149,7 @@ class Sandbox:
         router = RestRouter(st)
         app.router.add_get("/api", self.public_ws.handle)
         app.router.add_get("/user", self.private_ws.handle)
-        self.futures_ws = futures_ws(st.futures, st)
+        self.futures_ws = futures_ws(st.futures, st, cfg.futures_ws)
         app.router.add_routes(self.futures_ws.routes)
         app.router.add_route("*", "/{tail:.*}", router.handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -256,8 +256,10 @@ class Sandbox:
                 self.state.faults.fired["drop_ws_every"] = self.state.faults.fired.get("drop_ws_every", 0) + n
 
     def _hubs(self, scope: str) -> list[Any]:
-        return [h for h, k in ((self.public_ws, "public"), (self.private_ws, "private"))
-                if h is not None and scope in ("all", k)]
+        fws = self.futures_ws
+        hubs = ((self.public_ws, "public"), (self.private_ws, "private"),
+                (fws and fws.public, "public"), (fws and fws.private, "private"))
+        return [h for h, k in hubs if h is not None and scope in ("all", k)]
 
     def _drop(self, scope: str) -> int:
         n = 0

@@ -210,3 +210,18 @@ async def test_unsubscribe_stops_pushes() -> None:
         await asyncio.sleep(0.05)  # let a (wrong) push be queued before the ping
         await ws.send(json.dumps({"action": "ping"}))
         assert await recv(ws) == {"group": "System", "data": "pong"}
+
+
+async def test_admin_faults_reach_the_futures_sockets() -> None:
+    """depth_gap skips a depthIncrease version; drop_ws=public closes futures public sockets too."""
+    async with serve() as srv, connect(srv.public_url) as ws:
+        group = "futures/depthIncrease20:BTCUSDT@200ms"
+        await send(ws, "subscribe", "futures/depthIncrease20:BTCUSDT")
+        snap = await recv_until(ws, group_is(group))
+        srv.sb.state.faults.set("depth_gap", "BTCUSDT:1")
+        srv.venue.submit_order("maker", BTC, 1, 1, price="59000")
+        upd = await recv_until(ws, group_is(group))
+        assert upd["data"]["version"] == snap["data"]["version"] + 2
+        srv.sb.state.faults.set("drop_ws", "public")
+        with pytest.raises(websockets.ConnectionClosed):
+            await recv(ws)

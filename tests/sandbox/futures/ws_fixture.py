@@ -1,5 +1,5 @@
-"""A real aiohttp server carrying the futures WS routes around a FuturesVenue and the spot State's keys,
-plus a websockets client helper; the payload fixtures of ``bitmart_futures_payloads`` for shape checks."""
+"""The real Sandbox (futures agents off) with its futures WS, a websockets client helper, and the payload
+captures of ``bitmart_futures_payloads`` for shape checks."""
 from __future__ import annotations
 
 import asyncio
@@ -11,15 +11,14 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
 import websockets
-from aiohttp import web
 
-from bitmart_plugin.sandbox.config import SandboxConfig
-from bitmart_plugin.sandbox.spot.exchange import Exchange
 from bitmart_plugin.sandbox.futures.venue import FuturesVenue
 from bitmart_plugin.sandbox.futures.ws_config import FuturesWsConfig
-from bitmart_plugin.sandbox.futures.ws_routes import FuturesWs, futures_ws
+from bitmart_plugin.sandbox.futures.ws_routes import FuturesWs
+from bitmart_plugin.sandbox.server import Sandbox
 from bitmart_plugin.sandbox.signing import ws_login_sign
-from bitmart_plugin.sandbox.state import Credentials, State, derive_credentials
+
+from ..conftest import make_config
 
 PAYLOADS = Path("/work/shared/data/bitmart_futures_payloads")
 BTC = "BTCUSDT"
@@ -30,15 +29,17 @@ def fixture(name: str) -> Any:
 
 
 class Server:
-    """The running server: venue, credentials, endpoints and URLs."""
+    """The running sandbox seen from the futures WS: venue, credentials, endpoints and URLs."""
 
-    def __init__(self, venue: FuturesVenue, cred: Credentials, ws: FuturesWs, port: int) -> None:
-        self.venue = venue
-        self.cred = cred
-        self.ws = ws
-        self.public_url = f"ws://127.0.0.1:{port}/futures/api?protocol=1.1"
-        self.bare_url = f"ws://127.0.0.1:{port}/futures"
-        self.private_url = f"ws://127.0.0.1:{port}/futures/user?protocol=1.1"
+    def __init__(self, sb: Sandbox) -> None:
+        assert sb.state.futures is not None and sb.futures_ws is not None
+        self.sb = sb
+        self.venue: FuturesVenue = sb.state.futures
+        self.cred = sb.credentials
+        self.ws: FuturesWs = sb.futures_ws
+        self.public_url = sb.futures_ws_public_url
+        self.bare_url = f"ws://127.0.0.1:{sb.port}/futures"
+        self.private_url = sb.futures_ws_private_url
 
     def access(self, *, sign: str | None = None, key: str | None = None, ts: str | None = None) -> str:
         """A correct ``access`` request, any part replaceable."""
@@ -50,25 +51,13 @@ class Server:
 
 @asynccontextmanager
 async def serve(**cfg: Any) -> AsyncIterator[Server]:
-    """Futures WS on an ephemeral loopback port; ``cfg`` are FuturesWsConfig fields."""
-    state = State(SandboxConfig(pairs=2), Exchange(seed=1, pairs=2))
-    cred = derive_credentials(1)
-    state.add_credentials(cred, None)
-    venue = FuturesVenue(seed=7, contracts=6)
-    for acct in (cred.account_id, "maker"):
-        venue.fund(acct, Decimal(1_000_000))
-    fws = futures_ws(venue, state, FuturesWsConfig(**cfg))
-    app = web.Application()
-    app.add_routes(fws.routes)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield Server(venue, cred, fws, port)
-    finally:
-        await runner.cleanup()
+    """A quiet Sandbox (no agents, 6 contracts) whose futures WS uses ``cfg`` (FuturesWsConfig fields);
+    a second futures account ``maker`` is funded to trade against the sandbox's key."""
+    config = make_config(futures_agents=False, futures_contracts=6, futures_ws=FuturesWsConfig(**cfg))
+    async with Sandbox(config) as sb:
+        srv = Server(sb)
+        srv.venue.fund("maker", Decimal(1_000_000))
+        yield srv
 
 
 async def recv(ws: Any, timeout: float = 5.0) -> Any:
