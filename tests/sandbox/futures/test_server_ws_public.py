@@ -225,3 +225,25 @@ async def test_admin_faults_reach_the_futures_sockets() -> None:
         srv.sb.state.faults.set("drop_ws", "public")
         with pytest.raises(websockets.ConnectionClosed):
             await recv(ws)
+
+
+async def test_bookticker_depth_all_mark_klines_and_all_tickers_match_captures() -> None:
+    async with serve() as srv, connect(srv.public_url) as ws:
+        srv.venue.submit_order("maker", BTC, 1, 7, price="59990")
+        srv.venue.submit_order("maker", BTC, 4, 9, price="60010")
+        await send(ws, "subscribe", "futures/bookticker:BTCUSDT", "futures/depthAll20:BTCUSDT@100ms",
+                   "futures/markPriceKlineBin5m:BTCUSDT", "futures/ticker")
+        bt = await recv_until(ws, group_is("futures/bookticker:BTCUSDT"))
+        same_shape(bt["data"], fixture("ws_public/bookticker_doc.json")["data"])
+        assert (bt["data"]["best_bid_price"], bt["data"]["best_ask_vol"]) == ("59990", "9")
+        da = await recv_until(ws, group_is("futures/depthAll20:BTCUSDT@100ms"))
+        same_shape(da["data"], fixture("ws_public/depthAll20_doc.json")["data"])
+        mk = await recv_until(ws, group_is("futures/markPriceKlineBin5m:BTCUSDT"))
+        item = mk["data"]["items"][0]
+        same_shape(item, fixture("ws_public/klineBin1m_live_ccxt_2023-12.json")["data"]["items"][0])
+        assert item["ts"] % 300 == 0 and item["v"] == "0"
+        tk = await recv_until(ws, group_is("futures/ticker"))
+        same_shape(tk["data"], fixture("ws_public/ticker_all_symbols_hbtest.json")["data"])
+        srv.venue.submit_order("maker", BTC, 1, 2, price="59995")  # a better bid: bookticker follows
+        bt = await recv_until(ws, group_is("futures/bookticker:BTCUSDT"))
+        assert (bt["data"]["best_bid_price"], bt["data"]["best_bid_vol"]) == ("59995", "2")
