@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from decimal import Decimal
 from typing import Any, Iterable
 
 from ..core.events import ZERO, Candle, LevelChanged
