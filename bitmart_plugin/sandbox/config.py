@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .futures.config import FuturesConfig
+from .futures.ws_config import FuturesWsConfig
+
 
 @dataclass
 class SandboxConfig:
@@ -33,3 +36,12 @@ class SandboxConfig:
     firehose: int = 0                  # >0: BTC_USDT increase100 subscribers get N pre-generated frames
     admin_token: str | None = None     # None: random token per start
     account_balances: dict[str, str] | None = None   # default account funding override
+    # futures venue (bitmart_futures.md Appendix A): core switches, then REST transport switches
+    futures: FuturesConfig = field(default_factory=FuturesConfig)
+    futures_contracts: int = 12
+    futures_usdt: str = "1000000"      # the default account's futures wallet (USDT)
+    futures_agents: bool = True        # seeded makers/takers on the futures books (stepped at agent_rate)
+    futures_tick_s: float = 1.0        # mark/index refresh, funding settlement, liquidation, cancel-all-after
+    futures_ws: FuturesWsConfig = field(default_factory=FuturesWsConfig)  # futures WS timers and wire switches
+    cancel_response_data: str = "none"  # futures cancel-order(s): "none" = no data key (live, C3) | "empty" = {}
+    lenient_time_units: bool = False   # 13-digit start/end_time on seconds endpoints read as ms (ccxt's since)

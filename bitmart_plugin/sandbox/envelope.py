@@ -75,10 +75,16 @@ class TraceIds:
         return f"{self._node}.{60 + n % 60}.{now_ms}{n % 10000:04d}"
 
 
+#: ``data`` value meaning "no data key at all" (futures errors and cancels, bitmart_futures.md §6, C3)
+NO_DATA: Any = object()
+
+
 def body(code: int, message: str, trace: str, data: Any) -> bytes:
-    """Serialised envelope (compact JSON, key order as BitMart sends it)."""
-    return json.dumps({"code": code, "message": message, "trace": trace, "data": data},
-                      separators=(",", ":")).encode()
+    """Serialised envelope (compact JSON, key order as BitMart sends it); ``NO_DATA`` leaves ``data`` out."""
+    env: dict[str, Any] = {"code": code, "message": message, "trace": trace}
+    if data is not NO_DATA:
+        env["data"] = data
+    return json.dumps(env, separators=(",", ":")).encode()
 
 
 def response(code: int, message: str, trace: str, data: Any,

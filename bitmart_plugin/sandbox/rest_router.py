@@ -1,4 +1,8 @@
-"""REST dispatch: faults, routing, rate limits, auth (api §3.4 order), envelope and error mapping."""
+"""REST dispatch: faults, routing, rate limits, auth (api §3.4 order), envelope and error mapping.
+
+One table for both families: spot paths (rest_public / rest_private) and futures paths
+(futures/rest_routes). Futures business errors (40000-49999) carry no ``data`` key (futures §6).
+"""
 
 from __future__ import annotations
 
@@ -11,15 +15,30 @@ from typing import Any
 from aiohttp import web
 
 from . import envelope
-from .envelope import ApiError
+from .envelope import NO_DATA, ApiError
 from .core.errors import ExchangeError
-from .ratelimit import RULES, window_headers
-from .spot.rest_private import KEYED, ORDER_PATHS, REMOVED, SIGNED
-from .spot.rest_public import PUBLIC, Req
+from .futures import rest_routes as futures
+from .ratelimit import RULES as SPOT_RULES
+from .ratelimit import window_headers
+from .spot.rest_private import KEYED as SPOT_KEYED
+from .spot.rest_private import ORDER_PATHS as SPOT_ORDER_PATHS
+from .spot.rest_private import REMOVED
+from .spot.rest_private import SIGNED as SPOT_SIGNED
+from .rest_request import Req
+from .spot.rest_public import PUBLIC as SPOT_PUBLIC
 from .signing import verify
 from .state import Credentials, State
 
 log = logging.getLogger(__name__)
+PUBLIC = {**SPOT_PUBLIC, **futures.PUBLIC}
+KEYED = {**SPOT_KEYED, **futures.KEYED}
+SIGNED = {**SPOT_SIGNED, **futures.SIGNED}
+RULES = {**SPOT_RULES, **futures.RULES}
+ORDER_PATHS = SPOT_ORDER_PATHS | futures.ORDER_PATHS
+
+
+def _error_data(code: int, data: Any) -> Any:
+    return NO_DATA if 40000 <= code < 50000 else data
 
 
 class RestRouter:
@@ -71,9 +90,9 @@ class RestRouter:
             data = handler(st, req)
         except ApiError as e:
             headers = {**headers, **e.headers}
-            return envelope.response(e.code, e.message, trace, e.data, headers=headers or None)
+            return envelope.response(e.code, e.message, trace, _error_data(e.code, e.data), headers=headers or None)
         except ExchangeError as e:
-            return envelope.response(e.code, e.message, trace, {}, headers=headers or None,
+            return envelope.response(e.code, e.message, trace, _error_data(e.code, {}), headers=headers or None,
                                      status=getattr(e, "http_status", None) or envelope.http_status(e.code))
         resp = envelope.response(1000, envelope.success_message(path), trace, data,
                                  headers=headers or None)

@@ -24,6 +24,9 @@ from .config import SandboxConfig
 from .spot.exchange import Exchange
 from .faults import parse_cli
 from .spot.firehose import firehose_frames
+from .futures.agents import FuturesAgents
+from .futures.runtime import build_venue, run_clock
+from .futures.ws_routes import FuturesWs, futures_ws
 from .head_timeout import HeadTimeoutSite, on_response_prepare
 from .rest_router import RestRouter
 from .state import Credentials, State, derive_credentials
@@ -65,6 +68,8 @@ class Sandbox:
         self.credentials: Credentials = derive_credentials(self.config.seed)
         self.public_ws: PublicWs | None = None
         self.private_ws: PrivateWs | None = None
+        self.futures_ws: FuturesWs | None = None
+        self.futures_agents: FuturesAgents | None = None
 
     # ---- properties -------------------------------------------------------------------------
     @property
@@ -95,6 +100,19 @@ class Sandbox:
         return f"ws://{self._host()}:{self._port}/user?protocol=1.1"
 
     @property
+    def futures_rest_url(self) -> str:
+        """Futures REST shares the spot port (paths do not collide; /system/* serves both)."""
+        return self.rest_url
+
+    @property
+    def futures_ws_public_url(self) -> str:
+        return f"ws://{self._host()}:{self._port}/futures/api?protocol=1.1"
+
+    @property
+    def futures_ws_private_url(self) -> str:
+        return f"ws://{self._host()}:{self._port}/futures/user?protocol=1.1"
+
+    @property
     def admin_url(self) -> str:
         return f"http://{self._host()}:{self._port}/admin"
 
@@ -109,9 +127,12 @@ class Sandbox:
         ex = Exchange(seed=cfg.seed, pairs=cfg.pairs, post_only_reject=cfg.post_only_reject)
         self._exchange = ex
         st = self._state = State(cfg, ex)
+        st.futures = build_venue(cfg, ex, ex.clock)
         balances = ({k: Decimal(v) for k, v in cfg.account_balances.items()}
                     if cfg.account_balances is not None else default_balances(ex))
         st.add_credentials(self.credentials, balances)
+        st.futures.fund(self.credentials.account_id, Decimal(cfg.futures_usdt))
+        self.futures_agents = FuturesAgents(st.futures, cfg.seed) if cfg.futures_agents else None
         frames = firehose_frames(cfg.firehose, cfg.seed) if cfg.firehose > 0 else None
         self.public_ws = PublicWs(st, frames)
         self.private_ws = PrivateWs(st)
@@ -128,6 +149,8 @@ class Sandbox:
         router = RestRouter(st)
         app.router.add_get("/api", self.public_ws.handle)
         app.router.add_get("/user", self.private_ws.handle)
+        self.futures_ws = futures_ws(st.futures, st, cfg.futures_ws)
+        app.router.add_routes(self.futures_ws.routes)
         app.router.add_route("*", "/{tail:.*}", router.handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -136,7 +159,8 @@ class Sandbox:
         self._port = site.port
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._agents_loop()), loop.create_task(self._push_loop()),
-                       loop.create_task(self._drop_loop())]
+                       loop.create_task(self._drop_loop()),
+                       loop.create_task(run_clock(st.futures, cfg.futures_tick_s))]
         return self
 
     async def stop(self) -> None:
@@ -147,7 +171,8 @@ class Sandbox:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
         self._tasks = []
-        for hub in (self.public_ws, self.private_ws):
+        fws = (self.futures_ws.public, self.futures_ws.private) if self.futures_ws else ()
+        for hub in (self.public_ws, self.private_ws, *fws):
             if hub is not None:
                 for c in list(hub.topics.conns):
                     with contextlib.suppress(Exception):
@@ -162,14 +187,21 @@ class Sandbox:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def add_account(self, api_key: str, secret: str, memo: str,
-                    balances: dict[str, Any] | None = None, account_id: str | None = None) -> Credentials:
-        """Register another API key with its own (funded) account; an existing key is refused (ValueError)."""
+    def add_account(self, api_key: str, secret: str, memo: str, balances: dict[str, Any] | None = None,
+                    account_id: str | None = None, futures_usdt: Any = None) -> Credentials:
+        """Register another API key with its own (funded) account; an existing key is refused (ValueError).
+
+        ``futures_usdt`` funds its futures wallet (default: the USDT given in ``balances``).
+        """
         if api_key in self.state.keys:
             raise ValueError("an account with this api_key exists")
         cred = Credentials(api_key, secret, memo, account_id or f"acct-{api_key[:8]}")
         bal = {k: Decimal(str(v)) for k, v in (balances or {}).items()}
         self.state.add_credentials(cred, bal)
+        fut = Decimal(str(futures_usdt)) if futures_usdt is not None else bal.get("USDT", Decimal(0))
+        if fut:
+            assert self.state.futures is not None
+            self.state.futures.fund(cred.account_id, fut)
         return cred
 
     # ---- timers -----------------------------------------------------------------------------
@@ -190,6 +222,8 @@ class Sandbox:
                 carry -= n
                 try:
                     self.exchange.step_agents(n)
+                    if self.futures_agents is not None:
+                        self.futures_agents.step(n)
                 except Exception:  # pragma: no cover - keep the market alive
                     log.exception("agents failed")
 
@@ -222,8 +256,10 @@ class Sandbox:
                 self.state.faults.fired["drop_ws_every"] = self.state.faults.fired.get("drop_ws_every", 0) + n
 
     def _hubs(self, scope: str) -> list[Any]:
-        return [h for h, k in ((self.public_ws, "public"), (self.private_ws, "private"))
-                if h is not None and scope in ("all", k)]
+        fws = self.futures_ws
+        hubs = ((self.public_ws, "public"), (self.private_ws, "private"),
+                (fws and fws.public, "public"), (fws and fws.private, "private"))
+        return [h for h, k in hubs if h is not None and scope in ("all", k)]
 
     def _drop(self, scope: str) -> int:
         n = 0
@@ -245,7 +281,9 @@ class Sandbox:
         """The single JSON line the CLI prints when ready."""
         c = self.credentials
         return json.dumps({"rest_url": self.rest_url, "ws_public_url": self.ws_public_url,
-                           "ws_private_url": self.ws_private_url, "admin_url": self.admin_url,
+                           "ws_private_url": self.ws_private_url, "futures_rest_url": self.futures_rest_url,
+                           "futures_ws_public_url": self.futures_ws_public_url,
+                           "futures_ws_private_url": self.futures_ws_private_url, "admin_url": self.admin_url,
                            "admin_token": self.admin_token, "api_key": c.api_key,
                            "secret_key": c.secret_key, "memo": c.memo})
 

@@ -16,6 +16,7 @@ from .ratelimit import RateLimiter
 
 if TYPE_CHECKING:  # pragma: no cover
     from .spot.exchange import Exchange
+    from .futures.venue import FuturesVenue
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class State:
     def __init__(self, config: SandboxConfig, exchange: "Exchange") -> None:
         self.config = config
         self.exchange = exchange
+        self.futures: "FuturesVenue | None" = None  # set by the Sandbox beside the spot exchange
         self.keys: dict[str, Credentials] = {}
         self.traces = TraceIds(config.seed)
         self.limiter = RateLimiter(enabled=config.rate_limits, scale=config.rate_limit_scale,

@@ -1,11 +1,11 @@
-"""One WebSocket connection: an ordered outgoing queue drained by a writer task (faults applied there)."""
+"""WebSocket transport pieces: a connection's ordered outgoing queue (writer task, faults applied there) and the topic registry."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
-from typing import Any, Union
+from collections import defaultdict, deque
+from typing import Any, Iterable, Union
 
 from aiohttp import web
 
@@ -94,3 +94,31 @@ class Conn:
         """Admin view."""
         return {"kind": self.kind, "topics": sorted(self.topics), "account": self.account_id,
                 "stalled": self.stalled, "sent": self.sent, "queued": len(self._q)}
+
+
+class Topics:
+    """topic -> subscribed connections."""
+
+    def __init__(self) -> None:
+        self.subs: dict[str, set[Conn]] = defaultdict(set)
+        self.conns: set[Conn] = set()
+
+    def get(self, topic: str) -> Iterable[Conn]:
+        return self.subs.get(topic, ())
+
+    def add(self, conn: Conn, topic: str) -> None:
+        self.subs[topic].add(conn)
+        conn.topics.add(topic)
+
+    def remove(self, conn: Conn, topic: str) -> None:
+        s = self.subs.get(topic)
+        if s is not None:
+            s.discard(conn)
+            if not s:
+                del self.subs[topic]
+        conn.topics.discard(topic)
+
+    def drop(self, conn: Conn) -> None:
+        for t in list(conn.topics):
+            self.remove(conn, t)
+        self.conns.discard(conn)

@@ -16,8 +16,8 @@ from bitmart_plugin.sandbox.signing import sign
 
 
 def make_config(**kw: Any) -> SandboxConfig:
-    """Quiet, small sandbox for tests."""
-    base: dict[str, Any] = {"pairs": 4, "agent_rate": 0.0, "rate_limits": False}
+    """Quiet, small sandbox for tests (no futures agents: the futures books start empty)."""
+    base: dict[str, Any] = {"pairs": 4, "agent_rate": 0.0, "rate_limits": False, "futures_agents": False}
     base.update(kw)
     return SandboxConfig(**base)
 

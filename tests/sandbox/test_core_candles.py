@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from bitmart_plugin.sandbox.spot.candles import STEPS, CandleSeries, recompute
+from bitmart_plugin.sandbox.core.candles import STEPS, CandleSeries, recompute
 from bitmart_plugin.sandbox.core.clock import ManualClock
 from bitmart_plugin.sandbox.spot.exchange import Exchange
 

@@ -25,8 +25,12 @@ def test_cli_ready_line_and_sigterm() -> None:
         assert p.stdout is not None
         ready = json.loads(p.stdout.readline())
         assert set(ready) == {"rest_url", "ws_public_url", "ws_private_url", "admin_url", "admin_token",
-                              "api_key", "secret_key", "memo"}
+                              "api_key", "secret_key", "memo", "futures_rest_url", "futures_ws_public_url",
+                              "futures_ws_private_url"}
         assert ready["rest_url"].startswith("http://127.0.0.1:") and ready["ws_public_url"].endswith("/api?protocol=1.1")
+        assert ready["futures_rest_url"] == ready["rest_url"]
+        assert ready["futures_ws_public_url"] == ready["ws_public_url"].replace("/api?", "/futures/api?")
+        assert ready["futures_ws_private_url"] == ready["ws_private_url"].replace("/user?", "/futures/user?")
         try:
             urllib.request.urlopen(ready["rest_url"] + "/system/time", timeout=5)
             raise AssertionError("fault not applied")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..core.errors import ExchangeError
 
+PARSE_ERROR = 40007
 SYSTEM_ERROR = 40012
 CONTRACT_OFFLINE = 40014
 WOULD_LIQUIDATE = 40016
@@ -15,6 +16,8 @@ SYMBOL_NOT_EXIST = 40034
 ORDER_NOT_EXIST = 40035
 ORDER_STATUS_INVALID = 40036
 ORDER_ID_NOT_EXIST = 40037
+KLINE_STEP_INVALID = 40038
+TIMESTAMP_INVALID = 40039
 LEVERAGE_INVALID = 40040
 SIDE_INVALID = 40041
 TYPE_INVALID = 40042
@@ -31,6 +34,7 @@ MODE_SWITCH_REFUSED = 40059
 BALANCE_TEXT = "You contract account available balance not enough."
 
 MESSAGES: dict[int, str] = {
+    PARSE_ERROR: "Parse parameter error",
     INVALID_REQUEST: "Invalid request",
     SYSTEM_ERROR: "System error",
     CONTRACT_OFFLINE: "This contract is offline",
@@ -44,6 +48,8 @@ MESSAGES: dict[int, str] = {
     ORDER_NOT_EXIST: "The order is not exist",
     ORDER_STATUS_INVALID: "The order status is invalid",
     ORDER_ID_NOT_EXIST: "The order id is not exist",
+    KLINE_STEP_INVALID: "The k-line step is invalid",
+    TIMESTAMP_INVALID: "The timestamp is invalid",
     LEVERAGE_INVALID: "The order leverage is invalid",
     SIDE_INVALID: "The order side is invalid",
     TYPE_INVALID: "The order type is invalid",

@@ -25,7 +25,8 @@ class Funding:
     def __init__(self, contracts: list[ContractRules], config: FuturesConfig, now_ms: int) -> None:
         self.config = config
         self.rules = {c.symbol: c for c in contracts}
-        self.fixed: dict[str, Decimal] = {}
+        rate = config.fixed_funding_rate  # the config's fixed rate applies to every contract until unset
+        self.fixed: dict[str, Decimal] = {c.symbol: rate for c in contracts} if rate is not None else {}
         self.last_rate: dict[str, Decimal] = {c.symbol: ZERO for c in contracts}
         self.history: list[tuple[str, Decimal, int]] = []  # (symbol, settled rate, funding time)
         self._premium: dict[str, tuple[Decimal, int]] = {}

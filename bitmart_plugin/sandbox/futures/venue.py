@@ -12,9 +12,11 @@ from .config import FuturesConfig
 from .contracts import ContractRules, generate_contracts
 from .engine import FuturesEngine
 from .errors import ferror
-from .events import ContractOrder, FundingSettled, MarkChanged, Position
+from .amend import amend
+from .events import ContractFill, ContractOrder, FundingSettled, LedgerRow, MarkChanged, Position
 from .funding import Funding
 from .liquidation import Liquidator, cross_estimate, isolated_price, maintenance
+from .market import FuturesMarket
 from .marks import IndexSource, Marks
 
 
@@ -42,6 +44,9 @@ class FuturesVenue:
         self.marks = Marks(self.contract_list, seed, self.config.mark_band, index_source)
         self.funding = Funding(self.contract_list, self.config, self.clock.now_ms())
         self.liquidator = Liquidator(self.engine)
+        self.market = FuturesMarket(self.contract_list)
+        self.engine.listeners.append(self.market.record)
+        self.deadlines: dict[tuple[str, str], int] = {}  # cancel-all-after: (account, symbol) -> ms
 
     # -- accounts and settings --------------------------------------------------------------
     def fund(self, account_id: str, amount: Decimal) -> None:
@@ -85,10 +90,31 @@ class FuturesVenue:
     def cancel_order(self, account_id: str, **ids: str | None) -> ContractOrder:
         return self.engine.cancel_order(account_id, **ids)
 
+    def modify_order(self, account_id: str, **fields: object) -> ContractOrder:
+        """modify-limit-order (see amend.py): order_id or client_order_id, price and/or size."""
+        return amend(self.engine, account_id, **fields)  # type: ignore[arg-type]
+
+    def cancel_all_after(self, account_id: str, symbol: str, timeout_s: int) -> int:
+        """Cancel the symbol's open orders ``timeout_s`` from now (0 disarms); returns the deadline in ms (0 if none)."""
+        if timeout_s == 0:
+            self.deadlines.pop((account_id, symbol), None)
+            return 0
+        at = self.clock.now_ms() + timeout_s * 1000
+        self.deadlines[(account_id, symbol)] = at
+        return at
+
+    def fire_deadlines(self, now: int) -> None:
+        """Cancel the orders of every cancel-all-after timer that ran out."""
+        for key, at in list(self.deadlines.items()):
+            if at <= now:
+                del self.deadlines[key]
+                self.engine.cancel_all(key[0], key[1])
+
     # -- prices, funding, liquidation -------------------------------------------------------
     def tick(self) -> list[Position]:
         """Refresh marks, settle due funding, liquidate; returns the positions liquidated."""
         now = self.clock.now_ms()
+        self.fire_deadlines(now)
         self.refresh_marks(now)
         self.settle_funding(now)
         return self.liquidator.check(self.marks.mark, now)
@@ -148,3 +174,31 @@ class FuturesVenue:
 
     def maintenance_margin(self, p: Position) -> Decimal:
         return maintenance(p, self.engine.contracts[p.symbol])
+
+    def depth(self, symbol: str, limit: int | None = None) -> tuple[list[tuple[Decimal, Decimal]],
+                                                                    list[tuple[Decimal, Decimal]]]:
+        """(bids best first, asks best first) as (price, contracts) levels."""
+        return self.engine.books[symbol].depth(limit)
+
+    def open_interest(self, symbol: str) -> Decimal:
+        """Σ contracts held long (= Σ held short)."""
+        return sum((p.hold_volume for p in self.accounts.positions.values()
+                    if p.symbol == symbol and p.direction == "long"), ZERO)
+
+    def order(self, account_id: str, order_id: str) -> ContractOrder | None:
+        o = self.engine.orders.get(order_id)
+        return o if o is not None and o.account_id == account_id else None
+
+    def orders_of(self, account_id: str, symbol: str | None = None) -> list[ContractOrder]:
+        """Every order of an account (open and finished), newest first."""
+        out = [o for o in self.engine.orders.values()
+               if o.account_id == account_id and (symbol is None or o.symbol == symbol)]
+        return out[::-1]
+
+    def fills_of(self, account_id: str, symbol: str | None = None) -> list[ContractFill]:
+        """Fills of an account, newest first."""
+        return [f for f in reversed(self.engine.fills.get(account_id, [])) if symbol is None or f.symbol == symbol]
+
+    def ledger_of(self, account_id: str, flow_type: int = 0) -> list[LedgerRow]:
+        """transaction-history rows, newest first."""
+        return self.accounts.rows(account_id, flow_type)[::-1]

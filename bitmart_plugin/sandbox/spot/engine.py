@@ -16,7 +16,7 @@ from typing import Callable
 
 from ..core.accounts import Accounts
 from ..core.book import Book
-from .candles import SymbolMarketData
+from ..core.candles import SymbolMarketData
 from ..core.clock import Clock
 from ..core.events import (ZERO, BalanceChanged, CandleChanged, Event, Fill, LevelChanged, Order,
                      OrderChanged, PublicTrade)

@@ -16,7 +16,7 @@ from ..core import errors as E
 from ..core.accounts import Accounts
 from .agents import Agents
 from ..core.book import Book
-from .candles import STEPS, SymbolMarketData
+from ..core.candles import STEPS, SymbolMarketData
 from ..core.clock import Clock, SystemClock
 from .engine import Engine
 from ..core.errors import ExchangeError, error

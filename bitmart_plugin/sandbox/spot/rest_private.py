@@ -8,7 +8,8 @@ from typing import Any
 from ..envelope import ApiError
 from ..core.errors import ExchangeError
 from .formatting import fill_v4, money, order_v4
-from .rest_public import NAMES, Handler, Req
+from ..rest_request import Handler, Req
+from .rest_public import NAMES
 from ..state import State
 
 ORDER_PATHS = frozenset({"/spot/v2/submit_order", "/spot/v4/batch_orders", "/spot/v3/cancel_order",

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from ..envelope import ApiError
+from ..rest_request import Handler, Req
 from .formatting import fixed, money, places_of
 from ..state import State
 
-Handler = Callable[[State, "Req"], Any]
 KLINE_STEPS = (1, 5, 15, 30, 60, 120, 240, 1440, 10080, 43200)
 NAMES = {"BTC": "Bitcoin", "ETH": "Ethereum", "USDT": "Tether USD", "LTC": "LiteCoin", "TRX": "TRON",
          "ADA": "Cardano", "SOL": "Solana", "XRP": "Ripple", "DOGE": "Dogecoin", "BMX": "BitMart Token"}
-
-
-class Req:
-    """What a handler sees: query params, JSON body (dict) and the authenticated account."""
-
-    __slots__ = ("query", "body", "account_id", "path")
-
-    def __init__(self, path: str, query: dict[str, str], body: dict[str, Any],
-                 account_id: str | None) -> None:
-        self.path = path
-        self.query = query
-        self.body = body
-        self.account_id = account_id
 
 
 def currencies(state: State) -> list[str]:
@@ -178,11 +165,6 @@ def _time_param(req: Req, name: str, code: int) -> int | None:
     return v
 
 
-def contract_details(state: State, req: Req) -> Any:
-    """Futures host market list: the sandbox lists no contracts (ccxt loads it in load_markets)."""
-    return {"symbols": []}
-
-
 #: path -> handler, all GET with auth NONE
 PUBLIC: dict[str, Handler] = {
     "/system/time": system_time, "/system/service": system_service,
@@ -191,5 +173,4 @@ PUBLIC: dict[str, Handler] = {
     "/spot/quotation/v3/ticker": ticker, "/spot/quotation/v3/tickers": tickers,
     "/spot/quotation/v3/books": books, "/spot/quotation/v3/trades": trades,
     "/spot/quotation/v3/klines": klines, "/spot/quotation/v3/lite-klines": klines,
-    "/contract/public/details": contract_details,
 }

@@ -6,8 +6,8 @@ import asyncio
 import json
 import logging
 import time
-from collections import defaultdict, deque
-from typing import Any, Iterable
+from collections import deque
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -17,7 +17,7 @@ from .depth_feed import DepthFeeds
 from ..core.events import CandleChanged, LevelChanged, PublicTrade
 from .formatting import fixed
 from ..state import State
-from ..ws_conn import Conn, FrameList
+from ..ws_conn import Conn, FrameList, Topics
 
 log = logging.getLogger(__name__)
 
@@ -36,34 +36,6 @@ def error_text(event: str, code: str, message: str) -> str:
 def ack_text(event: str, topic: str) -> str:
     """Per-topic subscribe/unsubscribe ack."""
     return json.dumps({"event": event, "topic": topic}, separators=(",", ":"))
-
-
-class Topics:
-    """topic -> subscribed connections."""
-
-    def __init__(self) -> None:
-        self.subs: dict[str, set[Conn]] = defaultdict(set)
-        self.conns: set[Conn] = set()
-
-    def get(self, topic: str) -> Iterable[Conn]:
-        return self.subs.get(topic, ())
-
-    def add(self, conn: Conn, topic: str) -> None:
-        self.subs[topic].add(conn)
-        conn.topics.add(topic)
-
-    def remove(self, conn: Conn, topic: str) -> None:
-        s = self.subs.get(topic)
-        if s is not None:
-            s.discard(conn)
-            if not s:
-                del self.subs[topic]
-        conn.topics.discard(topic)
-
-    def drop(self, conn: Conn) -> None:
-        for t in list(conn.topics):
-            self.remove(conn, t)
-        self.conns.discard(conn)
 
 
 class WsEndpoint:

@@ -10,7 +10,7 @@ from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from decimal import Decimal
 
-from ..core.events import ZERO, Candle, PublicTrade
+from .events import ZERO, Candle, PublicTrade
 
 STEPS: tuple[int, ...] = (1, 3, 5, 15, 30, 45, 60, 120, 180, 240, 1440, 10080, 43200)
 
@@ -62,10 +62,10 @@ class CandleSeries:
 class SymbolMarketData:
     """Recent public trades and the candle series of one symbol."""
 
-    def __init__(self, symbol: str, trades_kept: int = 5000) -> None:
+    def __init__(self, symbol: str, trades_kept: int = 5000, steps: tuple[int, ...] = STEPS) -> None:
         self.symbol = symbol
         self.trades: deque[PublicTrade] = deque(maxlen=trades_kept)
-        self.series: dict[int, CandleSeries] = {s: CandleSeries(s) for s in STEPS}
+        self.series: dict[int, CandleSeries] = {s: CandleSeries(s) for s in steps}
         self.last: Decimal | None = None
 
     def add_trade(self, trade: PublicTrade) -> list[tuple[int, Candle]]:
