@@ -1,6 +1,6 @@
 """The pure half of the `bitmart_perpetual` connector (BitMart USDT-M perpetual futures): no I/O anywhere.
 
-What exists (each module one idea; spec: /work/shared/bitmart_futures.md, cited as §n):
+What exists (each module one idea; spec: ../shared/bitmart_futures.md beside the project, cited as §n):
 - `symbols`: `BTC-USDT` <-> `BTCUSDT`, `Contract` (symbol, pair, contract size, host rule, funding interval)
   and `Contracts`, the listing that every parser and request builder looks contracts up in.
 - `rules`: `/contract/public/details` -> `Contracts` with host `TradingRule`s in base units (§1.1).

@@ -12,7 +12,7 @@ from host_spec import FeeRates
 from bitmart_plugin.perp.rules import contracts_from_details
 from bitmart_plugin.perp.symbols import Contracts
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data" / "bitmart_futures_payloads"
 D = Decimal
 RATES = FeeRates(D("0.0002"), D("0.0006"))  # maker, taker (trade-fee-rate doc; the live fees fit 0.0006)
 

@@ -12,7 +12,7 @@ from bitmart_plugin.sandbox.state import Credentials
 
 from ..conftest import Signer
 
-PAYLOADS = Path("/work/shared/data/bitmart_futures_payloads")
+PAYLOADS = Path(__file__).resolve().parents[2] / "data" / "bitmart_futures_payloads"
 BTC = "BTCUSDT"
 
 

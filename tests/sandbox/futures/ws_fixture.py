@@ -20,7 +20,7 @@ from bitmart_plugin.sandbox.signing import ws_login_sign
 
 from ..conftest import make_config
 
-PAYLOADS = Path("/work/shared/data/bitmart_futures_payloads")
+PAYLOADS = Path(__file__).resolve().parents[2] / "data" / "bitmart_futures_payloads"
 BTC = "BTCUSDT"
 
 
