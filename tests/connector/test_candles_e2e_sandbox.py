@@ -12,7 +12,7 @@ import pytest
 from host_spec import Candle, TradingPair
 
 from bitmart_plugin.candles.feed import BitmartCandlesFeed
-from bitmart_plugin.sandbox.spot.candles import recompute
+from bitmart_plugin.sandbox.core.candles import recompute
 
 pytestmark = pytest.mark.e2e
 PAIR = TradingPair("BTC", "USDT")
