@@ -47,7 +47,7 @@ def test_plugins_json_lists_bitmart_with_its_hooks() -> None:
 def test_listing_imports_no_network_library(command: str) -> None:
     code = (f"import sys, io, contextlib\nfrom host_spec.cli.main import main\n"
             f"with contextlib.redirect_stdout(io.StringIO()): main(['{command}', '--json'])\n"
-            "print(sorted(m for m in ('ccxt', 'websockets', 'aiohttp') if m in sys.modules))")
+            "print(sorted(m for m in ('ccxt', 'websockets', 'aiohttp', 'nats', 'msgpack') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
 

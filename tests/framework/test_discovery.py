@@ -31,7 +31,7 @@ def test_broken_plugin_is_reported_in_one_line_and_host_survives(plugin_path: Pa
 
 def test_disable_list_blocks_by_name(plugin_path: Path) -> None:
     host = discover({"HOST_SPEC_DISABLE_PLUGINS": "bitmart, broken"})
-    assert [c.id for c in host.connectors()] == ["fakex", "fakex_paper_trade", "fakex_perp"]
+    assert [c.id for c in host.connectors()] == ["fakex", "fakex_bus", "fakex_paper_trade", "fakex_perp", "fakex_perp_bus"]
     statuses = {load.name: load.status for load in host.report.loads}
     assert statuses["bitmart"] == "blocked" and statuses["broken"] == "blocked"
 

@@ -1,0 +1,107 @@
+"""The NATS side shared by the publisher and the reader: the lazy import, the connection, the stream and bucket.
+
+nats-py and msgpack are optional (`pip install 'host-spec[bus]'`); they are imported here, when a bus
+session or publisher starts, never when plugins are listed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from host_spec.bus import names
+from host_spec.errors import ConfigError, NetworkError
+
+__all__ = ["StreamSettings", "connect", "ensure_stream", "open_bucket", "require"]
+
+log = logging.getLogger("host_spec.bus")
+
+
+def require() -> Any:
+    """The `nats` module, or ConfigError saying how to install the bus's libraries."""
+    try:
+        import msgpack  # noqa: F401
+        import nats
+        import nats.js  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(f"the NATS bus needs nats-py and msgpack ({exc.name} is missing): "
+                          "pip install 'host-spec[bus]'") from None
+    return nats
+
+
+async def connect(url: str, name: str) -> Any:
+    """A NATS connection that reconnects forever (0.5 s apart); NetworkError if the first attempt fails."""
+    nats = require()
+
+    async def on_error(exc: Exception) -> None:
+        log.debug("%s: NATS error: %s", name, exc)
+
+    async def on_disconnected() -> None:
+        log.info("%s: disconnected from NATS, reconnecting", name)
+
+    async def on_reconnected() -> None:
+        log.info("%s: reconnected to NATS", name)
+
+    try:
+        return await nats.connect(
+            servers=[u.strip() for u in url.split(",") if u.strip()], name=name, connect_timeout=2,
+            reconnect_time_wait=0.5, max_reconnect_attempts=-1, error_cb=on_error,
+            disconnected_cb=on_disconnected, reconnected_cb=on_reconnected,
+        )
+    except Exception as exc:  # nats-py raises NoServersError, OSError, TimeoutError...
+        raise NetworkError(f"cannot reach NATS at {url}: {type(exc).__name__}: {exc}".rstrip(": ")) from None
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """How the publisher creates the connector's stream and bucket (ignored when they exist already)."""
+
+    storage: str = "file"  # or "memory"
+    replicas: int = 1
+    max_age_s: float = 300.0
+    max_msgs_per_subject: int = 10_000
+
+    def __post_init__(self) -> None:
+        if self.storage not in ("file", "memory"):
+            raise ConfigError(f"storage {self.storage!r}: expected file or memory")
+        if self.replicas < 1 or self.max_age_s <= 0 or self.max_msgs_per_subject < 1:
+            raise ConfigError("replicas, max age and max messages per subject must be positive")
+
+
+def _exists(exc: Exception) -> bool:
+    return getattr(exc, "err_code", None) == 10058  # stream name already in use with a different configuration
+
+
+async def ensure_stream(js: Any, connector_id: str, settings: StreamSettings) -> None:
+    """Create the connector's stream unless it exists (an existing one is used as it is)."""
+    from nats.js import api
+
+    storage = api.StorageType.FILE if settings.storage == "file" else api.StorageType.MEMORY
+    config = api.StreamConfig(
+        name=names.stream_name(connector_id), subjects=names.subjects(connector_id), storage=storage,
+        num_replicas=settings.replicas, max_age=settings.max_age_s, max_msgs_per_subject=settings.max_msgs_per_subject,
+        duplicate_window=min(120.0, settings.max_age_s), discard=api.DiscardPolicy.OLD,
+    )
+    try:
+        await js.add_stream(config)
+    except Exception as exc:
+        if not _exists(exc):
+            raise
+        log.info("stream %s exists with another configuration; using it as it is", config.name)
+
+
+async def open_bucket(js: Any, connector_id: str, settings: StreamSettings | None = None) -> Any:
+    """The connector's key-value bucket; created (with `settings`) when given, else it must exist."""
+    bucket = names.bucket_name(connector_id)
+    if settings is None:
+        return await js.key_value(bucket)
+    from nats.js import api
+
+    storage = api.StorageType.FILE if settings.storage == "file" else api.StorageType.MEMORY
+    try:
+        return await js.create_key_value(bucket=bucket, history=1, storage=storage, replicas=settings.replicas)
+    except Exception as exc:
+        if not _exists(exc):
+            raise
+        return await js.key_value(bucket)

@@ -1,0 +1,36 @@
+"""The NATS server restarts under a publisher and readers: both reconnect and the readers' books end on the venue's."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from host_spec import Host
+from tests.bus.conftest import PAIRS, Latest, NatsServer, diverged, settle
+from tests.bus.helpers import publishing
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_readers_and_publisher_carry_on_after_a_nats_restart(nats_server: NatsServer, sandbox: Any, host: Host) -> None:
+    async with publishing(host, sandbox, nats_server.url, PAIRS) as publisher:
+        reader = await host.open("bitmart_bus", {}, {"nats_url": nats_server.url})
+        latest = Latest()
+        for pair in PAIRS:
+            latest.follow(reader, pair)
+        await latest.first(PAIRS)
+        await asyncio.sleep(0.8)
+        await asyncio.to_thread(nats_server.restart, 2.5)  # longer than a publish may wait: some fail
+        before = {p: latest.views[p].sequence for p in PAIRS}
+        while any(latest.views[p].sequence == before[p] for p in PAIRS):
+            await asyncio.sleep(0.05)  # the readers get books again
+        await asyncio.sleep(0.8)
+        await settle(sandbox, [latest], PAIRS)
+        assert diverged(sandbox, latest, PAIRS) == []
+        for seqs in latest.sequences.values():
+            assert seqs == sorted(set(seqs))
+        assert publisher.stats["failed"] > 0, publisher.stats
+        await latest.stop()
+        await reader.close()
