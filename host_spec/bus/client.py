@@ -6,16 +6,33 @@ session or publisher starts, never when plugins are listed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from host_spec.bus import names
 from host_spec.errors import ConfigError, NetworkError
 
-__all__ = ["StreamSettings", "connect", "ensure_stream", "open_bucket", "require"]
+__all__ = ["StreamSettings", "call", "connect", "ensure_stream", "open_bucket", "require"]
 
 log = logging.getLogger("host_spec.bus")
+T = TypeVar("T")
+
+
+async def call(awaitable: Awaitable[T]) -> T:
+    """Await a nats-py call without losing a cancellation.
+
+    nats-py waits for replies with asyncio.wait_for, which on Python 3.11 returns the reply and drops a
+    cancellation that arrives as the reply lands (fixed in 3.12). The task is then still marked as
+    cancelling: raise CancelledError here, or a cancelled publisher or stream would run on forever.
+    """
+    result = await awaitable
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+    return result
 
 
 def require() -> Any:
@@ -84,7 +101,7 @@ async def ensure_stream(js: Any, connector_id: str, settings: StreamSettings) ->
         duplicate_window=min(120.0, settings.max_age_s), discard=api.DiscardPolicy.OLD,
     )
     try:
-        await js.add_stream(config)
+        await call(js.add_stream(config))
     except Exception as exc:
         if not _exists(exc):
             raise
@@ -95,13 +112,13 @@ async def open_bucket(js: Any, connector_id: str, settings: StreamSettings | Non
     """The connector's key-value bucket; created (with `settings`) when given, else it must exist."""
     bucket = names.bucket_name(connector_id)
     if settings is None:
-        return await js.key_value(bucket)
+        return await call(js.key_value(bucket))
     from nats.js import api
 
     storage = api.StorageType.FILE if settings.storage == "file" else api.StorageType.MEMORY
     try:
-        return await js.create_key_value(bucket=bucket, history=1, storage=storage, replicas=settings.replicas)
+        return await call(js.create_key_value(bucket=bucket, history=1, storage=storage, replicas=settings.replicas))
     except Exception as exc:
         if not _exists(exc):
             raise
-        return await js.key_value(bucket)
+        return await call(js.key_value(bucket))

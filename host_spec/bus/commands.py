@@ -57,8 +57,8 @@ async def _publish(host: Any, args: argparse.Namespace) -> int:
                 raise ValueError(f"shard {args.shard} holds none of the {len(listed) or 'given'} pairs")
             nc = await connect(url, f"{info.id} publisher {args.shard}")
             publisher = Publisher(conn, nc, pairs, depth=args.depth, snapshot_every_s=args.snapshot_every, settings=settings)
-            print(f"publishing {len(pairs)} pair(s) of {info.id} (shard {args.shard}) to {url}, stream "
-                  f"hs.{info.id}.*; Ctrl-C stops", file=sys.stderr, flush=True)
+            print(f"publishing {len(pairs)} pair(s) of {info.id} (shard {args.shard}) to {url} as "
+                  f"hs.{info.id}.book.<PAIR> and hs.{info.id}.trades.<PAIR>; Ctrl-C stops", file=sys.stderr, flush=True)
             task = asyncio.create_task(publisher.run())
             started = time.monotonic()
             end = started + args.seconds if args.seconds > 0 else float("inf")

@@ -13,7 +13,7 @@ from host_spec.models import ConnectorInfo, TradingPair
 from host_spec.session import ConnectorSession, SessionConfig
 
 SUFFIX = "_bus"
-CAPABILITIES = frozenset({"trading_rules", "order_book_stream", "trades_stream"})
+STREAMS = frozenset({"order_book_stream", "trades_stream"})
 OPTIONS = ("nats_url", "bus_wait_s")
 
 __all__ = ["SUFFIX", "variant_info"]
@@ -31,7 +31,7 @@ def variant_info(base: ConnectorInfo) -> ConnectorInfo:
         order_types=base.order_types,
         credentials=(),
         base_connector=base.id,
-        capabilities=CAPABILITIES,
+        capabilities=STREAMS | ({"trading_rules"} & base.capabilities),
         options=OPTIONS,
         instrument=base.instrument,
         description=f"{base.id}'s order books, trades and trading rules as `host-spec publish {base.id}` puts them on "
@@ -51,7 +51,7 @@ def _bus(session: Any) -> bool:
 def variant_connectors(base: ConnectorInfo) -> list[ConnectorInfo] | None:
     if base.base_connector is not None or base.id.endswith(SUFFIX):
         return None
-    if not {"order_book_stream", "trades_stream"} <= base.capabilities:
+    if not STREAMS <= base.capabilities:
         return None
     return [variant_info(base)]
 
@@ -68,7 +68,8 @@ def create_session(connector_id: str, config: SessionConfig) -> ConnectorSession
     from host_spec.bus.session import BusSession
 
     require()
-    return BusSession(connector_id, info.base_connector, nats_url(config.options), wait_seconds(config.options))
+    return BusSession(connector_id, info.base_connector, nats_url(config.options), wait_seconds(config.options),
+                      rules="trading_rules" in info.capabilities)
 
 
 @hookimpl

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from host_spec.bus import names, schema
-from host_spec.bus.client import StreamSettings, ensure_stream, open_bucket
+from host_spec.bus.client import StreamSettings, call, ensure_stream, open_bucket
 from host_spec.errors import ConnectorError, InvalidPair
 from host_spec.host import Connection
 from host_spec.models import OrderBookView, PublicTrade, TradingPair
@@ -104,11 +104,11 @@ class Publisher:
             log.warning("publishing to NATS again")
 
     async def _send(self, subject: str, payload: bytes, msg_id: str) -> Any:
-        return await self.js.publish(subject, payload, timeout=self.timeout_s, headers={"Nats-Msg-Id": msg_id})
+        return await call(self.js.publish(subject, payload, timeout=self.timeout_s, headers={"Nats-Msg-Id": msg_id}))
 
     # -- rules ---------------------------------------------------------------------------------------
     async def publish_rules(self, rules: Iterable[Any]) -> None:
-        await self.kv.put(names.RULES_KEY, schema.encode_rules(rules))
+        await call(self.kv.put(names.RULES_KEY, schema.encode_rules(rules)))
 
     async def _rules(self) -> None:
         if "trading_rules" not in self.conn.info.capabilities:
@@ -165,7 +165,7 @@ class Publisher:
         now = time.monotonic()
         if whole or now - state.stored_at >= self.snapshot_every_s:
             try:
-                await self.kv.put(names.book_key(pair), schema.encode_entry(view, ack.seq, self.depth))
+                await call(self.kv.put(names.book_key(pair), schema.encode_entry(view, ack.seq, self.depth)))
             except Exception as exc:
                 self._failed(f"{pair} snapshot", exc)
                 return

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from host_spec.bus import names
-from host_spec.bus.client import connect
+from host_spec.bus.client import call, connect
 from host_spec.bus.follow import BookFollower, Step
 from host_spec.bus.schema import BadMessage, BookEntry, decode_book, decode_entry, decode_rules, decode_trade
 from host_spec.errors import ConfigError, InvalidPair, StreamError
@@ -47,9 +47,10 @@ class _Warn:
 class BusSession:
     """One reader's NATS connection; every stream of the session shares it."""
 
-    def __init__(self, connector_id: str, base_id: str, url: str, wait_s: float = 30.0) -> None:
+    def __init__(self, connector_id: str, base_id: str, url: str, wait_s: float = 30.0, *, rules: bool = True) -> None:
         self.connector_id = connector_id
         self.base_id = base_id
+        self.rules = rules  # the base connector has trading rules, so publishers put them on the bus
         self.url = url
         self.wait_s = wait_s
         self.stats: dict[TradingPair, dict[str, int]] = {}
@@ -61,9 +62,9 @@ class BusSession:
     async def _js(self) -> Any:
         async with self._lock:
             if self._closed:
-                raise StreamError(f"{self.connector_id}: session closed", connector=self.connector_id)
+                raise StreamError("session closed", connector=self.connector_id)
             if self._nc is None:
-                self._nc = await connect(self.url, f"{self.connector_id} reader")
+                self._nc = await call(connect(self.url, f"{self.connector_id} reader"))
             return self._nc.jetstream()
 
     async def _wait(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -73,10 +74,10 @@ class BusSession:
         deadline = time.monotonic() + self.wait_s
         while True:
             try:
-                return await attempt()
+                return await call(attempt())
             except NotFoundError:
                 if time.monotonic() >= deadline:
-                    raise StreamError(f"{self.connector_id}: no {what} on NATS at {self.url} after {self.wait_s:g} s; "
+                    raise StreamError(f"no {what} on NATS at {self.url} after {self.wait_s:g} s; "
                                       f"is `host-spec publish {self.base_id}` running?", connector=self.connector_id) from None
             await asyncio.sleep(POLL_S)
 
@@ -94,19 +95,12 @@ class BusSession:
         try:
             return decode_rules(entry.value)
         except BadMessage as exc:
-            raise StreamError(f"{self.connector_id}: the trading rules on the bus are unreadable: {exc}",
+            raise StreamError(f"the trading rules on the bus are unreadable: {exc}",
                               connector=self.connector_id) from None
 
     async def _check_pair(self, pair: TradingPair) -> None:
-        """InvalidPair when the published rules do not list `pair` (no check when none are published)."""
-        from nats.js.errors import NotFoundError
-
-        kv = await self._bucket()
-        try:
-            rules = decode_rules((await kv.get(names.RULES_KEY)).value)
-        except (NotFoundError, BadMessage):
-            return
-        if pair not in rules:
+        """InvalidPair when the published rules do not list `pair` (no check for a base without rules)."""
+        if self.rules and pair not in await self.trading_rules():
             raise InvalidPair(f"{pair} is not listed by {self.base_id} (rules published on the bus)",
                               connector=self.connector_id)
 
@@ -143,7 +137,7 @@ class BusSession:
                 entry = await self._entry(pair, warn)
             previous = entry
             if depth > entry.depth:
-                raise ConfigError(f"{self.connector_id}: {pair} is published {entry.depth} levels deep; asked for {depth} "
+                raise ConfigError(f"{pair} is published {entry.depth} levels deep; asked for {depth} "
                                   f"(run the publisher with --depth {depth})", connector=self.connector_id)
             if not follower.load(entry):
                 warn(f"key {names.book_key(pair)}: invalid levels")
@@ -153,8 +147,8 @@ class BusSession:
                 shown = follower.sequence
                 yield follower.view(depth)
             config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=entry.stream_seq + 1)
-            sub = await js.subscribe(subject, stream=names.stream_name(self.base_id), ordered_consumer=True, config=config,
-                                     idle_heartbeat=HEARTBEAT_S)
+            sub = await call(js.subscribe(subject, stream=names.stream_name(self.base_id), ordered_consumer=True, config=config,
+                                          idle_heartbeat=HEARTBEAT_S))
             try:
                 async for msg in sub.messages:
                     position = msg.metadata.sequence.stream
@@ -187,7 +181,7 @@ class BusSession:
     def _ended(self, subject: str) -> None:
         """A subscription ended: fine when the session was closed, else StreamError."""
         if not self._closed:
-            raise StreamError(f"{self.connector_id}: the subscription to {subject} ended", connector=self.connector_id)
+            raise StreamError(f"the subscription to {subject} ended", connector=self.connector_id)
 
     # -- trades --------------------------------------------------------------------------------------
     def trades(self, pair: TradingPair) -> AsyncIterator[PublicTrade]:

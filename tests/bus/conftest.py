@@ -127,6 +127,14 @@ class Latest:
                     task.result()  # a failed stream raises here
             await asyncio.sleep(0.05)
 
+    def marks(self, pairs: list[TradingPair]) -> dict[TradingPair, int]:
+        return {p: self.views[p].sequence for p in pairs}
+
+    async def moved(self, marks: dict[TradingPair, int]) -> None:
+        """Until every pair has shown a view past its mark."""
+        while any(self.views[p].sequence == seq for p, seq in marks.items()):
+            await asyncio.sleep(0.05)
+
     async def stop(self) -> None:
         for task in self.tasks:
             task.cancel()
@@ -159,3 +167,12 @@ def diverged(sb: Any, latest: Latest, pairs: list[TradingPair], depth: int = DEP
         if view is None or (list(view.bids), list(view.asks)) != true_book(sb, pair, depth):
             out.append(f"{pair}: seq {view.sequence if view else None}")
     return out
+
+
+async def assert_on_venue(sb: Any, latest: Latest, pairs: list[TradingPair]) -> None:
+    """Once the market is quiet, every pair's view is the venue's true book, and no pair's views ever went back."""
+    await settle(sb, [latest], pairs)
+    assert diverged(sb, latest, pairs) == []
+    for pair in pairs:
+        seqs = latest.sequences[pair]
+        assert seqs == sorted(set(seqs)), f"{pair}: one increasing sequence"
