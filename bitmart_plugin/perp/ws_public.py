@@ -62,8 +62,8 @@ class PerpPublicStreams(MarketStreams):
                          name="futures-public", dialect=FUTURES, **conn_options)
         self.contracts = contracts
         self.speed = speed
-        self.tickers: dict[str, PerpTicker] = {}  # symbol -> latest
-        self.rates: dict[str, FundingRate] = {}  # symbol -> latest
+        self.last_tickers: dict[str, PerpTicker] = {}  # symbol -> latest
+        self.last_rates: dict[str, FundingRate] = {}  # symbol -> latest
 
     def _symbol(self, pair: TradingPair) -> str:
         return self.contracts().by_pair(pair).symbol  # InvalidPair (naming close matches) for an unlisted pair
@@ -83,7 +83,7 @@ class PerpPublicStreams(MarketStreams):
         """Ticker pushes (~1/s): last, best bid/ask, 24 h volume in base units, mark and index."""
         symbol = self._symbol(pair)
         name = topic(TICKER, symbol)
-        tickers: AsyncIterator[PerpTicker] = self.listen(name, (name,), self.tickers.get(symbol))
+        tickers: AsyncIterator[PerpTicker] = self.listen(name, (name,), self.last_tickers.get(symbol))
         return tickers
 
     def funding(self, pair: TradingPair) -> AsyncIterator[FundingInfo]:
@@ -99,7 +99,7 @@ class PerpPublicStreams(MarketStreams):
         return self._funding(self._symbol(pair))
 
     def _funding(self, symbol: str) -> FundingInfo | None:
-        rate, ticker = self.rates.get(symbol), self.tickers.get(symbol)
+        rate, ticker = self.last_rates.get(symbol), self.last_tickers.get(symbol)
         if rate is None or ticker is None or ticker.index_price is None:
             return None  # before 2025-02 the ticker had no index price: no FundingInfo from the stream then
         return funding_info(rate, self.contracts().by_symbol(symbol), ticker.mark_price, ticker.index_price)
@@ -124,13 +124,13 @@ class PerpPublicStreams(MarketStreams):
             elif channel == TICKER:
                 ticker = ticker_from_ws(data, self.contracts(), int(time.time() * 1000))
                 symbol = to_symbol(ticker.ticker.pair)  # the all-symbol `futures/ticker` group has no filter
-                self.tickers[symbol] = ticker
+                self.last_tickers[symbol] = ticker
                 self.publish(f"{TICKER}:{symbol}", ticker)
                 self._funding_changed(symbol)
             elif channel == FUNDING:
                 rate = rate_from_ws(data, self.contracts())
                 symbol = to_symbol(rate.pair)
-                self.rates[symbol] = rate
+                self.last_rates[symbol] = rate
                 self._funding_changed(symbol)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:  # ParseError is a ValueError
             self.bad_frames += 1
