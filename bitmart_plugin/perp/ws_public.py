@@ -43,23 +43,10 @@ class PerpPublicStreams(MarketStreams):
     `contracts` returns the current listing (contract sizes; symbol -> pair): the session reloads it.
     """
 
-    def __init__(
-        self,
-        url: str,
-        contracts: Callable[[], Contracts],
-        *,
-        cap: int = 100,
-        speed: str = "100ms",
-        resync_timeout: float = 3.0,
-        stale_after: float = 15.0,
-        resync_spacing: float = 0.5,
-        resync_budget: int = 50,
-        tick: float = 0.5,
-        **conn_options: Any,
-    ) -> None:
-        super().__init__(url, cap=cap, resync_timeout=resync_timeout, stale_after=stale_after,
-                         resync_spacing=resync_spacing, resync_budget=resync_budget, tick=tick, heartbeats=False,
-                         name="futures-public", dialect=FUTURES, **conn_options)
+    def __init__(self, url: str, contracts: Callable[[], Contracts], *, cap: int = 100, speed: str = "100ms",
+                 **options: Any) -> None:
+        """`options`: the book options of MarketStreams (resync_timeout, stale_after, ...) and connection options."""
+        super().__init__(url, cap=cap, heartbeats=False, name="futures-public", dialect=FUTURES, **options)
         self.contracts = contracts
         self.speed = speed
         self.last_tickers: dict[str, PerpTicker] = {}  # symbol -> latest

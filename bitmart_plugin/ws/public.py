@@ -34,21 +34,9 @@ except ImportError:  # pragma: no cover - exercised only without orjson
 class PublicStreams(MarketStreams):
     """Spot order books (spot/depth/increase100) and trades over a pool of public connections (see MarketStreams)."""
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        cap: int = 115,
-        resync_timeout: float = 3.0,
-        stale_after: float = 15.0,
-        resync_spacing: float = 0.5,
-        resync_budget: int = 50,
-        tick: float = 0.5,
-        **conn_options: Any,
-    ) -> None:
-        super().__init__(url, cap=cap, resync_timeout=resync_timeout, stale_after=stale_after,
-                         resync_spacing=resync_spacing, resync_budget=resync_budget, tick=tick, name="public",
-                         **conn_options)
+    def __init__(self, url: str, *, cap: int = 115, **options: Any) -> None:
+        """`options`: the book options of MarketStreams (resync_timeout, stale_after, ...) and connection options."""
+        super().__init__(url, cap=cap, name="public", **options)
 
     def _symbol(self, pair: TradingPair) -> str:
         return to_symbol(pair)
