@@ -56,6 +56,7 @@ class BitmartCandlesFeed:
         clock: Callable[[], float] = time.time,
         grace_s: float = 2.0,
         connect_wait_s: float = 5.0,
+        poll_s: float | None = None,
     ) -> None:
         if fetch is None:
             if rest is None:
@@ -72,6 +73,7 @@ class BitmartCandlesFeed:
         self._clock = clock
         self.grace_s = grace_s
         self.connect_wait_s = connect_wait_s
+        self.poll_s = poll_s  # REST polling period where no kline channel exists (None: a tenth of the interval)
         self.rest_calls = 0
 
     @staticmethod
@@ -104,7 +106,8 @@ class BitmartCandlesFeed:
         """The live source: the kline channel, or REST polling where the market has none for `iv`."""
         symbol = self.market.symbol(pair)
         if self.market.topic(symbol, iv) is None:
-            return PollSubscription(self._pager(pair, iv, scale), self._clock, poll_period(iv.seconds))
+            period = self.poll_s if self.poll_s is not None else poll_period(iv.seconds)
+            return PollSubscription(self._pager(pair, iv, scale), self._clock, period)
         return self._kline_streams().subscribe(symbol, iv, pair=pair, scale=scale)
 
     # ---- history ---------------------------------------------------------------------------------
