@@ -12,53 +12,36 @@ Open times are floored to the interval: older venue data stamps candles one seco
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from host_spec import Candle, InvalidPair, StreamError, TradingPair
 
 from bitmart_plugin.candles.feed import BitmartCandlesFeed, ContractSize
 from bitmart_plugin.candles.intervals import PERP_INTERVALS, Interval, parse_interval
+from bitmart_plugin.fields import ParseError, dec, integer
+from bitmart_plugin.perp.rules import contracts_from_details
+from bitmart_plugin.perp.symbols import CONNECTOR, to_symbol
+from bitmart_plugin.perp.topics import route
 
-__all__ = ["CONNECTOR", "PERP", "PERP_MARK", "PerpKlines", "details_contract_size", "perp_candles_feed"]
+__all__ = ["PERP", "PERP_MARK", "PerpKlines", "details_contract_size", "perp_candles_feed"]
 
-CONNECTOR = "bitmart_perpetual"
 DETAILS_PATH = "/contract/public/details"
-_SPEED = re.compile(r"@\d+ms$")
 
 
-def _dec(fields: Mapping[str, Any], key: str) -> Decimal:
-    raw = fields[key]
-    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-        raise ValueError(f"{key} is {raw!r}, not a decimal string")
-    value = Decimal(str(raw))
-    if not value.is_finite() or value < 0:
-        raise ValueError(f"{key} is {raw!r}")
-    return value
-
-
-def _seconds(fields: Mapping[str, Any], key: str) -> int:
-    raw = fields[key]
-    if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.isascii() and raw.isdigit())):
-        raise ValueError(f"{key} is {raw!r}, not epoch seconds")
-    return int(raw)
-
-
-def _candle(fields: Mapping[str, Any], keys: tuple[str, ...], pair: TradingPair, interval: Interval,
-            scale: Decimal, what: str) -> Candle:
+def _candle(fields: Any, keys: tuple[str, ...], pair: TradingPair, interval: Interval, scale: Decimal,
+            what: str) -> Candle:
     """Candle from the six fields named by `keys` (time, open, high, low, close, volume in contracts)."""
-    if not isinstance(fields, Mapping):
-        raise StreamError(f"BitMart futures sent an unreadable {what} {fields!r}", connector=CONNECTOR)
     t, o, h, low, c, v = keys
     try:
-        return Candle(pair=pair, interval=interval.name, open_time_s=interval.floor(_seconds(fields, t)),
-                      open=_dec(fields, o), high=_dec(fields, h), low=_dec(fields, low), close=_dec(fields, c),
-                      volume=_dec(fields, v) * scale)
-    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
-        raise StreamError(f"BitMart futures sent an unreadable {what} {dict(fields)!r} ({exc})",
+        if not isinstance(fields, dict):
+            raise ParseError("not an object")
+        return Candle(pair=pair, interval=interval.name, open_time_s=interval.floor(integer(fields.get(t), t)),
+                      open=dec(fields, o), high=dec(fields, h), low=dec(fields, low), close=dec(fields, c),
+                      volume=dec(fields, v) * scale)
+    except ParseError as exc:
+        raise StreamError(f"BitMart futures sent an unreadable {what} {fields!r} ({exc})",
                           connector=CONNECTOR) from None
 
 
@@ -83,10 +66,7 @@ class PerpKlines:
         return parse_interval(text, self.intervals, market=self.title, connector=self.connector)
 
     def symbol(self, pair: TradingPair) -> str:
-        if pair.quote != "USDT":
-            raise InvalidPair(f"{pair} cannot be a BitMart USDT-M perpetual: contracts are quoted in USDT "
-                              f"(for example {pair.base}-USDT)", connector=self.connector)
-        return f"{pair.base}{pair.quote}"
+        return to_symbol(pair)
 
     def page_params(self, symbol: str, interval: Interval, lo: int, hi: int, limit: int) -> dict[str, Any]:
         return {"symbol": symbol, "step": interval.step, "start_time": lo, "end_time": hi - 1}
@@ -98,15 +78,12 @@ class PerpKlines:
         return None if interval.ws is None else f"{self.channel}{interval.ws}:{symbol}"
 
     def pushes(self, message: Any) -> list[tuple[str, Any]]:
-        if not isinstance(message, dict) or "action" in message:
-            return []  # acks, refusals and the System pong
-        group = message.get("group")
-        if not isinstance(group, str) or not group.startswith(self.channel):
+        push = route(message) if isinstance(message, dict) else None  # None: acks, refusals, the System pong
+        if push is None or not push.channel.startswith(self.channel):
             return []
-        topic = _SPEED.sub("", group)
-        data = message["data"]
+        data = push.data
         items = data["items"] if isinstance(data, dict) and "items" in data else [data]
-        return [(topic, item) for item in items]
+        return [(f"{push.channel}:{push.filter}", item) for item in items]
 
     def parse_push(self, item: Any, pair: TradingPair | None, interval: Interval, scale: Decimal) -> Candle:
         if pair is None:  # futures items do not name their symbol; the subscription knows the pair
@@ -131,20 +108,18 @@ def details_contract_size(rest: Any) -> ContractSize:
     """A `contract_size(pair)` lookup through `GET /contract/public/details?symbol=` (public, no credentials)."""
 
     async def contract_size(pair: TradingPair) -> Decimal:
-        symbol = PERP.symbol(pair)
+        symbol = to_symbol(pair)
         data = await rest.request(DETAILS_PATH, "GET", {"symbol": symbol}, what="contract details")
-        rows = data.get("symbols") if isinstance(data, dict) else None
-        row = next((r for r in rows or () if isinstance(r, dict) and r.get("symbol") == symbol), None)
-        if row is None:
-            raise InvalidPair(f"{pair} ({symbol}) is not a BitMart futures contract", connector=CONNECTOR)
         try:
-            size = _dec(row, "contract_size")
-        except (KeyError, ValueError, InvalidOperation):
-            size = Decimal(0)
-        if size <= 0:
-            raise StreamError(f"BitMart futures sent no usable contract_size for {symbol}: "
-                              f"{row.get('contract_size')!r}", connector=CONNECTOR)
-        return size
+            contracts = contracts_from_details(data)
+        except ParseError as exc:
+            raise StreamError(f"BitMart futures sent unreadable contract details: {exc}", connector=CONNECTOR) from None
+        if symbol in contracts:
+            return contracts.by_symbol(symbol).contract_size
+        if contracts.skipped:
+            raise StreamError(f"BitMart futures sent unreadable contract details: {'; '.join(contracts.skipped)}",
+                              connector=CONNECTOR)
+        raise InvalidPair(f"{pair} ({symbol}) is not a BitMart futures contract", connector=CONNECTOR, code=40034)
 
     return contract_size
 

@@ -199,7 +199,8 @@ def test_mark_price_market() -> None:
 
 class FakeRest:
     def __init__(self, answer: Any) -> None:
-        self.answer, self.calls = answer, []
+        self.answer = answer
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
 
     async def request(self, path: str, method: str, params: dict[str, Any], *, what: str = "") -> Any:
         self.calls.append((path, method, params))
@@ -213,12 +214,14 @@ async def test_contract_size_from_the_details_endpoint() -> None:
     assert rest.calls == [("/contract/public/details", "GET", {"symbol": "BTCUSDT"})]
     with pytest.raises(InvalidPair):
         await details_contract_size(FakeRest({"symbols": []}))(BTC)
-    with pytest.raises(StreamError, match="contract_size"):
-        await details_contract_size(FakeRest({"symbols": [{"symbol": "BTCUSDT", "contract_size": "0"}]}))(BTC)
+    broken = load("details_live_ccxt_2024-09.json")["data"]
+    broken["symbols"][0]["contract_size"] = "0"
+    with pytest.raises(StreamError, match="BTCUSDT: contract_size"):
+        await details_contract_size(FakeRest(broken))(BTC)
 
 
 def test_constructor_needs_a_way_to_scale_volumes() -> None:
     with pytest.raises(ValueError, match="contract_size"):
-        perp_candles_feed(fetch=lambda p: None)  # type: ignore[arg-type,return-value]
-    feed = perp_candles_feed(fetch=lambda p: None, mark=True)  # type: ignore[arg-type,return-value]
+        perp_candles_feed(fetch=lambda p: None)
+    feed = perp_candles_feed(fetch=lambda p: None, mark=True)
     assert feed.market is PERP_MARK
