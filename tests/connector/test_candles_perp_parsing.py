@@ -16,13 +16,14 @@ from bitmart_plugin.candles.intervals import PERP_INTERVALS, UnsupportedInterval
 from bitmart_plugin.candles.perp_klines import PERP, PERP_MARK, details_contract_size, perp_candles_feed
 from bitmart_plugin.candles.ws import KlineStreams
 
-DATA = Path(__file__).parent / "data" / "candles_perp"
+DATA = Path(__file__).resolve().parents[1] / "data" / "bitmart_futures_payloads"  # the in-repo copy
 BTC = TradingPair("BTC", "USDT")
 SIZE = D("0.001")  # BTCUSDT contract size (details fixture)
 
 
 def load(name: str) -> Any:
-    return json.loads((DATA / name).read_text())
+    folder = "ws_public" if name.startswith("klineBin") else "rest_public"
+    return json.loads((DATA / folder / name).read_text())
 
 
 def rows(name: str, interval: str, pair: TradingPair = BTC, scale: D = SIZE) -> list[Candle]:
