@@ -21,7 +21,7 @@ from bitmart_plugin.sandbox.core.candles import recompute
 from bitmart_plugin.settings import load_settings
 from bitmart_plugin.spot.rest import BitmartRest
 
-from .test_candles_e2e_sandbox import collect, wait_for
+from .test_candles_e2e_sandbox import check_live, collect, wait_for
 
 pytestmark = pytest.mark.e2e
 PAIR = TradingPair("BTC", "USDT")
@@ -157,17 +157,7 @@ async def test_follow_live_equals_recomputed_trades(venue: Any, rest: BitmartRes
         await asyncio.gather(*tasks, return_exceptions=True)
         await feed.close()
     for interval, out in streams.items():
-        expected = market.oracle(interval)
-        secs = STEPS[interval] * 60
-        closed = [c for c in out if c.closed]
-        opens = [c.open_time_s for c in closed]
-        assert opens == sorted(set(opens)), f"{interval}: closed candles repeat or go back"
-        want = [t for t in sorted(expected) if since - since % secs <= t <= opens[-1]]
-        assert opens == want, f"{interval}: closed candles differ from the trade history"
-        assert all(same(c, expected[c.open_time_s]) for c in closed)
-        forming = [c for c in out if not c.closed]
-        assert all(c.open_time_s > opens[-1] or c.open_time_s in expected for c in forming)
-        assert len(closed) >= 4
+        check_live(interval, out, market.oracle(interval), since - since % (STEPS[interval] * 60), same)
 
 
 async def test_mark_price_candles(venue: Any, rest: BitmartRest) -> None:
