@@ -25,7 +25,7 @@ from host_spec import Balance, FeeRates, Fill, Side, TradingPair, TradingRule
 from bitmart_plugin.rest_client import RestClient
 from bitmart_plugin.spot.rules import rule_from_symbol
 
-PUBLIC_PREFIXES = ("/system/", "/spot/v1/symbols", "/spot/v1/currencies", "/spot/quotation/")
+PUBLIC_PREFIXES = ("/system/", "/spot/v1/symbols", "/spot/v1/currencies", "/spot/quotation/", "/contract/public/")
 
 
 def pair_of(symbol: str) -> TradingPair:

@@ -4,7 +4,9 @@ The transport knows nothing of channels: topics are opaque strings it (re)subscr
 handed to `on_payload` as inflated bytes (binary frames) or str (text frames other than pongs).
 What the control frames look like is the connection's `Dialect` (`ws/dialect.py`: spot by default,
 futures with `dialect=FUTURES`): acks and refusals are recognised here and surfaced as host_spec
-errors, the keepalive ping is sent in the venue's form and its pong swallowed.
+errors, the keepalive ping is sent in the venue's form and its pong swallowed. `action_key="action"`
+alone (the candles feed) writes futures requests in the spot dialect: text `ping` (the futures venue
+answers it with `pong`), and futures acks and refusals reach `on_payload`.
 """
 
 from __future__ import annotations
