@@ -103,7 +103,13 @@ class PerpPublicStreams(MarketStreams):
             if channel == DEPTH:
                 feed = self.books.get(symbol)
                 if feed is not None:
-                    feed.on_depth(depth_from_ws(channel, data, self.contracts()))
+                    try:
+                        depth = depth_from_ws(channel, data, self.contracts())
+                    except ParseError as exc:  # e.g. a fractional contract count: the book may have missed a change
+                        self.bad_frames += 1
+                        feed.reject(f"unreadable depth message: {exc}")
+                        return
+                    feed.on_depth(depth)
             elif channel == TRADE:
                 if self.subs.get(f"{TRADE}:{symbol}"):
                     for trade in trades_from_ws(data, self.contracts()):

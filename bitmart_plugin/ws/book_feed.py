@@ -138,8 +138,13 @@ class BookFeed:
             self._emit()
 
     def _rejected(self, version: int, exc: BookDataError) -> None:
+        self.reject(f"rejected depth v{version}: {exc}")
+
+    def reject(self, reason: str) -> None:
+        """A depth message of this book that cannot be applied (or not even read): it may have changed the
+        book, so the book is dropped and resynced (counted as `bad`)."""
         self.stats["bad"] += 1
-        self._resync(f"rejected depth v{version}: {exc}")
+        self._resync(reason)
 
     def _update(self, depth: Depth) -> bool:
         if self.awaiting:
