@@ -41,7 +41,7 @@ COMPONENTS = (
     ComponentStatus("spot connector", True),
     ComponentStatus("perp connector", True),
     ComponentStatus("spot candles feed", True),
-    ComponentStatus("perp candles feed", False),
+    ComponentStatus("perp candles feed", True),
 )
 # Session options the spot connector reads (Host.open's `options`, `-o KEY=VALUE` on the CLI).
 SESSION_OPTIONS = ("rest_url", "ws_public_url", "ws_private_url", "rate_limit_safety", "quantize", "conflate_books")
@@ -51,8 +51,8 @@ CAPABILITIES = frozenset(
 PERP_OPTIONS = ("futures_rest_url", "futures_ws_public_url", "futures_ws_private_url", "rate_limit_safety", "quantize",
                 "conflate_books")
 PERP_CAPABILITIES = frozenset(
-    {"auth", "order_types", "trading_rules", "order_book_stream", "trades_stream", "trading", "user_stream", "sandbox",
-     "positions", "position_mode", "leverage", "funding"}
+    {"auth", "order_types", "trading_rules", "order_book_stream", "trades_stream", "trading", "user_stream",
+     "candles_feed", "sandbox", "positions", "position_mode", "leverage", "funding"}
 )
 
 
@@ -201,9 +201,7 @@ def user_stream(connector_id: str, session: Any) -> Any:
 @hookimpl
 def candles_feed(connector_id: str, session: Any, pair: TradingPair, interval: str, since_s: int | None,
                  until_s: int | None, follow: bool) -> Any:
-    if connector_id != CONNECTOR_ID or not _ours(connector_id, session):
-        return None
-    return session.candles(pair, interval, since_s, until_s, follow)
+    return session.candles(pair, interval, since_s, until_s, follow) if _ours(connector_id, session) else None
 
 
 @hookimpl

@@ -106,8 +106,8 @@ def choose_venue(config: SessionConfig, records: VenueRecords | None = None,
         raise ConfigError(f"the running sandbox (pid {venue.pid}) does not serve {', '.join(urls)}: restart it with "
                           "this version (`host-spec sandbox &`)", connector=config.connector_id)
     own_account = not settings.model_fields_set & set(_CREDENTIALS)
-    log.warning("bitmart: using the sandbox running at %s (pid %d, started by `host-spec sandbox`) with %s",
-                venue.options[urls[0]], venue.pid, "its own account" if own_account else "the credentials given")
+    log.warning("%s: using the sandbox running at %s (pid %d, started by `host-spec sandbox`) with %s",
+                config.connector_id, venue.options[urls[0]], venue.pid, "its own account" if own_account else "the credentials given")
     credentials = dict(venue.credentials) if own_account else dict(config.credentials)
     return dataclasses.replace(config, credentials=credentials,
                                options={**config.options, **{k: venue.options[k] for k in urls}})

@@ -261,6 +261,20 @@ class BitmartPerpSession(PerpAccount, TradingSession):
         rows = await self.rest.open_orders(contracts.by_pair(pair).symbol if pair else None)
         return [await self._apply_rest(row) for row in rows]
 
+    def candles(self, pair: TradingPair, interval: str, since_s: int | None, until_s: int | None,
+                follow: bool) -> AsyncIterator[Any]:
+        """REST backfill, then (if `follow`) live candles from the futures kline channel, volumes in base units
+        (candles/perp_klines.py)."""
+        if self._candles_obj is None:
+            from bitmart_plugin.candles.perp_klines import perp_candles_feed
+
+            self._candles_obj = perp_candles_feed(self.rest, self.settings.futures_ws_public_url,
+                                                  contract_size=self._contract_size)
+        return self._candles_obj.stream(pair, interval, since_s, until_s, follow)  # type: ignore[no-any-return]
+
+    async def _contract_size(self, pair: TradingPair) -> Decimal:
+        return (await self._listing()).by_pair(pair).contract_size
+
     async def fills(self, pair: TradingPair | None, since_ms: int | None) -> list[Fill]:
         """Our fills (the venue's last 7 days unless `since_ms`), oldest first, closes with realized PnL."""
         self._require_credentials()
