@@ -63,6 +63,7 @@ async def test_book_matches_venue_through_faults() -> None:
         streams = PerpStreams(sb.futures_ws_public_url, sb.futures_ws_private_url, contracts=lambda: contracts,
                               **KEEPALIVE, **FAST)
         contract = contracts.by_symbol(SYM)
+        assert contract.contract_size == Decimal("0.001")  # so a size left in contracts could not match
         latest: dict[str, OrderBookView] = {}
 
         async def consume() -> None:
@@ -70,7 +71,7 @@ async def test_book_matches_venue_through_faults() -> None:
                 latest["v"] = view
 
         task = asyncio.create_task(consume())
-        report = []
+        report, levels = [], 0
         try:
             for name, value in FAULTS:
                 sb.agents_paused = False
@@ -81,7 +82,9 @@ async def test_book_matches_venue_through_faults() -> None:
                 await settle(sb, latest)
                 await until(lambda: matches(latest.get("v"), sb, contract), timeout=5.0,
                             what=f"the book after {name}")  # raises (failing the test) if it never converges
-                report.append(f"{name}: ok v{latest['v'].sequence}")
+                view = latest["v"]
+                report.append(f"{name}: ok v{view.sequence} {len(view.bids)}x{len(view.asks)} levels")
+                levels += len(view.bids) + len(view.asks)
             feed = streams.public.books[SYM]
             conns = sum(c.connects for c in streams.public.pool.connections)
             print(f"\nperp e2e fired={dict(sb.state.faults.fired)} feed={feed.stats} connects={conns}\n  "
@@ -90,7 +93,7 @@ async def test_book_matches_venue_through_faults() -> None:
             assert feed.stats["gaps"] >= 1 and feed.stats["requests"] >= 1  # the gap was resynced with `request`
             assert feed.stats["stale"] >= 1  # the duplicates were discarded
             assert conns >= 3  # the dropped and the stalled socket both came back
-            assert latest["v"].bids[0][1] % contract.contract_size == 0 and contract.contract_size < 1  # base units
+            assert levels >= 10  # the books compared were not all empty (the agents keep thin books, now and then empty)
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
