@@ -46,6 +46,7 @@ class Resolution:
     _placing: set[str]
     _background: set[asyncio.Task[None]]
     _following: set[str]
+    _skipped: set[str]  # placing orders a reconciliation passed over: asked about once their placing ends
 
     if TYPE_CHECKING:  # provided by the session
         async def _lookup(self, cid: str) -> Mapping[str, Any]: ...
@@ -59,6 +60,14 @@ class Resolution:
         task = asyncio.get_running_loop().create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    def _done_placing(self, cid: str) -> None:
+        """The submit (and its resolution) of `cid` is over. A reconciliation that ran meanwhile could not ask
+        about it, and what the venue said during the resolution may be older than a push lost since: follow up."""
+        self._placing.discard(cid)
+        if cid in self._skipped:
+            self._skipped.discard(cid)
+            self._follow(cid)
 
     def _follow(self, cid: str) -> None:
         """Start the background follow-up of `cid` unless one is running."""
@@ -114,7 +123,7 @@ class Resolution:
         except (ConnectorError, asyncio.TimeoutError):
             pass
         finally:
-            self._placing.discard(cid)
+            self._done_placing(cid)
 
     async def _found(self, cid: str, raw: Mapping[str, Any]) -> Order:
         """BitMart knows the order. If its fills cannot be fetched now, it is accepted and followed up."""

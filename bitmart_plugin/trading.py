@@ -60,6 +60,7 @@ class TradingSession(Resolution):
         self._placing: set[str] = set()  # client ids whose submit or resolution is in progress
         self._background: set[asyncio.Task[None]] = set()
         self._following: set[str] = set()  # client ids with a background follow-up running
+        self._skipped: set[str] = set()  # placing when a reconciliation ran: asked about once placed
         self._subscribers: set[asyncio.Queue[Any]] = set()
         self._pump: asyncio.Task[None] | None = None
         self._started_ms = self._now()
@@ -198,6 +199,8 @@ class TradingSession(Resolution):
         placement was unknown); one the venue still does not know was not placed."""
         for order in self.tracker.active():
             cid = order.client_order_id
+            if cid in self._placing:
+                self._skipped.add(cid)
             if cid in listed or cid in self._placing:
                 continue
             try:
@@ -267,7 +270,7 @@ class TradingSession(Resolution):
             raise
         finally:
             if not handed_over:
-                self._placing.discard(cid)
+                self._done_placing(cid)
 
     async def _submit(self, req: OrderRequest, cid: str, payload: Any) -> Order:
         try:
