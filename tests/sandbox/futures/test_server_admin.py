@@ -9,6 +9,7 @@ from unittest import mock
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
 from bitmart_plugin.sandbox.admin import Admin
@@ -17,6 +18,8 @@ from bitmart_plugin.sandbox.server import Sandbox
 
 from ..conftest import Signer, admin
 from .rest_helpers import BTC, as_other, ok, public, second_account
+from .test_server_ws_private import ASSET, login
+from .ws_fixture import Server, connect, group_is, recv_until
 
 pytestmark = pytest.mark.e2e
 SUBMIT = "/contract/private/submit-order"
@@ -59,8 +62,8 @@ async def test_every_route_needs_the_token(sandbox: Sandbox, http: aiohttp.Clien
 
 async def test_a_non_loopback_peer_is_refused(sandbox: Sandbox) -> None:
     """The guard reads the peer address (a real socket cannot come from elsewhere: the server binds loopback)."""
-    routes = {}
-    app = aiohttp.web.Application()
+    routes: dict[tuple[str, str], Any] = {}
+    app = web.Application()
     Admin(sandbox).register(app)
     for r in app.router.routes():
         routes[(r.method, r.resource.canonical)] = r.handler  # type: ignore[union-attr]
@@ -74,9 +77,13 @@ async def test_a_non_loopback_peer_is_refused(sandbox: Sandbox) -> None:
 
 
 async def test_fund_a_wallet(sandbox: Sandbox, http: aiohttp.ClientSession, signer: Signer) -> None:
-    st, w = await admin(http, sandbox, "POST", "/futures/fund", {"amount": "2500.5"})
-    assert st == 200 and (w["account"], w["available_balance"], w["deposited"]) == (
-        sandbox.credentials.account_id, "1002500.5", "1002500.5")
+    async with connect(sandbox.futures_ws_private_url) as ws:
+        await login(Server(sandbox), ws, ASSET)
+        assert (await recv_until(ws, group_is(ASSET)))["data"]["available_balance"] == "1000000"
+        st, w = await admin(http, sandbox, "POST", "/futures/fund", {"amount": "2500.5"})
+        assert st == 200 and (w["account"], w["available_balance"], w["deposited"]) == (
+            sandbox.credentials.account_id, "1002500.5", "1002500.5")
+        assert (await recv_until(ws, group_is(ASSET)))["data"]["available_balance"] == "1002500.5"  # pushed
     assert (await usdt(signer))["available_balance"] == "1002500.5"
     other = second_account(sandbox, usdt="0")
     assert (await admin(http, sandbox, "POST", "/futures/fund", {"account": other.account_id, "amount": 7}))[0] == 200
@@ -91,7 +98,8 @@ async def test_pin_and_unpin_index_and_mark(sandbox: Sandbox, http: aiohttp.Clie
     venue = sandbox.state.futures
     st, got = await admin(http, sandbox, "POST", "/futures/prices", {"symbol": BTC, "index": "61000"})
     # the futures book is empty: the mark re-derived at once is the new index itself
-    assert (st, got["index"], got["mark"], got["index_pinned"], got["mark_pinned"]) == (200, "61000", "61000", True, False)
+    assert st == 200
+    assert (got["index"], got["mark"], got["index_pinned"], got["mark_pinned"]) == ("61000", "61000", True, False)
     venue.tick()  # a clock tick keeps the pinned index
     assert await index_price(http, sandbox) == "61000"
     assert await mark_price(signer) == "61000"

@@ -11,7 +11,9 @@ from typing import Any, AsyncIterator
 import aiohttp
 import pytest
 
-from ..conftest import Signer, admin
+from bitmart_plugin.sandbox.server import Sandbox
+
+from ..conftest import Signer, admin, make_config
 from .rest_helpers import ok
 from .test_server_ws_private import ORDER, login
 from .ws_fixture import BTC, Server, connect, group_is, recv_until, send, serve
@@ -127,3 +129,10 @@ async def test_push_arrives_before_the_answer(srv: Server, http: aiohttp.ClientS
         # used up: the next answer is not held back for its push
         assert (await admin(http, srv.sb, "GET", "/faults"))[1]["push_first"] == 0
         assert (await admin(http, srv.sb, "GET", "/faults"))[1]["fired"]["push_first"] == 1
+
+
+async def test_cli_fault_specs_reach_the_futures_venue(http: aiohttp.ClientSession) -> None:
+    """``host-spec sandbox --fault NAME=VALUE`` strings (SandboxConfig.faults) name futures contracts too."""
+    async with Sandbox(make_config(faults=["depth_gap=BTCUSDT:2", "push_first=3", "push_first_ms=10"])) as sb:
+        view = (await admin(http, sb, "GET", "/faults"))[1]
+        assert (view["depth_gap"], view["push_first"], view["push_first_ms"]) == ({"BTCUSDT": 2}, 3, 10)
