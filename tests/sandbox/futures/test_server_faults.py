@@ -109,18 +109,17 @@ async def test_pushes_delayed(srv: Server, http: aiohttp.ClientSession) -> None:
         await faults(http, srv, push_delay_ms=400)
         t0 = time.monotonic()
         placed = ok(await signer.post(SUBMIT, bid(1, "50000")))
-        answered = time.monotonic()
         push = await recv_until(ws, group_is(ORDER))
         assert push["data"][0]["order"]["order_id"] == str(placed["order_id"])
-        assert time.monotonic() - t0 >= 0.4 and answered - t0 < time.monotonic() - t0
+        assert time.monotonic() - t0 >= 0.4  # the push waited push_delay_ms
 
 
 async def test_push_arrives_before_the_answer(srv: Server, http: aiohttp.ClientSession) -> None:
     signer = Signer(srv.sb, http)
     async with connect(srv.private_url) as ws:
         await login(srv, ws, ORDER)
-        view = await faults(http, srv, push_first=1, push_first_ms=200)
-        assert (view["push_first"], view["push_first_ms"]) == (1, 200)
+        view = await faults(http, srv, push_first=1, push_first_ms=500)
+        assert (view["push_first"], view["push_first_ms"]) == (1, 500)
         push = asyncio.create_task(recv_until(ws, group_is(ORDER)))
         placed = ok(await signer.post(SUBMIT, bid(1, "50000", client_order_id="first1")))
         assert push.done(), "the REST answer came before the order push"
