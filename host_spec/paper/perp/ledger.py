@@ -38,7 +38,7 @@ from host_spec.models import (
     TradingPair,
 )
 from host_spec.paper.balances import Wallet
-from host_spec.paper.perp.positions import ZERO, Holding, closing_side, money, opening_side
+from host_spec.paper.perp.positions import ZERO, Holding, closing_side, money, opening_side, plain, toward_due
 
 __all__ = ["Legs", "Liquidation", "PerpLedger"]
 
@@ -114,7 +114,7 @@ class PerpLedger:
         if h.isolated:
             return h.isolated_liquidation_price(self.maintenance_rate(h.pair))
         equity, maintenance = self.cross_equity(h.pair.quote)
-        return max(money(self.mark(h) - h.sign * (equity - maintenance) / h.amount), ZERO) if h.amount else ZERO
+        return toward_due(self.mark(h) - h.sign * (equity - maintenance) / h.amount, h.sign) if h.amount else ZERO
 
     def position(self, h: Holding) -> Position:
         return h.view(self.mark(h), self.liquidation_price(h) if h.amount else None)
@@ -168,7 +168,7 @@ class PerpLedger:
         if legs.closing:
             if amount > closable:
                 what = "reduce-only" if reduce_only else "closing"
-                raise OrderRejected(f"{pair}: the {what} {side.value.lower()} of {amount} exceeds the {closable} of the "
+                raise OrderRejected(f"{pair}: the {what} {side.value.lower()} of {amount} exceeds the {plain(closable)} of the "
                                     f"{closing_side(side).value.lower()} position left to close", connector=self.connector)
             assert other is not None
             other.reserved += amount
@@ -213,7 +213,7 @@ class PerpLedger:
             h.add(qty - close, price, margin, ts)
             self._spend(legs, asset, margin)
             touched.append(h)
-        fee = money(qty * price * fee_rate)
+        fee = plain(money(qty * price * fee_rate))
         self._spend(legs, asset, fee)
         self.wallet.fees_paid[asset] = self.wallet.fees_paid.get(asset, ZERO) + fee
         events: list[BalanceEvent | PositionEvent] = [self.balance_event(asset, ts)]

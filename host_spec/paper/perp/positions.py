@@ -9,11 +9,11 @@ identity (see ledger) holds to the last digit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 
 from host_spec.models import MarginMode, Position, PositionSide, Side, TradingPair
 
-__all__ = ["QUANTUM", "ZERO", "Holding", "closing_side", "money", "opening_side"]
+__all__ = ["QUANTUM", "ZERO", "Holding", "closing_side", "money", "opening_side", "plain", "toward_due"]
 
 ZERO = Decimal(0)
 #: the money grid: divisions (pro rata shares, margins, funding) are cut toward zero to it
@@ -24,6 +24,20 @@ def money(amount: Decimal) -> Decimal:
     """`amount` cut toward zero to the money grid (left as it is when it is on the grid already)."""
     exponent = amount.as_tuple().exponent
     return amount.quantize(QUANTUM, rounding=ROUND_DOWN) if isinstance(exponent, int) and exponent < -12 else amount
+
+
+def plain(value: Decimal) -> Decimal:
+    """`value` without trailing zeros and never in exponent form (101.0 -> 101, 0.50 -> 0.5, 0.00 -> 0)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def toward_due(price: Decimal, sign: int) -> Decimal:
+    """A liquidation price on the money grid, rounded to the side where the position is already due (down for a
+    long, up for a short), so that a mark at the reported price liquidates; never below 0."""
+    exponent = price.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -12:
+        price = price.quantize(QUANTUM, rounding=ROUND_FLOOR if sign > 0 else ROUND_CEILING)
+    return max(plain(price), ZERO)
 
 
 def opening_side(side: Side) -> PositionSide:
@@ -59,7 +73,7 @@ class Holding:
 
     @property
     def entry_price(self) -> Decimal:
-        return self.cost / self.amount if self.amount else ZERO
+        return plain(self.cost / self.amount) if self.amount else ZERO
 
     @property
     def closable(self) -> Decimal:
@@ -93,14 +107,13 @@ class Holding:
         self.cost -= cost
         self.margin -= margin
         self.updated_ms = ts
-        return self.sign * (price * qty - cost), margin
+        return plain(self.sign * (price * qty - cost)), margin
 
     def isolated_liquidation_price(self, rate: Decimal) -> Decimal:
         """The mark at which margin + unrealized PnL equals the maintenance margin (0 when flat or never)."""
         if not self.amount:
             return ZERO
-        price = (self.cost + self.sign * (self.maintenance(rate) - self.margin)) / self.amount
-        return max(money(price), ZERO)
+        return toward_due((self.cost + self.sign * (self.maintenance(rate) - self.margin)) / self.amount, self.sign)
 
     def view(self, mark: Decimal, liquidation_price: Decimal | None, ts: int | None = None) -> Position:
         """The host's Position (amount 0 reports a position just closed)."""

@@ -42,5 +42,9 @@ def build_perp_report(session: Any) -> str:
         lines.append(f"  liquidated {r.pair} {r.side.value} {fmt(r.amount)} @ entry {fmt(r.entry_price)}, mark "
                      f"{fmt(r.mark_price)}: {fmt(r.loss)} {r.pair.quote}")
     lines.append(f"  mode     {ledger.mode.value}")
+    source = getattr(session, "maintenance", None)
+    for pair in sorted({h.pair for h in ledger.held()}):
+        rate, where = source(pair) if source is not None else (ledger.maintenance_rate(pair), "saved")
+        lines.append(f"  maintenance rate for {pair}: {fmt(rate)} ({where})")
     lines += closing_lines(session, s["order_list"])
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -40,6 +41,7 @@ from host_spec.rules import rule_for
 __all__ = ["PerpPaperSession"]
 
 MIN_POLL_S = 0.2
+log = logging.getLogger(__name__)
 
 
 class PerpPaperSession(PaperSession):
@@ -92,25 +94,34 @@ class PerpPaperSession(PaperSession):
         return LeverageSetting(pair, min(max(self.perp.leverage, low), high), self.perp.margin_mode)
 
     def _maintenance_rate(self, pair: TradingPair) -> Decimal:
-        """The option's rate, else the pair's rule's, else DEFAULT_MAINTENANCE_RATE."""
+        return self.maintenance(pair)[0]
+
+    def maintenance(self, pair: TradingPair) -> tuple[Decimal, str]:
+        """The pair's maintenance margin rate and where it comes from: the option, else the pair's rule, else
+        DEFAULT_MAINTENANCE_RATE."""
         if self.perp.maintenance_rate is not None:
-            return self.perp.maintenance_rate
+            return self.perp.maintenance_rate, "option maintenance_rate"
         rule = self.rules.get(pair)
         if rule is not None and rule.maintenance_margin_rate is not None:
-            return rule.maintenance_margin_rate
-        return DEFAULT_MAINTENANCE_RATE
+            return rule.maintenance_margin_rate, "venue trading rule"
+        return DEFAULT_MAINTENANCE_RATE, "default (the venue's rule gives none)"
 
     # -- funding ---------------------------------------------------------------------------------
     async def _follow_funding(self, pair: TradingPair) -> None:
         """Read the pair's funding info, put its settlement on the timeline, and read again: every
         `funding_poll_s` at most, halfway to the settlement when that is sooner, and soon after it passes."""
         base = await self.base()
+        failing = False
         while True:
             try:
                 info = await asyncio.wait_for(base.funding_info(pair), 10)
-            except (ConnectorError, asyncio.TimeoutError):
+            except (ConnectorError, asyncio.TimeoutError) as exc:
+                if not failing:
+                    log.warning("%s: funding info for %s unavailable, retrying: %s", self.connector_id, pair, exc)
+                failing = True
                 await asyncio.sleep(min(self.perp.funding_poll_s, 5))
                 continue
+            failing = False
             self._announce(pair, info)
             left_s = (info.next_funding_ms - self.venue_now()) / 1000
             await asyncio.sleep(max(MIN_POLL_S, min(self.perp.funding_poll_s, left_s / 2 if left_s > 0 else 1)))

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from host_spec.models import FundingPayment, LeverageSetting, MarginMode, PositionMode, PositionSide, Side, TradingPair
-from host_spec.paper.perp.ledger import Legs, Liquidation
+from host_spec.paper.perp.ledger import Legs, Liquidation, PerpLedger
 from host_spec.paper.perp.positions import Holding, closing_side
 from host_spec.paper.store import PaperStore
 
@@ -72,24 +72,41 @@ class PerpStore(PaperStore):
         super().__init__(path)
         self._saved_payments = {row[0] for row in self.db.execute("SELECT payment_id FROM funding")}
 
-    def load_engine(self, engine: Any) -> None:
-        """Restore orders and fills (PaperStore), then the ledger: positions, settings, totals, payments and the
-        restored open orders' legs, with each position's reserved volume summed from its closing orders."""
-        super().load_engine(engine)
-        ledger = engine.ledger
+    def has_ledger(self) -> bool:
+        """Whether the file holds a perpetual account (a spot account's file does not)."""
+        return self.db.execute("SELECT 1 FROM meta WHERE key = 'perp'").fetchone() is not None
+
+    def saved_maintenance(self) -> dict[TradingPair, Decimal]:
+        """The maintenance rate each held pair had when last saved (for a report read from the file alone)."""
         row = self.db.execute("SELECT value FROM meta WHERE key = 'perp'").fetchone()
-        if row:
-            state = json.loads(row[0])
+        saved = json.loads(row[0]).get("maintenance", {}) if row else {}
+        return {TradingPair.parse(p): Decimal(v) for p, v in saved.items()}
+
+    def load_ledger(self, ledger: PerpLedger) -> dict[TradingPair, int]:
+        """Restore positions, settings, totals, marks, liquidations and payments into `ledger`; returns the newest
+        funding settlement applied per pair."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'perp'").fetchone()
+        state = json.loads(row[0]) if row else {}
+        if state:
             ledger.mode = PositionMode(state["mode"])
             ledger.settings = {TradingPair.parse(p): LeverageSetting(TradingPair.parse(p), Decimal(lev), MarginMode(mode))
                                for p, (lev, mode) in state["settings"].items()}
             ledger.realized = {a: Decimal(v) for a, v in state["realized"].items()}
             ledger.funding = {a: Decimal(v) for a, v in state["funding"].items()}
+            ledger.marks = {TradingPair.parse(p): Decimal(v) for p, v in state["marks"].items()}
             ledger.liquidations = [_load_liquidation(r) for r in state["liquidations"]]
-            engine.funding_settled = {TradingPair.parse(p): int(t) for p, t in state["funding_settled"].items()}
         for (body,) in self.db.execute("SELECT body FROM positions"):
             h = _load_holding(json.loads(body))
             ledger.holdings[(h.pair, h.side)] = h
+        ledger.payments = [_load_payment(json.loads(b)) for (b,) in self.db.execute("SELECT body FROM funding ORDER BY ts, rowid")]
+        return {TradingPair.parse(p): int(t) for p, t in state.get("funding_settled", {}).items()}
+
+    def load_engine(self, engine: Any) -> None:
+        """Restore orders and fills (PaperStore), the ledger, and the restored open orders' legs, with each
+        position's reserved volume summed from its closing orders."""
+        super().load_engine(engine)
+        ledger = engine.ledger
+        engine.funding_settled = self.load_ledger(ledger)
         for cid, body in self.db.execute("SELECT cid, body FROM legs"):
             w = engine.orders.get(cid)
             if w is None or w.order.state.is_done:
@@ -100,7 +117,6 @@ class PerpStore(PaperStore):
                 h = ledger.holdings.get((w.legs.pair, closing_side(w.legs.side)))
                 if h is not None:
                     h.reserved += w.legs.close_left
-        ledger.payments = [_load_payment(json.loads(b)) for (b,) in self.db.execute("SELECT body FROM funding ORDER BY ts, rowid")]
         engine.payment_ids = itertools.count(len(ledger.payments) + 1)
 
     def save(self, engine: Any, events: list[Any]) -> None:
@@ -111,6 +127,8 @@ class PerpStore(PaperStore):
             "settings": {str(p): [_s(s.leverage), s.margin_mode.value] for p, s in ledger.settings.items()},
             "realized": {a: _s(v) for a, v in ledger.realized.items()},
             "funding": {a: _s(v) for a, v in ledger.funding.items()},
+            "marks": {str(p): _s(m) for p, m in ledger.marks.items()},
+            "maintenance": {str(h.pair): _s(ledger.maintenance_rate(h.pair)) for h in ledger.held()},
             "liquidations": [_liquidation(r) for r in ledger.liquidations],
             "funding_settled": {str(p): t for p, t in engine.funding_settled.items()},
         }
