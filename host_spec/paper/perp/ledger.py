@@ -14,7 +14,11 @@ an opening order holds `size × price / leverage` of margin plus the taker fee o
 the margin into the position and pays the fee by role on `size × price`; a close realizes
 `dir × (price − entry) × size` and releases the margin pro rata. Closing orders (hedge CLOSE, or
 reduce-only) hold position volume instead and never open. One-way orders net: a fill first reduces the
-opposite position, then opens with what is left.
+opposite position (all of it, whatever other orders hold), then opens with what is left; a closing order
+left holding more than its position now has is cancelled by the engine. In one-way mode a CLOSE action
+reads as reduce-only and OPEN as a plain order (the venue's side codes); in hedge mode an order says OPEN
+or CLOSE, reduce-only alone meaning CLOSE. A plain one-way order holds margin for the part that would
+open at submit; if a fill opens more (the position moved meanwhile), the rest is taken from available cash.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from host_spec.errors import InsufficientBalance, OrderRejected
+from host_spec.errors import InsufficientBalance, InvalidOrder, OrderRejected
 from host_spec.models import (
     Balance,
     BalanceEvent,
@@ -158,8 +162,6 @@ class PerpLedger:
         the position's unreserved volume, InsufficientBalance when the cash is short."""
         hedge = self.mode is PositionMode.HEDGE
         if hedge and action is None and not reduce_only:
-            from host_spec.errors import InvalidOrder
-
             raise InvalidOrder(f"{pair}: in hedge mode an order says position_action OPEN or CLOSE",
                                rule="position_action", allowed="OPEN or CLOSE", connector=self.connector)
         legs = Legs(pair, side, reduce_only or action is PositionAction.CLOSE, hedge)

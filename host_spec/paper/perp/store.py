@@ -51,7 +51,7 @@ def _payment(p: FundingPayment) -> dict[str, Any]:
 
 def _load_payment(raw: dict[str, Any]) -> FundingPayment:
     rate = Decimal(raw["rate"]) if raw["rate"] is not None else None
-    return FundingPayment(TradingPair.parse(raw["pair"]), Decimal(raw["amount"]), raw["asset"], rate,  # type: ignore[arg-type]
+    return FundingPayment(TradingPair.parse(raw["pair"]), Decimal(raw["amount"]), raw["asset"], rate,
                           int(raw["ts"]), raw["id"])
 
 
