@@ -15,7 +15,6 @@ from typing import Any
 
 from host_spec.errors import InvalidOrder, OrderNotFound
 from host_spec.models import (
-    BalanceEvent,
     FeeRates,
     Fill,
     Order,
@@ -30,6 +29,7 @@ from host_spec.models import (
     TimeInForce,
     TradingPair,
     TradingRule,
+    UserEvent,
 )
 from host_spec.paper.balances import Wallet
 from host_spec.paper.matching import (
@@ -50,8 +50,8 @@ __all__ = ["FOK_REASON", "POST_ONLY_REASON", "Event", "PaperEngine", "Working"]
 ZERO = Decimal(0)
 POST_ONLY_REASON = "post-only order would have crossed"
 FOK_REASON = "fill-or-kill order could not fill completely"
-#: what the engine emits; a subclass may add its own event types (the perpetual engine: positions, funding)
-Event = Any
+#: what the engine emits: order and balance events (the perpetual engine adds position and funding events)
+Event = UserEvent
 
 
 @dataclass

@@ -65,7 +65,7 @@ class PaperSession:
         self.engine: PaperEngine | None = None
         self.bounds: FillBounds | None = None
         self.fees = FeeBook(options)
-        self.fee_rates_by_pair, self.fee_source = self.fees.rates, self.fees.source
+        self.fee_source = self.fees.source  # where each pair's rates came from (the report prints it)
         self._base: Any = None
         self._pairs: dict[TradingPair, asyncio.Event] = {}
         self._jobs: dict[Hashable, asyncio.Task[Any]] = {}

@@ -3,8 +3,6 @@ cross (the asset's cross equity is lost), by the mark or by funding; closing ord
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
