@@ -1,10 +1,15 @@
-"""A ready perpetual paper engine and synthetic books for the perpetual paper tests (pure: no clock, no I/O)."""
+"""For the perpetual paper tests: a ready engine and synthetic books (pure: no clock, no I/O), and helpers for
+sessions on the fake perpetual venue (`fakex_perp`) through the Host."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from host_spec import (
+    Connection,
     FeeRates,
     LeverageSetting,
     MarginMode,
@@ -27,6 +32,9 @@ RULE = TradingRule(PAIR, D("0.01"), D("0.001"), D("0.001"), max_size=D(100), con
                    min_leverage=D(1), max_leverage=D(100), maintenance_margin_rate=D("0.005"))
 FEES = FeeRates(D("0.0002"), D("0.0006"))
 TYPES = (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET)
+ID = "fakex_perp_paper_trade"
+#: fakex_perp's live data drives the session; its funding clock is shortened to 1 s
+OPTIONS = {"reorder_ms": 0, "balance": "USDT=1000", "funding_interval_s": 1, "funding_poll_s": 0.3}
 
 
 def engine(cash: str = "1000", leverage: str = "10", margin: MarginMode = MarginMode.ISOLATED,
@@ -61,3 +69,30 @@ def place(e: PerpEngine, request: OrderRequest, ts: int) -> tuple[str, list]:
 def net(e: PerpEngine) -> Decimal:
     """The signed net of every position on PAIR."""
     return sum((e.ledger.position(h).signed_amount for h in e.ledger.held(PAIR)), D(0))
+
+
+async def until(check: Callable[[], Any], what: str, timeout: float = 10) -> Any:
+    """Poll `check` (sync or async) until it returns something truthy; the timeout only guards a hang."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        got = check()
+        if asyncio.iscoroutine(got):
+            got = await got
+        if got:
+            return got
+        assert asyncio.get_running_loop().time() < deadline, f"gave up waiting for {what}"
+        await asyncio.sleep(0.01)
+
+
+async def venue_of(conn: Connection) -> Any:
+    """The live fake venue behind a paper session (to move its book)."""
+    return (await conn.session.base()).session  # type: ignore[attr-defined]
+
+
+async def marked_at(conn: Connection, mark: Decimal) -> Any:
+    """Wait until the session's positions on PAIR are marked at `mark`; returns them."""
+    async def seen() -> Any:
+        positions = await conn.positions(PAIR)
+        return positions if positions and positions[0].mark_price == mark else None
+
+    return await until(seen, f"the mark at {mark}")

@@ -11,8 +11,7 @@ import pytest
 
 from host_spec import Connection, Host, Instrument
 from host_spec.testing import ConformanceSuite
-
-ID = "fakex_perp_paper_trade"
+from tests.paper.perp_helpers import ID
 
 
 @pytest.fixture

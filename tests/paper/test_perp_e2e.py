@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,37 +23,16 @@ from host_spec import (
     PositionEvent,
     PositionSide,
     Side,
-    TradingPair,
 )
+from tests.paper.perp_helpers import ID, OPTIONS, PAIR, marked_at, until, venue_of
 
-ID = "fakex_perp_paper_trade"
-PAIR = TradingPair("BTC", "USDT")
 D = Decimal
 RATE = D("0.0001")  # fakex_perp's funding rate; its taker fee rate is 0.002
-OPTIONS = {"reorder_ms": 0, "balance": "USDT=1000", "funding_interval_s": 1, "funding_poll_s": 0.3}
 
 
 @pytest.fixture
 def host(plugin_path: Path) -> Host:
     return Host.discover(env={"HOST_SPEC_PLUGINS": "fakex,paper"}, warn=io.StringIO())
-
-
-async def _until(check: Callable[[], Any], what: str, timeout: float = 10) -> Any:
-    """Poll `check` (sync or async) until it returns something truthy; the timeout only guards a hang."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        got = check()
-        if asyncio.iscoroutine(got):
-            got = await got
-        if got:
-            return got
-        assert asyncio.get_running_loop().time() < deadline, f"gave up waiting for {what}"
-        await asyncio.sleep(0.01)
-
-
-async def _venue(conn: Connection) -> Any:
-    """The live fake venue behind the paper session (to move its book)."""
-    return (await conn.session.base()).session  # type: ignore[attr-defined]
 
 
 def _collect(conn: Connection, into: list[Any]) -> asyncio.Task[None]:
@@ -63,14 +41,6 @@ def _collect(conn: Connection, into: list[Any]) -> asyncio.Task[None]:
             into.append(event)
 
     return asyncio.create_task(run())
-
-
-async def _mark(conn: Connection, mark: Decimal) -> Any:
-    async def seen() -> Any:
-        positions = await conn.positions(PAIR)
-        return positions if positions and positions[0].mark_price == mark else None
-
-    return await _until(seen, f"the mark at {mark}")
 
 
 async def test_a_leveraged_long_follows_the_book_pays_funding_survives_a_restart_and_closes_exactly(
@@ -89,8 +59,8 @@ async def test_a_leveraged_long_follows_the_book_pays_funding_survives_a_restart
             PositionSide.LONG, D("0.01"), D(101), D(5), MarginMode.ISOLATED, D("0.202"))
         assert long.liquidation_price == D(101) * (1 - D("0.2") + D("0.005")), "the default maintenance rate 0.005"
 
-        (await _venue(conn)).move(D(110), D(111))
-        [moved] = await _mark(conn, D("110.5"))
+        (await venue_of(conn)).move(D(110), D(111))
+        [moved] = await marked_at(conn, D("110.5"))
         assert moved.unrealized_pnl == (D("110.5") - D(101)) * D("0.01")
         seen_at = conn.session.venue_now()  # type: ignore[attr-defined]
         info = await conn.funding_info(PAIR)
@@ -99,7 +69,7 @@ async def test_a_leveraged_long_follows_the_book_pays_funding_survives_a_restart
         def paid_at_new_mark() -> list[Any]:
             return [e.payment for e in events if isinstance(e, FundingEvent) and e.payment.timestamp_ms > seen_at]
 
-        [payment, *_] = await _until(paid_at_new_mark, "a funding settlement after the move")
+        [payment, *_] = await until(paid_at_new_mark, "a funding settlement after the move")
         assert payment.amount == -D("0.01") * D("110.5") * RATE and payment.asset == "USDT" and payment.rate == RATE
         assert payment.timestamp_ms % 1000 == 0, "settled at the venue's announced settlement time"
         payments = await conn.funding_payments(PAIR)
@@ -119,8 +89,8 @@ async def test_a_leveraged_long_follows_the_book_pays_funding_survives_a_restart
                 restored.margin) == (stored.side, stored.amount, stored.entry_price, stored.leverage,
                                      stored.margin_mode, stored.margin)
         assert (await again.funding_payments())[:len(stored_payments)] == stored_payments
-        (await _venue(again)).move(D(110), D(111))
-        await _mark(again, D("110.5"))
+        (await venue_of(again)).move(D(110), D(111))
+        await marked_at(again, D("110.5"))
         closing = await again.place_order(OrderRequest(PAIR, Side.SELL, OrderType.MARKET, D("0.01"), reduce_only=True))
         assert closing.state is OrderState.FILLED and await again.positions(PAIR) == []
         fills = await again.fills(PAIR)
@@ -141,12 +111,12 @@ async def test_a_long_past_its_liquidation_price_is_liquidated_with_a_final_posi
         await conn.place_order(OrderRequest(PAIR, Side.BUY, OrderType.MARKET, D("0.01")))
         [long] = await conn.positions(PAIR)
         assert long.liquidation_price == D(101) * (1 - D("0.02") + D("0.005"))
-        (await _venue(conn)).move(D(98), D(99))
+        (await venue_of(conn)).move(D(98), D(99))
 
         def final() -> list[Any]:
             return [e.position for e in events if isinstance(e, PositionEvent) and e.position.amount == 0]
 
-        [closed] = await _until(final, "the liquidation")
+        [closed] = await until(final, "the liquidation")
         collector.cancel()
         assert (closed.side, closed.entry_price, closed.mark_price, closed.margin) == (PositionSide.LONG, D(101),
                                                                                        D("98.5"), 0)

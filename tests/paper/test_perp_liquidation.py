@@ -1,5 +1,5 @@
 """Liquidation of paper positions exactly when equity reaches maintenance: isolated (the margin is lost) and
-cross (the asset's cross equity is lost), by the mark or by funding; closing orders are cancelled first."""
+cross (closed at the mark, a deficit cleared), by the mark or by funding; orders are cancelled first."""
 
 from __future__ import annotations
 
@@ -57,8 +57,18 @@ def test_cross_positions_go_together_when_the_asset_equity_falls_to_maintenance(
     assert e.on_mark(PAIR, D("0.57"), 4) == []
     events = e.on_mark(PAIR, D("0.56"), 5)
     assert _final(events)[0].amount == 0 and e.orders[bid.client_order_id].order.state is OrderState.CANCELED
-    assert e.wallet.available["USDT"] == 0 and e.wallet.frozen["USDT"] == 0 and e.ledger.discrepancy("USDT") == 0
-    assert e.ledger.realized["USDT"] == -(D(100) - D("0.06")), "everything but the fee paid is lost"
+    assert e.wallet.frozen["USDT"] == 0 and e.ledger.discrepancy("USDT") == 0
+    assert e.ledger.realized["USDT"] == D("0.56") - D(100), "closed at the mark"
+    assert e.wallet.available["USDT"] == D("0.5"), "the equity left is the maintenance margin"
+
+
+def test_a_cross_deficit_past_bankruptcy_is_cleared_to_zero() -> None:
+    e = engine(cash="100", leverage="10", margin=MarginMode.CROSS, mmr="0.005")
+    e.on_view(book(1, "99", "100"))
+    place(e, market(Side.BUY, "1"), 2)
+    e.on_mark(PAIR, D(0), 3)  # the mark gapped far below the liquidation price: the loss exceeds the cash
+    assert e.wallet.available["USDT"] == 0 and e.ledger.discrepancy("USDT") == 0
+    assert e.ledger.liquidations[-1].loss == -(D(100) - D("0.06"))
 
 
 def test_funding_can_bring_an_isolated_position_to_liquidation() -> None:

@@ -20,13 +20,11 @@ from host_spec import (
     OrderType,
     PositionMode,
     Side,
-    TradingPair,
 )
 from host_spec.paper.commands import cmd_paper
 from tests.framework.test_host_fake_perp import drive_a_position
-from tests.paper.test_perp_e2e import ID, OPTIONS, _mark, _until, _venue
+from tests.paper.perp_helpers import ID, OPTIONS, PAIR, marked_at, until, venue_of
 
-PAIR = TradingPair("BTC", "USDT")
 D = Decimal
 
 
@@ -56,12 +54,12 @@ async def test_the_position_mode_cannot_change_with_a_position_open(host: Host) 
 async def test_with_mark_source_venue_positions_are_marked_at_the_venues_mark_not_the_mid(host: Host) -> None:
     async with await host.open(ID, {}, {**OPTIONS, "mark_source": "venue"}) as conn:
         await conn.place_order(OrderRequest(PAIR, Side.BUY, OrderType.MARKET, D("0.01")))
-        venue = await _venue(conn)
+        venue = await venue_of(conn)
         venue.move(D(110), D(111))
         venue.mark = D(105)
-        [position] = await _mark(conn, D(105))
+        [position] = await marked_at(conn, D(105))
         engine = conn.session.engine  # type: ignore[attr-defined]
-        await _until(lambda: engine.book(PAIR).mid() == D("110.5"), "the moved book")
+        await until(lambda: engine.book(PAIR).mid() == D("110.5"), "the moved book")
         [position] = await conn.positions(PAIR)
         assert position.mark_price == D(105) and position.unrealized_pnl == D("0.04")
 
@@ -95,7 +93,7 @@ async def test_the_stored_report_of_a_perpetual_account_shows_its_positions_and_
     async with await host.open(ID, {}, {**OPTIONS, "persist_path": str(path), "maintenance_rate": "0.01"}) as conn:
         await conn.set_leverage(PAIR, D(4), MarginMode.CROSS)
         await conn.place_order(OrderRequest(PAIR, Side.SELL, OrderType.MARKET, D("0.04")))
-        await _mark(conn, D("100.5"))
+        await marked_at(conn, D("100.5"))
     assert cmd_paper(None, argparse.Namespace(path=str(path))) == 0
     out = capsys.readouterr().out
     assert "position BTC-USDT SHORT 0.04 @ 100  mark 100.5  upnl -0.02  margin 1 (cross 4x)" in out

@@ -3,8 +3,8 @@
 Isolated position: due when margin + unrealized PnL at the mark <= its maintenance margin (entry value ×
 maintenance rate). It is closed at its bankruptcy price: the whole margin is lost, booked as realized PnL.
 Cross positions, per margin asset: due when the asset's cash + cross margins + cross unrealized PnL <= their
-summed maintenance. Every cross position of the asset is closed at its mark (realizing its PnL) and the equity
-left, at most the maintenance, is lost with them, so the asset's cash ends at 0 (a deficit is not carried).
+summed maintenance. Every cross position of the asset is closed at its mark, realizing its PnL; the equity
+left (at most the maintenance) stays, and a deficit (the mark jumped past bankruptcy) is cleared to 0.
 The caller cancels the orders first: a position's closing orders (isolated), every order in the asset (cross).
 """
 
@@ -61,13 +61,13 @@ def liquidate_cross(ledger: PerpLedger, asset: str, ts: int) -> list[PositionEve
         record, event = _close(ledger, h, ts, lost=False)
         records.append(record)
         events.append(event)
-    left = ledger.wallet.available.get(asset, ZERO)
-    ledger.credit(asset, -left)
-    ledger.realized[asset] = ledger.realized.get(asset, ZERO) - left
-    if records:
+    deficit = min(ledger.wallet.available.get(asset, ZERO), ZERO)
+    if deficit and records:
+        ledger.credit(asset, -deficit)
+        ledger.realized[asset] = ledger.realized.get(asset, ZERO) - deficit
         last = records[-1]
         records[-1] = Liquidation(last.pair, last.side, last.amount, last.entry_price, last.mark_price,
-                                  last.loss - left, ts)
+                                  last.loss - deficit, ts)
     ledger.liquidations.extend(records)
     ledger.drop_flat(cross)
     return [*events, ledger.balance_event(asset, ts)]
