@@ -224,28 +224,9 @@ class L2Book:
             self.invalidate()
             return SeqResult.GAP
         try:
-            if _store is not None and type(bids) is list and type(asks) is list:
-                self._stored(bids, "bids", self._bids, self._bid_keys, self._bid_px)
-                self._stored(asks, "asks", self._asks, self._ask_keys, self._ask_px)
-            else:  # the same loop in Python
-                side = self._bids
-                for level in bids:  # hot loop: a held spelling and a size of plain digits (valid as it stands): one store
-                    kind = level.__class__
-                    if kind is list or kind is tuple:
-                        price, size = level
-                        if price.__class__ is str and price in side and size.__class__ is str and size.isascii() and size.replace(".", "", 1).isdigit():
-                            side[price] = size
-                            continue
-                    self._level(level, "bids", side, self._bid_keys, self._bid_px)
-                side = self._asks
-                for level in asks:
-                    kind = level.__class__
-                    if kind is list or kind is tuple:
-                        price, size = level
-                        if price.__class__ is str and price in side and size.__class__ is str and size.isascii() and size.replace(".", "", 1).isdigit():
-                            side[price] = size
-                            continue
-                    self._level(level, "asks", side, self._ask_keys, self._ask_px)
+            apply_side = self._stored if _store is not None and type(bids) is list and type(asks) is list else self._looped
+            apply_side(bids, "bids", self._bids, self._bid_keys, self._bid_px)
+            apply_side(asks, "asks", self._asks, self._ask_keys, self._ask_px)
         except BookDataError:
             self.invalidate()
             raise
@@ -257,16 +238,29 @@ class L2Book:
             self.timestamp_ms = timestamp_ms
         return SeqResult.APPLIED
 
+    def _looped(
+        self, levels: Iterable[Level], name: str, side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]
+    ) -> None:
+        """One side through the hot loop in Python (no C loop built, or levels not in a list)."""
+        for level in levels:  # a held spelling and a size of plain digits (valid as it stands): one store
+            kind = level.__class__
+            if kind is list or kind is tuple:
+                price, size = level
+                if price.__class__ is str and price in side and size.__class__ is str and size.isascii() and size.replace(".", "", 1).isdigit():
+                    side[price] = size
+                    continue
+            self._level(level, name, side, keys, prices)
+
     def _stored(
-        self, levels: list[Level], name: str, side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]
+        self, levels: Sequence[Level], name: str, side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]
     ) -> None:
         """One side through the C loop; each level it leaves (new price, other spelling, invalid) goes to `_level`, in order."""
         store = _store
         assert store is not None
-        i = store(side, levels, 0)
+        i = store(side, levels, 0)  # type: ignore[arg-type]  # a list: apply_update checked
         while i < len(levels):
             self._level(levels[i], name, side, keys, prices)
-            i = store(side, levels, i + 1)
+            i = store(side, levels, i + 1)  # type: ignore[arg-type]
 
     def _level(
         self, level: object, name: str, side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]
