@@ -14,9 +14,9 @@ reads. (Dropping the book, rather than undoing the levels already stored, keeps 
 pass: the check is folded into the store. Whoever owns the book resyncs it anyway.)
 
 The hot path (a held price spelling, a size of plain ASCII digits, both exact str) runs in C
-(`host_spec/_levels.c`, built at install where a C compiler is present) or, without it, as the Python
-loop in `apply_update`. The two take exactly the same levels, everything else goes through the exact
-path, and the tests run the book through both.
+(`host_spec/_levels.c`, built at install where a C compiler is present: `_stored`) or, without it, in
+Python (`_looped`). The two take exactly the same levels, everything else goes through the exact path
+(`_level`), and the tests run the book through both.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from host_spec.models import OrderBookView, TradingPair
 
 try:
     from host_spec._levels import store as _store
-except ImportError:  # not built (no C compiler at install): the Python loop in apply_update
+except ImportError:  # not built (no C compiler at install): L2Book._looped does the same in Python
     _store = None
 
 __all__ = ["BookDataError", "L2Book", "SeqResult", "check_sequence"]
