@@ -56,20 +56,20 @@ PERP_CAPABILITIES = frozenset(
 )
 
 
+# What both connectors declare alike: one exchange, one account and its keys, one components table.
+_COMMON: dict[str, Any] = {"plugin": "bitmart", "exchange_type": "CEX", "market_type": "CLOB",
+                           "connection_type": "WebSocket", "components": COMPONENTS, "credentials": CREDENTIALS}
+
+
 def connector_info() -> ConnectorInfo:
     return ConnectorInfo(
         id=CONNECTOR_ID,
-        plugin="bitmart",
         display_name="BitMart (spot)",
-        exchange_type="CEX",
-        market_type="CLOB",
-        connection_type="WebSocket",
         order_types=ORDER_TYPES,
-        components=COMPONENTS,
-        credentials=CREDENTIALS,
         paper_trade=PAPER_ID,
         capabilities=CAPABILITIES,
         options=SESSION_OPTIONS,
+        **_COMMON,
         description="BitMart spot through ccxt 4.5.70 (REST) and native WebSocket streams; "
         "BitMart stopped trading on 2026-08-26, so the embedded sandbox is the default venue.",
     )
@@ -78,17 +78,12 @@ def connector_info() -> ConnectorInfo:
 def perp_connector_info() -> ConnectorInfo:
     return ConnectorInfo(
         id=PERP_ID,
-        plugin="bitmart",
         display_name="BitMart (USDT-M perpetuals)",
-        exchange_type="CEX",
-        market_type="CLOB",
-        connection_type="WebSocket",
         order_types=PERP_ORDER_TYPES,
-        components=COMPONENTS,
-        credentials=CREDENTIALS,
         capabilities=PERP_CAPABILITIES,
         options=PERP_OPTIONS,
         instrument=Instrument.PERPETUAL,
+        **_COMMON,
         description="BitMart USDT-M perpetual futures through ccxt 4.5.70 (raw REST endpoints) and native futures "
         "WebSocket streams; amounts in base units (converted to whole contracts before sending). Same API keys as "
         "spot; the embedded sandbox serves the futures venue on the same port.",

@@ -54,6 +54,7 @@ class TradingSession(Resolution):
         self.tracker = OrderTracker()
         self._streams_factory = streams_factory
         self._streams_obj: Any = None
+        self._candles_obj: Any = None
         self.resolve_delays = tuple(resolve_delays)
         self.resolve_budget_s = resolve_budget_s
         self.settle_interval_s = 1.0  # first wait of the background follow-up of an unknown order
@@ -320,9 +321,22 @@ class TradingSession(Resolution):
 
     # ---- shutdown -------------------------------------------------------------------------------
 
+    # ---- candles --------------------------------------------------------------------------------
+
+    def candles(self, pair: TradingPair, interval: str, since_s: int | None, until_s: int | None,
+                follow: bool) -> AsyncIterator[Any]:
+        """REST backfill, then (if `follow`) live candles from the venue's kline channel (bitmart_plugin/candles)."""
+        if self._candles_obj is None:
+            self._candles_obj = self._candles_feed()
+        return self._candles_obj.stream(pair, interval, since_s, until_s, follow)  # type: ignore[no-any-return]
+
+    def _candles_feed(self) -> Any:
+        """The venue's `BitmartCandlesFeed` (built on first use)."""
+        raise NotImplementedError
+
     def _owned(self) -> list[Any]:
         """Objects with an async `close()` that end with the session (sockets, feeds)."""
-        return [self._streams_obj]
+        return [self._streams_obj, self._candles_obj]
 
     async def close(self) -> None:
         """Stop the pump, close sockets and the HTTP client; safe to call twice."""

@@ -58,7 +58,6 @@ class BitmartPerpSession(PerpAccount, TradingSession):
         self._contracts: Contracts | None = None
         self._mode: PositionMode | None = None
         self._fees: FeeRates | None = None
-        self._candles_obj: Any = None
         self._init_account()
 
     @classmethod
@@ -78,9 +77,6 @@ class BitmartPerpSession(PerpAccount, TradingSession):
                                              position_mode=lambda: self._mode or PositionMode.HEDGE)
 
         return build
-
-    def _owned(self) -> list[Any]:
-        return [self._streams_obj, self._candles_obj]
 
     # ---- the listing ----------------------------------------------------------------------------
 
@@ -261,16 +257,11 @@ class BitmartPerpSession(PerpAccount, TradingSession):
         rows = await self.rest.open_orders(contracts.by_pair(pair).symbol if pair else None)
         return [await self._apply_rest(row) for row in rows]
 
-    def candles(self, pair: TradingPair, interval: str, since_s: int | None, until_s: int | None,
-                follow: bool) -> AsyncIterator[Any]:
-        """REST backfill, then (if `follow`) live candles from the futures kline channel, volumes in base units
-        (candles/perp_klines.py)."""
-        if self._candles_obj is None:
-            from bitmart_plugin.candles.perp_klines import perp_candles_feed
+    def _candles_feed(self) -> Any:
+        """Futures klines with volumes in base units (candles/perp_klines.py), sized from this session's listing."""
+        from bitmart_plugin.candles.perp_klines import perp_candles_feed
 
-            self._candles_obj = perp_candles_feed(self.rest, self.settings.futures_ws_public_url,
-                                                  contract_size=self._contract_size)
-        return self._candles_obj.stream(pair, interval, since_s, until_s, follow)  # type: ignore[no-any-return]
+        return perp_candles_feed(self.rest, self.settings.futures_ws_public_url, contract_size=self._contract_size)
 
     async def _contract_size(self, pair: TradingPair) -> Decimal:
         return (await self._listing()).by_pair(pair).contract_size

@@ -45,7 +45,6 @@ class BitmartSpotSession(TradingSession):
                  resolve_delays: Iterable[float] = RESOLVE_DELAYS, resolve_budget_s: float = RESOLVE_BUDGET_S) -> None:
         super().__init__(settings, rest or BitmartRest(settings), streams_factory=streams_factory,
                          resolve_delays=resolve_delays, resolve_budget_s=resolve_budget_s)
-        self._candles_obj: Any = None
         self.conflate_books = False
         self._quantize = quantize
         self._rules: dict[TradingPair, TradingRule] | None = None
@@ -64,9 +63,6 @@ class BitmartSpotSession(TradingSession):
         from bitmart_plugin.ws.streams import BitmartStreams
 
         return BitmartStreams
-
-    def _owned(self) -> list[Any]:
-        return [self._streams_obj, self._candles_obj]
 
     # ---- reference data -------------------------------------------------------------------------
 
@@ -202,11 +198,7 @@ class BitmartSpotSession(TradingSession):
         rows = await self.rest.my_trades(to_symbol(pair) if pair else None, since_ms)
         return sorted((fill_from_v4(r) for r in rows), key=lambda f: (f.timestamp_ms, f.trade_id))
 
-    def candles(self, pair: TradingPair, interval: str, since_s: int | None, until_s: int | None,
-                follow: bool) -> AsyncIterator[Any]:
-        """REST backfill, then (if `follow`) live candles from the kline channel; see candles.py."""
-        if self._candles_obj is None:
-            from bitmart_plugin.candles.feed import BitmartCandlesFeed
+    def _candles_feed(self) -> Any:
+        from bitmart_plugin.candles.feed import BitmartCandlesFeed
 
-            self._candles_obj = BitmartCandlesFeed(self.rest, self.settings.ws_public_url)
-        return self._candles_obj.stream(pair, interval, since_s, until_s, follow)
+        return BitmartCandlesFeed(self.rest, self.settings.ws_public_url)

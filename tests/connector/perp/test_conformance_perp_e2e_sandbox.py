@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import io
+import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -11,23 +12,19 @@ from host_spec import Connection, Host, PositionMode
 from host_spec.testing import ConformanceSuite
 from host_spec.testing_perp import PerpetualSuite
 
+from ..test_conformance_bitmart import busy_venue, host
+
 pytestmark = pytest.mark.e2e
+__all__ = ["busy_venue", "host"]  # fixtures: the spot kit's sandbox, whose futures agents trade as well
 
 
-@pytest.fixture
-def host() -> Host:
-    return Host.discover(env={"HOST_SPEC_PLUGINS": "bitmart,paper"}, warn=io.StringIO())
-
-
-@pytest.fixture
-async def busy_venue(host: Host) -> AsyncIterator[object]:
-    """A sandbox whose agents trade on the futures books too, so the trades stream has something to show."""
-    async with await host.start_sandbox("bitmart_perpetual", {"seed": 5, "pairs": 3, "agent_rate": 20}) as venue:
-        yield venue
-
-
-async def _open(host: Host, venue: object, mode: PositionMode) -> AsyncIterator[Connection]:
-    async with await host.open("bitmart_perpetual", venue.credentials, venue.options) as conn:  # type: ignore[attr-defined]
+async def _open(host: Host, venue: Any, mode: PositionMode) -> AsyncIterator[Connection]:
+    market = venue.sandbox.state.futures.market
+    for _ in range(500):  # the agents have traded on the futures book: there is a candle to backfill
+        if market.candles("BTCUSDT", 1, 0, 2**40):
+            break
+        await asyncio.sleep(0.02)
+    async with await host.open("bitmart_perpetual", venue.credentials, venue.options) as conn:
         assert await conn.set_position_mode(mode) is mode
         yield conn
 

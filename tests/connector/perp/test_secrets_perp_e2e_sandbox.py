@@ -19,7 +19,7 @@ from host_spec import MarginMode, OrderEventKind as K, OrderRequest, OrderType, 
 import bitmart_plugin.perp.ws_private as ws_private
 from bitmart_plugin.perp.connector import BitmartPerpSession
 
-from ..test_secrets_not_logged import debug_log, pieces
+from ..test_secrets_not_logged import assert_nothing_leaked, debug_log, place_and_cancel, spy_signatures
 from .e2e import BTC, fut_venue, futures
 
 pytestmark = pytest.mark.e2e
@@ -31,55 +31,23 @@ async def test_a_debug_perp_session_logs_no_secret(fut_venue: Any, debug_log: io
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     key, secret, memo = secrets.token_hex(20), secrets.token_hex(32), "memo" + secrets.token_hex(6)
     fut_venue.sandbox.add_account(key, secret, memo, {"USDT": "100000"}, futures_usdt="100000")
-    sent_signs: list[str] = []
-    logins: list[str] = []
-    real_login = ws_private.ws_access_message
-
-    def spy_login(*args: Any, **kw: Any) -> dict[str, object]:
-        message = real_login(*args, **kw)
-        sent_signs.append(str(message["args"][2]))  # type: ignore[index]
-        logins.append(sent_signs[-1])
-        return message
-
-    monkeypatch.setattr(ws_private, "ws_access_message", spy_login)
     creds = {"api_key": SecretStr(key), "secret_key": SecretStr(secret), "memo": SecretStr(memo)}
     session = BitmartPerpSession.from_config(SessionConfig("bitmart_perpetual", creds, fut_venue.options))
     session.settle_s = 0.3
-    client = session.rest._ensure_client()  # noqa: SLF001 - spy on the signatures ccxt sends
-    real_sign = client.sign
+    sent_signs, logins = spy_signatures(session, monkeypatch, ws_private, "ws_access_message")
 
-    def spy_sign(*args: Any, **kw: Any) -> Any:
-        request = real_sign(*args, **kw)
-        if request.get("headers") and "X-BM-SIGN" in request["headers"]:
-            sent_signs.append(request["headers"]["X-BM-SIGN"])
-        return request
-
-    client.sign = spy_sign
-    events: list[Any] = []
-
-    async def collect() -> None:
-        async for ev in session.user_stream():
-            events.append(ev)
-
-    task = asyncio.create_task(collect())
-    try:
+    async def before() -> None:
         for _ in range(250):  # the private socket logs in in the background
             if logins:
                 break
             await asyncio.sleep(0.02)
         await session.check_credentials()
         await session.set_leverage(BTC, D(10), MarginMode.CROSS)
-        bids, _ = futures(fut_venue).depth("BTCUSDT", 1)
-        order = await session.place_order(OrderRequest(BTC, Side.BUY, OrderType.LIMIT, D("0.001"), bids[0][0] - 100,
-                                                       position_action=PositionAction.OPEN))
-        await session.cancel_order(BTC, order.client_order_id)
-        for _ in range(250):
-            if any(getattr(e, "kind", None) is K.CANCELED for e in events):
-                break
-            await asyncio.sleep(0.02)
-    finally:
-        task.cancel()
-        await session.close()
+
+    bids, _ = futures(fut_venue).depth("BTCUSDT", 1)
+    request = OrderRequest(BTC, Side.BUY, OrderType.LIMIT, D("0.001"), bids[0][0] - 100,
+                           position_action=PositionAction.OPEN)
+    events = await place_and_cancel(session, request, before)
 
     out, err = capfd.readouterr()
     text = debug_log.getvalue() + out + err
@@ -87,8 +55,4 @@ async def test_a_debug_perp_session_logs_no_secret(fut_venue: Any, debug_log: io
     # in the middle, so only a search for pieces finds what it shows of the key and the signature).
     assert "X-BM-SIGN" in text and '"action":"access"' in text and logins
     assert any(getattr(e, "kind", None) is K.CANCELED for e in events) and len(sent_signs) >= 4
-    leaked = [name for name, value in (("api key", key), ("secret", secret), ("memo", memo)) if value in text]
-    leaked += [f"signature {s[:6]}..." for s in sent_signs if s in text]
-    assert not leaked, f"in the DEBUG log: {leaked}"
-    partial = [p for v in (key, secret, *sent_signs) for p in pieces(v) if p in text]
-    assert not partial, f"pieces of a secret in the DEBUG log: {partial[:3]}"
+    assert_nothing_leaked(text, key, secret, memo, sent_signs)
