@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from decimal import Decimal
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable, TypeVar
 
 import ccxt.async_support as ccxt_async
 import ccxt.pro as ccxtpro
+import pytest
 
 from bitmart_plugin.sandbox.config import SandboxConfig
 from bitmart_plugin.sandbox.futures.events import ContractOrder, Position
@@ -43,6 +44,12 @@ async def futures_sandbox(**kw: Any) -> AsyncIterator[Sandbox]:
         v.fund(MAKER, Decimal(1_000_000))
         v.set_prices(BTC, mark=MARK, index=MARK)
         yield sb
+
+
+@pytest.fixture
+async def sb() -> AsyncIterator[Sandbox]:
+    async with futures_sandbox() as s:
+        yield s
 
 
 def venue(sb: Sandbox) -> FuturesVenue:
@@ -100,6 +107,30 @@ def ccxt_pro(sb: Sandbox, throttle: bool = True) -> ccxtpro.bitmart:
     ex.urls["api"]["swap"] = sb.futures_rest_url
     ex.urls["api"]["ws"]["swap"] = {"public": sb.futures_ws_public_url, "private": sb.futures_ws_private_url}
     return ex
+
+
+Client = TypeVar("Client", ccxt_async.bitmart, ccxtpro.bitmart)
+
+
+def client_fixture(name: str, make: Callable[[Sandbox, bool], Client], throttle: bool) -> Any:
+    """A fixture ``name``: ``make(sb, throttle)`` with its markets loaded, closed afterwards."""
+    @pytest.fixture(name=name)
+    async def fixture(sb: Sandbox) -> AsyncIterator[Client]:
+        ex = make(sb, throttle)
+        try:
+            await ex.load_markets()
+            yield ex
+        finally:
+            await ex.close()
+    return fixture
+
+
+# ccxt as configured out of the box (only URLs changed), and unthrottled for the many short defect tests
+# (ccxt's own request pacing would dominate their time; the sandbox runs without rate limits)
+rest = client_fixture("rest", ccxt_rest, True)
+fast_rest = client_fixture("fast_rest", ccxt_rest, False)
+pro = client_fixture("pro", ccxt_pro, True)
+fast_pro = client_fixture("fast_pro", ccxt_pro, False)
 
 
 async def eventually(ok: Callable[[], bool], what: object) -> None:

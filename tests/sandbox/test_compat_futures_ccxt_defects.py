@@ -4,14 +4,15 @@ turn into an error the day ccxt fixes it), and a test of the raw endpoint, throu
 implicit API, proving the venue sends the right facts."""
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import Any
 
 import ccxt.async_support as ccxt_async
 import pytest
 
 from bitmart_plugin.sandbox.server import Sandbox
 
-from .compat_futures import BTC, MARK, SYM, ccxt_rest, futures_sandbox, held, me, order_of, quote, venue
+from .compat_futures import BTC, MARK, SYM, held, me, order_of, quote, venue
+from .compat_futures import fast_rest, sb  # noqa: F401  (pytest fixtures)
 
 pytestmark = pytest.mark.e2e
 
@@ -20,39 +21,23 @@ def ccxt_bug(reason: str) -> Any:
     return pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"ccxt 4.5.70: {reason}")
 
 
-@pytest.fixture
-async def sb() -> AsyncIterator[Sandbox]:
-    async with futures_sandbox() as s:
-        yield s
-
-
-@pytest.fixture
-async def ex(sb: Sandbox) -> AsyncIterator[ccxt_async.bitmart]:
-    e = ccxt_rest(sb, throttle=False)  # many short tests: ccxt's own pacing would dominate their time
-    try:
-        await e.load_markets()
-        quote(sb)
-        yield e
-    finally:
-        await e.close()
-
-
-async def long_3(ex: ccxt_async.bitmart) -> dict[str, Any]:
-    """Open a 3-contract long at the maker's 60100 ask."""
+async def long_3(sb: Sandbox, ex: ccxt_async.bitmart) -> dict[str, Any]:
+    """The maker quotes 59900 / 60100 (10 each); open a 3-contract long at the ask."""
+    quote(sb)
     return await ex.create_order(SYM, "market", "buy", 3)
 
 
 # -- positions: v2 rows parsed with v1 field names (§7.2-1, C11) --------------------------------------
 @ccxt_bug("fetch_positions reads v1 position_type from position-v2 rows, so every position is short")
-async def test_fetch_positions_side(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    await long_3(ex)
-    positions = [p for p in await ex.fetch_positions([SYM]) if p["contracts"]]
+async def test_fetch_positions_side(sb: Sandbox, fast_rest: ccxt_async.bitmart) -> None:
+    await long_3(sb, fast_rest)
+    positions = [p for p in await fast_rest.fetch_positions([SYM]) if p["contracts"]]
     assert [(p["side"], p["contracts"]) for p in positions] == [("long", 3)]
 
 
-async def test_raw_position_v2_has_side_pnl_and_liquidation(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    await long_3(ex)
-    rows = (await ex.private_get_contract_private_position_v2({"symbol": BTC}))["data"]
+async def test_raw_position_v2_has_side_pnl_and_liquidation(sb: Sandbox, fast_rest: ccxt_async.bitmart) -> None:
+    await long_3(sb, fast_rest)
+    rows = (await fast_rest.private_get_contract_private_position_v2({"symbol": BTC}))["data"]
     assert sorted(r["position_side"] for r in rows) == ["long", "short"]  # hedge mode: both sides, flat ones too
     row = next(r for r in rows if r["position_side"] == "long")
     [p] = held(sb)
@@ -64,80 +49,80 @@ async def test_raw_position_v2_has_side_pnl_and_liquidation(sb: Sandbox, ex: ccx
 
 # -- order status: state 4 is "closed" even for a cancelled order (§7.2-3) --------------------------
 @ccxt_bug("swap state 4 maps to 'closed' although the order was cancelled unfilled")
-async def test_cancelled_order_status(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    o = await ex.create_order(SYM, "limit", "buy", 2, 59000)
-    await ex.cancel_order(o["id"], SYM)
-    assert (await ex.fetch_order(o["id"], SYM))["status"] == "canceled"
+async def test_cancelled_order_status(sb: Sandbox, fast_rest: ccxt_async.bitmart) -> None:
+    o = await fast_rest.create_order(SYM, "limit", "buy", 2, 59000)
+    await fast_rest.cancel_order(o["id"], SYM)
+    assert (await fast_rest.fetch_order(o["id"], SYM))["status"] == "canceled"
 
 
-async def test_raw_cancelled_order_is_final_and_unfilled(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    o = await ex.create_order(SYM, "limit", "buy", 2, 59000)
-    await ex.cancel_order(o["id"], SYM)
-    row = (await ex.private_get_contract_private_order({"symbol": BTC, "order_id": o["id"]}))["data"]
+async def test_raw_cancelled_order_is_final_and_unfilled(sb: Sandbox, fast_rest: ccxt_async.bitmart) -> None:
+    o = await fast_rest.create_order(SYM, "limit", "buy", 2, 59000)
+    await fast_rest.cancel_order(o["id"], SYM)
+    row = (await fast_rest.private_get_contract_private_order({"symbol": BTC, "order_id": o["id"]}))["data"]
     assert (row["state"], row["deal_size"], row["size"]) == (4, "0", "2")  # finished with nothing filled
     assert order_of(sb, o["id"]).state == "canceled"
 
 
 # -- reduce-only is not parsed from close sides 2/3 (§7.2-3) ----------------------------------------
 @ccxt_bug("reduceOnly is not derived from the close sides 2 and 3")
-async def test_reduce_only_order_flag(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    await long_3(ex)
-    o = await ex.create_order(SYM, "limit", "sell", 1, 61000, {"reduceOnly": True})
-    assert (await ex.fetch_order(o["id"], SYM))["reduceOnly"] is True
+async def test_reduce_only_order_flag(sb: Sandbox, fast_rest: ccxt_async.bitmart) -> None:
+    await long_3(sb, fast_rest)
+    o = await fast_rest.create_order(SYM, "limit", "sell", 1, 61000, {"reduceOnly": True})
+    assert (await fast_rest.fetch_order(o["id"], SYM))["reduceOnly"] is True
 
 
-async def test_raw_reduce_only_order_is_side_3(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    await long_3(ex)
-    o = await ex.create_order(SYM, "limit", "sell", 1, 61000, {"reduceOnly": True})
-    row = (await ex.private_get_contract_private_order({"symbol": BTC, "order_id": o["id"]}))["data"]
+async def test_raw_reduce_only_order_is_side_3(sb: Sandbox, fast_rest: ccxt_async.bitmart) -> None:
+    await long_3(sb, fast_rest)
+    o = await fast_rest.create_order(SYM, "limit", "sell", 1, 61000, {"reduceOnly": True})
+    row = (await fast_rest.private_get_contract_private_order({"symbol": BTC, "order_id": o["id"]}))["data"]
     assert row["side"] == 3 == order_of(sb, o["id"]).side_code  # sell_close_long
 
 
 # -- `since` in ms sent to endpoints that take seconds (§7.2-4) -------------------------------------
 @ccxt_bug("since (ms) is sent as start_time to an endpoint that takes seconds, so nothing is found")
 @pytest.mark.parametrize("method", ["fetch_my_trades", "fetch_closed_orders"])
-async def test_history_since(sb: Sandbox, ex: ccxt_async.bitmart, method: str) -> None:
-    o = await long_3(ex)
+async def test_history_since(sb: Sandbox, fast_rest: ccxt_async.bitmart, method: str) -> None:
+    o = await long_3(sb, fast_rest)
     since = order_of(sb, o["id"]).create_time_ms - 60_000
-    assert o["id"] in [x.get("order") or x["id"] for x in await getattr(ex, method)(SYM, since)]
+    assert o["id"] in [x.get("order") or x["id"] for x in await getattr(fast_rest, method)(SYM, since)]
 
 
-async def test_raw_history_windows_take_seconds(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    o = await long_3(ex)
+async def test_raw_history_windows_take_seconds(sb: Sandbox, fast_rest: ccxt_async.bitmart) -> None:
+    o = await long_3(sb, fast_rest)
     start_s = order_of(sb, o["id"]).create_time_ms // 1000 - 60
-    trades = (await ex.private_get_contract_private_trades({"symbol": BTC, "start_time": start_s}))["data"]
+    trades = (await fast_rest.private_get_contract_private_trades({"symbol": BTC, "start_time": start_s}))["data"]
     assert [t["order_id"] for t in trades] == [o["id"]]
-    hist = (await ex.private_get_contract_private_order_history({"symbol": BTC, "start_time": start_s}))["data"]
+    hist = (await fast_rest.private_get_contract_private_order_history({"symbol": BTC, "start_time": start_s}))["data"]
     assert [h["order_id"] for h in hist] == [o["id"]]
 
 
 # -- fee currency falls back to the base coin for buys (§7.2-5) -------------------------------------
 @ccxt_bug("fetch_my_trades gives swap buy fees in the base coin; futures fees are USDT")
-async def test_trade_fee_currency(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    await long_3(ex)
-    assert [t["fee"]["currency"] for t in await ex.fetch_my_trades(SYM)] == ["USDT"]
+async def test_trade_fee_currency(sb: Sandbox, fast_rest: ccxt_async.bitmart) -> None:
+    await long_3(sb, fast_rest)
+    assert [t["fee"]["currency"] for t in await fast_rest.fetch_my_trades(SYM)] == ["USDT"]
 
 
-async def test_raw_fees_are_usdt(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    await long_3(ex)
+async def test_raw_fees_are_usdt(sb: Sandbox, fast_rest: ccxt_async.bitmart) -> None:
+    await long_3(sb, fast_rest)
     [fill] = venue(sb).fills_of(me(sb), BTC)
-    [row] = (await ex.private_get_contract_private_trades({"symbol": BTC}))["data"]
+    [row] = (await fast_rest.private_get_contract_private_trades({"symbol": BTC}))["data"]
     assert float(row["paid_fees"]) == float(fill.fee) == 0.0006 * 3 * 0.001 * 60100
-    ledger = (await ex.private_get_contract_private_transaction_history({"flow_type": "4"}))["data"]
+    ledger = (await fast_rest.private_get_contract_private_transaction_history({"flow_type": "4"}))["data"]
     assert [(r["asset"], float(r["amount"])) for r in ledger] == [("USDT", -float(fill.fee))]
 
 
 # -- balance total = available + frozen, dropping margin and PnL (§7.2-6) ---------------------------
 @ccxt_bug("fetch_balance(type swap) total is available + frozen, without position margin or PnL")
-async def test_balance_total_is_equity(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    await long_3(ex)
-    bal = await ex.fetch_balance({"type": "swap"})
+async def test_balance_total_is_equity(sb: Sandbox, fast_rest: ccxt_async.bitmart) -> None:
+    await long_3(sb, fast_rest)
+    bal = await fast_rest.fetch_balance({"type": "swap"})
     assert bal["USDT"]["total"] == float(venue(sb).account(me(sb)).equity)
 
 
-async def test_raw_assets_detail_has_equity(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    await long_3(ex)
-    usdt = (await ex.private_get_contract_private_assets_detail())["data"][0]
+async def test_raw_assets_detail_has_equity(sb: Sandbox, fast_rest: ccxt_async.bitmart) -> None:
+    await long_3(sb, fast_rest)
+    usdt = (await fast_rest.private_get_contract_private_assets_detail())["data"][0]
     view = venue(sb).account(me(sb))
     assert usdt["currency"] == "USDT" and float(usdt["equity"]) == float(view.equity)
     assert float(usdt["position_deposit"]) == float(view.position_deposit) > 0
@@ -146,22 +131,22 @@ async def test_raw_assets_detail_has_equity(sb: Sandbox, ex: ccxt_async.bitmart)
 
 # -- ticker volume in contracts and change ratio as percent (§7.2-7) --------------------------------
 @ccxt_bug("swap ticker baseVolume is volume_24h in contracts, not base coin")
-async def test_ticker_base_volume(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    await long_3(ex)
-    assert (await ex.fetch_ticker(SYM))["baseVolume"] == pytest.approx(0.003)
+async def test_ticker_base_volume(sb: Sandbox, fast_rest: ccxt_async.bitmart) -> None:
+    await long_3(sb, fast_rest)
+    assert (await fast_rest.fetch_ticker(SYM))["baseVolume"] == pytest.approx(0.003)
 
 
 @ccxt_bug("swap ticker percentage is change_24h, a ratio, not per cent")
-async def test_ticker_percentage(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    await long_3(ex)
-    await ex.create_order(SYM, "market", "sell", 1, None, {"reduceOnly": True})  # 60100 then 59900
-    assert (await ex.fetch_ticker(SYM))["percentage"] == pytest.approx(-200 / 60100 * 100)
+async def test_ticker_percentage(sb: Sandbox, fast_rest: ccxt_async.bitmart) -> None:
+    await long_3(sb, fast_rest)
+    await fast_rest.create_order(SYM, "market", "sell", 1, None, {"reduceOnly": True})  # 60100 then 59900
+    assert (await fast_rest.fetch_ticker(SYM))["percentage"] == pytest.approx(-200 / 60100 * 100)
 
 
-async def test_raw_details_volume_and_change(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    await long_3(ex)
-    await ex.create_order(SYM, "market", "sell", 1, None, {"reduceOnly": True})
-    [row] = (await ex.public_get_contract_public_details({"symbol": BTC}))["data"]["symbols"]
+async def test_raw_details_volume_and_change(sb: Sandbox, fast_rest: ccxt_async.bitmart) -> None:
+    await long_3(sb, fast_rest)
+    await fast_rest.create_order(SYM, "market", "sell", 1, None, {"reduceOnly": True})
+    [row] = (await fast_rest.public_get_contract_public_details({"symbol": BTC}))["data"]["symbols"]
     assert (row["volume_24h"], row["contract_size"], row["last_price"]) == ("4", "0.001", "59900")
     assert float(row["change_24h"]) == pytest.approx(-200 / 60100, abs=1e-6)  # a ratio
 

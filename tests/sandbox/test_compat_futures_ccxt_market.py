@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import AsyncIterator
 
 import ccxt.async_support as ccxt_async
 import pytest
 
 from bitmart_plugin.sandbox.server import Sandbox
 
-from .compat_futures import BTC, MARK, SYM, book, ccxt_rest, futures_sandbox, quote, venue
+from .compat_futures import BTC, MARK, SYM, book, quote, venue
+from .compat_futures import rest, sb  # noqa: F401  (pytest fixtures)
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-async def sb() -> AsyncIterator[Sandbox]:
-    async with futures_sandbox() as s:
-        yield s
-
-
-@pytest.fixture
-async def ex(sb: Sandbox) -> AsyncIterator[ccxt_async.bitmart]:
-    e = ccxt_rest(sb)
-    try:
-        yield e
-    finally:
-        await e.close()
-
-
-async def test_load_markets_lists_every_contract(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    markets = await ex.load_markets()
+async def test_load_markets_lists_every_contract(sb: Sandbox, rest: ccxt_async.bitmart) -> None:
+    markets = await rest.load_markets(reload=True)  # the fixture loaded them once; ask the venue again
     swaps = {m["id"]: m for m in markets.values() if m["swap"]}
     contracts = venue(sb).contract_list
     assert set(swaps) == {c.symbol for c in contracts}
@@ -50,44 +35,44 @@ async def test_load_markets_lists_every_contract(sb: Sandbox, ex: ccxt_async.bit
     assert "BTC/USDT" in markets  # the spot markets still load from the same port
 
 
-async def test_ticker_book_and_open_interest_follow_the_venue(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    await ex.load_markets()
+async def test_ticker_book_and_open_interest_follow_the_venue(sb: Sandbox, rest: ccxt_async.bitmart) -> None:
+    await rest.load_markets()
     quote(sb)
-    ob = await ex.fetch_order_book(SYM)
+    ob = await rest.fetch_order_book(SYM)
     bids, asks = book(sb)
     assert [lv[:2] for lv in ob["bids"]] == bids and [lv[:2] for lv in ob["asks"]] == asks
-    await ex.create_order(SYM, "market", "buy", 4)  # lifts 4 of the maker's 10 at the ask
-    ob = await ex.fetch_order_book(SYM)
+    await rest.create_order(SYM, "market", "buy", 4)  # lifts 4 of the maker's 10 at the ask
+    ob = await rest.fetch_order_book(SYM)
     assert [lv[:2] for lv in ob["asks"]] == book(sb)[1] == [[float(60100), 6.0]]
-    t = await ex.fetch_ticker(SYM)
+    t = await rest.fetch_ticker(SYM)
     assert (t["last"], t["indexPrice"]) == (60100.0, float(venue(sb).marks.index[BTC]))
-    tickers = await ex.fetch_tickers(None, {"type": "swap"})
-    assert {s for s in tickers} == {m["symbol"] for m in ex.markets.values() if m["swap"]}
+    tickers = await rest.fetch_tickers(None, {"type": "swap"})
+    assert {s for s in tickers} == {m["symbol"] for m in rest.markets.values() if m["swap"]}
     assert tickers[SYM]["last"] == 60100.0
-    oi = await ex.fetch_open_interest(SYM)
+    oi = await rest.fetch_open_interest(SYM)
     assert oi["openInterestAmount"] == float(venue(sb).open_interest(BTC)) == 4.0
     assert oi["openInterestValue"] == pytest.approx(4 * 0.001 * float(MARK))
 
 
-async def test_ohlcv_trade_and_mark_candles(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    await ex.load_markets()
+async def test_ohlcv_trade_and_mark_candles(sb: Sandbox, rest: ccxt_async.bitmart) -> None:
+    await rest.load_markets()
     quote(sb)
-    await ex.create_order(SYM, "market", "buy", 2)
-    await ex.create_order(SYM, "market", "sell", 3)
-    candles = await ex.fetch_ohlcv(SYM, "1m", limit=5)
+    await rest.create_order(SYM, "market", "buy", 2)
+    await rest.create_order(SYM, "market", "sell", 3)
+    candles = await rest.fetch_ohlcv(SYM, "1m", limit=5)
     assert candles and candles[-1][0] % 60_000 == 0
     vol = sum(c[5] for c in candles)
     assert vol == 5  # contracts, as the venue's kline reports them
     assert max(c[2] for c in candles) == 60100 and min(c[3] for c in candles) == 59900
     venue(sb).refresh_marks(venue(sb).clock.now_ms())  # a mark sample for the mark candles
-    marks = await ex.fetch_ohlcv(SYM, "1m", limit=5, params={"price": "mark"})
+    marks = await rest.fetch_ohlcv(SYM, "1m", limit=5, params={"price": "mark"})
     assert marks and marks[-1][0] % 60_000 == 0 and marks[-1][4] == float(MARK) and marks[-1][5] == 0
 
 
-async def test_funding_rate_and_history(sb: Sandbox, ex: ccxt_async.bitmart) -> None:
-    await ex.load_markets()
+async def test_funding_rate_and_history(sb: Sandbox, rest: ccxt_async.bitmart) -> None:
+    await rest.load_markets()
     v = venue(sb)
-    fr = await ex.fetch_funding_rate(SYM)
+    fr = await rest.fetch_funding_rate(SYM)
     assert fr["fundingRate"] == float(v.funding.expected(BTC))
     assert fr["fundingTimestamp"] == v.funding.next_time[BTC]  # the next settlement (ms)
     now = v.clock.now_ms()
@@ -95,8 +80,8 @@ async def test_funding_rate_and_history(sb: Sandbox, ex: ccxt_async.bitmart) -> 
     v.settle_funding(now - 60_000, BTC, force=True)  # an admin-forced settlement a minute ago
     v.set_funding_rate(BTC, Decimal("-0.0001"))
     v.settle_funding(now, BTC, force=True)
-    fr = await ex.fetch_funding_rate(SYM)
+    fr = await rest.fetch_funding_rate(SYM)
     assert (fr["fundingRate"], fr["previousFundingRate"]) == (-0.0001, -0.0001)
-    hist = await ex.fetch_funding_rate_history(SYM)
+    hist = await rest.fetch_funding_rate_history(SYM)
     assert [h["fundingRate"] for h in hist] == [0.00025, -0.0001]  # ccxt sorts oldest first
     assert [h["timestamp"] for h in hist] == [now - 60_000, now]

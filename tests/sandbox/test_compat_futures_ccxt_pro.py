@@ -4,33 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
-from typing import Any, AsyncIterator, Awaitable
+from typing import Any, Awaitable
 
 import ccxt.pro as ccxtpro
 import pytest
 
 from bitmart_plugin.sandbox.server import Sandbox
 
-from .compat_futures import (BTC, MAKER, MARK, SYM, book, ccxt_pro, eventually, futures_sandbox, held, me, quote,
-                             venue)
+from .compat_futures import BTC, MAKER, MARK, SYM, book, eventually, held, me, quote, venue
+from .compat_futures import pro, sb  # noqa: F401  (pytest fixtures)
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def sb() -> AsyncIterator[Sandbox]:
-    async with futures_sandbox() as s:
-        yield s
-
-
-@pytest.fixture
-async def pro(sb: Sandbox) -> AsyncIterator[ccxtpro.bitmart]:
-    e = ccxt_pro(sb)
-    try:
-        await e.load_markets()
-        yield e
-    finally:
-        await e.close()
 
 
 async def started(watch: Awaitable[Any]) -> "asyncio.Future[Any]":

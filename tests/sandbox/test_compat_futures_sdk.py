@@ -4,10 +4,9 @@ public subscriptions and private login with order and position pushes. Checked a
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from decimal import Decimal
-from typing import Any, AsyncIterator, Callable
+from typing import Any, Callable
 
 import pytest
 from bitmart.api_contract import APIContract
@@ -16,15 +15,11 @@ from bitmart.websocket.futures_socket_client import FuturesSocketClient
 
 from bitmart_plugin.sandbox.server import Sandbox, run_sandbox_in_thread
 
-from .compat_futures import BTC, MAKER, MARK, futures_config, futures_sandbox, held, me, order_of, quote, venue
+from .compat_futures import BTC, MAKER, MARK, futures_config, held, me, order_of, quote, venue
+from .compat_futures import sb  # noqa: F401  (pytest fixture)
+from .sdk_daemon_ping import DaemonPing
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def sb() -> AsyncIterator[Sandbox]:
-    async with futures_sandbox() as s:
-        yield s
 
 
 def contract_api(sb: Sandbox) -> APIContract:
@@ -45,7 +40,9 @@ async def test_sdk_public_endpoints(sb: Sandbox) -> None:
     quote(sb)
     v.submit_order(me(sb), BTC, 1, 3, type="market")  # one trade for klines and market-trade
     v.refresh_marks(v.clock.now_ms())
-    [row] = (await call(api.get_details, BTC))["symbols"]
+    body, limits = await asyncio.to_thread(api.get_details, BTC)
+    assert limits["Mode"] == "IP" and int(limits["Limit"]) > 0  # the SDK reads X-BM-RateLimit-* headers
+    [row] = body["data"]["symbols"]
     assert (row["symbol"], row["contract_size"], row["status"], row["last_price"]) == (BTC, "0.001", "Trading", "60100")
     depth = await call(api.get_depth, BTC)
     bids, asks = v.depth(BTC)
@@ -126,23 +123,8 @@ async def test_sdk_private_positions_and_history(sb: Sandbox) -> None:
     assert (h["order_id"], h["state"], h["deal_size"]) == (str(placed["order_id"]), 4, "3")
 
 
-class DaemonPingClient(FuturesSocketClient):  # type: ignore[misc]
-    """The SDK re-arms a non-daemon threading.Timer for its ping forever, even after stop(), which keeps
-    the interpreter from exiting; ping on a daemon timer that ends with the client instead."""
-
-    stopped = False
-
-    def start_send_ping(self) -> None:
-        if self.stopped:
-            return
-        self.ping()
-        timer = threading.Timer(self.ping_interval, self.start_send_ping)
-        timer.daemon = True
-        timer.start()
-
-    def stop(self) -> None:
-        self.stopped = True
-        super().stop()
+class DaemonPingClient(DaemonPing, FuturesSocketClient):  # type: ignore[misc]
+    pass
 
 
 def wait_for(got: list[Any], pred: Callable[[Any], bool], what: str) -> Any:
