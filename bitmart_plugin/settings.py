@@ -19,17 +19,22 @@ log = logging.getLogger(__name__)
 LIVE_REST_URL = "https://api-cloud.bitmart.com"
 LIVE_WS_PUBLIC_URL = "wss://ws-manager-compress.bitmart.com/api?protocol=1.1"
 LIVE_WS_PRIVATE_URL = "wss://ws-manager-compress.bitmart.com/user?protocol=1.1"
+LIVE_FUTURES_REST_URL = "https://api-cloud-v2.bitmart.com"
+LIVE_FUTURES_WS_PUBLIC_URL = "wss://openapi-ws-v2.bitmart.com/api?protocol=1.1"
+LIVE_FUTURES_WS_PRIVATE_URL = "wss://openapi-ws-v2.bitmart.com/user?protocol=1.1"
 
 _URLS = ("rest_url", "ws_public_url", "ws_private_url")
 _CREDENTIALS = ("api_key", "secret_key", "memo")
 LIVE_CLOSED = ("BitMart live trading closed on 2026-08-26 and no sandbox is running: start one with "
                "`host-spec sandbox &` (or add --sandbox, or set BITMART_REST_URL and the BITMART_WS_* URLs)")
 
-_SCHEMES = {"rest_url": ("http", "https"), "ws_public_url": ("ws", "wss"), "ws_private_url": ("ws", "wss")}
+_SCHEMES = {"rest_url": ("http", "https"), "ws_public_url": ("ws", "wss"), "ws_private_url": ("ws", "wss"),
+            "futures_rest_url": ("http", "https"), "futures_ws_public_url": ("ws", "wss"),
+            "futures_ws_private_url": ("ws", "wss")}
 
 
 class BitmartSettings(BaseSettings):
-    """Credentials (secret, never shown) and endpoint overrides for the BitMart spot connector."""
+    """Credentials (secret, never shown) and endpoint overrides for the BitMart spot and perpetual connectors."""
 
     model_config = SettingsConfigDict(env_prefix="BITMART_", env_file=".env", extra="ignore", frozen=True)
 
@@ -39,6 +44,9 @@ class BitmartSettings(BaseSettings):
     rest_url: str = LIVE_REST_URL
     ws_public_url: str = LIVE_WS_PUBLIC_URL
     ws_private_url: str = LIVE_WS_PRIVATE_URL
+    futures_rest_url: str = LIVE_FUTURES_REST_URL  # USDT-M perpetuals live on their own host
+    futures_ws_public_url: str = LIVE_FUTURES_WS_PUBLIC_URL
+    futures_ws_private_url: str = LIVE_FUTURES_WS_PRIVATE_URL
     rate_limit_safety: float = Field(default=0.9, gt=0, le=1)
 
     @field_validator("api_key", "secret_key", "memo")
@@ -48,14 +56,14 @@ class BitmartSettings(BaseSettings):
             raise ValueError("is empty; set it to the value shown when the API key was created")
         return value
 
-    @field_validator("rest_url", "ws_public_url", "ws_private_url")
+    @field_validator(*_SCHEMES)
     @classmethod
     def _url(cls, value: str, info: Any) -> str:
         schemes = _SCHEMES[info.field_name]
         parts = urlsplit(value)
         if parts.scheme not in schemes or not parts.hostname:
             raise ValueError(f"{value!r} is not a {' or '.join(schemes)} URL")
-        return value.rstrip("/") if info.field_name == "rest_url" else value
+        return value.rstrip("/") if info.field_name.endswith("rest_url") else value
 
     @property
     def has_credentials(self) -> bool:

@@ -29,7 +29,7 @@ from bitmart_plugin.spot.rules import rule_from_symbol
 from bitmart_plugin.settings import BitmartSettings
 from bitmart_plugin.throttle import Throttle
 
-PUBLIC_PREFIXES = ("/system/", "/spot/v1/symbols", "/spot/v1/currencies", "/spot/quotation/")
+PUBLIC_PREFIXES = ("/system/", "/spot/v1/symbols", "/spot/v1/currencies", "/spot/quotation/", "/contract/public/")
 
 
 @dataclass

@@ -3,6 +3,8 @@
 The transport knows nothing of channels: topics are opaque strings it (re)subscribes, payloads are
 handed to `on_payload` as inflated bytes (binary frames) or str (text frames other than `pong`).
 Acks and `errorCode` events (text frames) are recognised here and surfaced as host_spec errors.
+With `action_key="action"` it speaks the futures dialect (`{"action": "subscribe", ...}`; the futures
+venue answers the same text `ping` with `pong`, and its acks and refusals reach `on_payload`).
 """
 
 from __future__ import annotations
@@ -187,8 +189,10 @@ class WsConnection:
         connect_limiter: ConnectLimiter | None = None,
         max_inflated: int = MAX_INFLATED_BYTES,
         name: str = "ws",
+        action_key: str = "op",
     ) -> None:
         self.url = url
+        self._key = action_key  # spot writes {"op": "subscribe", ...}, futures {"action": "subscribe", ...}
         self.name = name
         self.topics: dict[str, None] = {}  # insertion-ordered set
         self._on_payload = on_payload
@@ -229,7 +233,7 @@ class WsConnection:
         if new and self.connected.is_set():
             for batch in batch_topics(new):
                 self._pending.update(batch)
-                self._outbox.put_nowait({"op": "subscribe", "args": batch})
+                self._outbox.put_nowait({self._key: "subscribe", "args": batch})
 
     def unsubscribe(self, topics: Iterable[str]) -> None:
         gone = [t for t in dict.fromkeys(topics) if t in self.topics]
@@ -238,12 +242,12 @@ class WsConnection:
         self._pending.difference_update(gone)
         if gone and self.connected.is_set():
             for batch in batch_topics(gone):
-                self._outbox.put_nowait({"op": "unsubscribe", "args": batch})
+                self._outbox.put_nowait({self._key: "unsubscribe", "args": batch})
 
     def request(self, topic: str) -> None:
-        """Ask for a one-shot snapshot (`op: request`), e.g. after a depth gap."""
+        """Ask for a one-shot snapshot (`request`), e.g. after a depth gap."""
         if self.connected.is_set():
-            self._outbox.put_nowait({"op": "request", "args": [topic]})
+            self._outbox.put_nowait({self._key: "request", "args": [topic]})
 
     def resubscribe(self, topic: str) -> None:
         """Unsubscribe and subscribe `topic` again: the venue sends a fresh snapshot (a resync of last resort)."""
@@ -329,7 +333,7 @@ class WsConnection:
         self._pending = set()
         for batch in batch_topics(list(self.topics)):
             self._pending.update(batch)
-            self._outbox.put_nowait({"op": "subscribe", "args": batch})
+            self._outbox.put_nowait({self._key: "subscribe", "args": batch})
         first = self.connects == 0
         self.connects += 1
         self.connected.set()
