@@ -9,14 +9,18 @@ import pytest
 
 from bitmart_plugin.sandbox.server import Sandbox
 
-from .compat_futures import BTC, MARK, SYM, book, quote, venue
+from .compat_futures import BTC, MARK, SYM, book, ccxt_rest, quote, venue
 from .compat_futures import rest, sb  # noqa: F401  (pytest fixtures)
 
 pytestmark = pytest.mark.e2e
 
 
-async def test_load_markets_lists_every_contract(sb: Sandbox, rest: ccxt_async.bitmart) -> None:
-    markets = await rest.load_markets(reload=True)  # the fixture loaded them once; ask the venue again
+async def test_load_markets_lists_every_contract(sb: Sandbox) -> None:
+    ex = ccxt_rest(sb)
+    try:
+        markets = await ex.load_markets()
+    finally:
+        await ex.close()
     swaps = {m["id"]: m for m in markets.values() if m["swap"]}
     contracts = venue(sb).contract_list
     assert set(swaps) == {c.symbol for c in contracts}
@@ -36,7 +40,6 @@ async def test_load_markets_lists_every_contract(sb: Sandbox, rest: ccxt_async.b
 
 
 async def test_ticker_book_and_open_interest_follow_the_venue(sb: Sandbox, rest: ccxt_async.bitmart) -> None:
-    await rest.load_markets()
     quote(sb)
     ob = await rest.fetch_order_book(SYM)
     bids, asks = book(sb)
@@ -55,7 +58,6 @@ async def test_ticker_book_and_open_interest_follow_the_venue(sb: Sandbox, rest:
 
 
 async def test_ohlcv_trade_and_mark_candles(sb: Sandbox, rest: ccxt_async.bitmart) -> None:
-    await rest.load_markets()
     quote(sb)
     await rest.create_order(SYM, "market", "buy", 2)
     await rest.create_order(SYM, "market", "sell", 3)
@@ -70,7 +72,6 @@ async def test_ohlcv_trade_and_mark_candles(sb: Sandbox, rest: ccxt_async.bitmar
 
 
 async def test_funding_rate_and_history(sb: Sandbox, rest: ccxt_async.bitmart) -> None:
-    await rest.load_markets()
     v = venue(sb)
     fr = await rest.fetch_funding_rate(SYM)
     assert fr["fundingRate"] == float(v.funding.expected(BTC))
