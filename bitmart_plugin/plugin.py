@@ -29,6 +29,7 @@ from host_spec import (
 CONNECTOR_ID = "bitmart"
 PAPER_ID = "bitmart_paper_trade"
 PERP_ID = "bitmart_perpetual"
+PERP_PAPER_ID = "bitmart_perpetual_paper_trade"  # host_spec's paper plugin builds it (positions, margin, funding)
 ORDER_TYPES = (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET)
 PERP_ORDER_TYPES = (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET, OrderType.IOC)
 CREDENTIALS = (
@@ -80,6 +81,7 @@ def perp_connector_info() -> ConnectorInfo:
         id=PERP_ID,
         display_name="BitMart (USDT-M perpetuals)",
         order_types=PERP_ORDER_TYPES,
+        paper_trade=PERP_PAPER_ID,
         capabilities=PERP_CAPABILITIES,
         options=PERP_OPTIONS,
         instrument=Instrument.PERPETUAL,
@@ -231,7 +233,7 @@ def funding_payments(connector_id: str, session: Any, pair: TradingPair | None, 
 
 @hookimpl
 def start_sandbox(connector_id: str, options: Mapping[str, Any]) -> Any:
-    if connector_id not in (CONNECTOR_ID, PAPER_ID, PERP_ID):
+    if connector_id not in (CONNECTOR_ID, PAPER_ID, PERP_ID, PERP_PAPER_ID):
         return None
     from bitmart_plugin.venue import start_local_venue
 

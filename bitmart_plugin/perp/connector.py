@@ -29,7 +29,7 @@ from bitmart_plugin.perp.bodies import submit_body, validate
 from bitmart_plugin.perp.parse_account import PositionUpdate
 from bitmart_plugin.perp.parse_orders import FuturesOrder, fills_from_trades, order_from_rest
 from bitmart_plugin.perp.rest import FuturesRest
-from bitmart_plugin.perp.rules import contracts_from_details
+from bitmart_plugin.perp.rules import contracts_from_details, with_maintenance_rates
 from bitmart_plugin.perp.symbols import CONNECTOR, Contracts, to_symbol
 from bitmart_plugin.resolution import RESOLVE_BUDGET_S, RESOLVE_DELAYS
 from bitmart_plugin.settings import FUTURES_URLS, BitmartSettings, load_settings
@@ -81,12 +81,17 @@ class BitmartPerpSession(PerpAccount, TradingSession):
     # ---- the listing ----------------------------------------------------------------------------
 
     async def trading_rules(self) -> dict[TradingPair, TradingRule]:
-        """Rules of the listed perpetuals in base units (`contract_size`, leverage range included)."""
+        """Rules of the listed perpetuals in base units (`contract_size`, leverage range included), each with the
+        maintenance margin rate of its first risk tier when the venue's brackets can be read."""
         data = await self.rest.details()
         try:
             contracts = contracts_from_details(data)
         except ParseError as exc:
             raise readable("contract listing", exc) from None
+        try:
+            contracts = with_maintenance_rates(contracts, await self.rest.leverage_brackets())
+        except (ConnectorError, ParseError) as exc:  # the rules stand without it
+            log.warning("%s: no maintenance margin rates (%s)", CONNECTOR, exc)
         for skipped in contracts.skipped:
             log.warning("%s: contract left out of the listing: %s", CONNECTOR, skipped)
         self._contracts = contracts

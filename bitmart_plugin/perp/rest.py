@@ -54,6 +54,10 @@ class FuturesRest(RestClient):
         return await self.request("/contract/public/details", params={"symbol": symbol} if symbol else {},
                                   what="contract details")
 
+    async def leverage_brackets(self) -> Any:
+        """Risk tiers of every contract (maintenance margin ratios, leverage caps by position size)."""
+        return await self.request("/contract/public/leverage-bracket", what="leverage brackets")
+
     async def funding_rate(self, symbol: str) -> Any:
         return await self.request("/contract/public/funding-rate", params={"symbol": symbol}, what="funding rate")
 

@@ -37,7 +37,7 @@ def test_connectors_lists_the_perpetual_connector(tmp_path: Path) -> None:
     result = cli("connectors", "--json", home=tmp_path)
     assert result.returncode == 0, result.stderr
     perp = next(c for c in json.loads(result.stdout) if c["id"] == "bitmart_perpetual")
-    assert perp["instrument"] == "perpetual" and perp["paper_trade"] is None
+    assert perp["instrument"] == "perpetual" and perp["paper_trade"] == "bitmart_perpetual_paper_trade"
     assert {"positions", "position_mode", "leverage", "funding", "trading", "user_stream"} <= set(perp["capabilities"])
     assert perp["credentials"] == ["api_key", "secret_key", "memo"] and perp["components"]["perp connector"] is True
     assert "futures_rest_url" in perp["options"]

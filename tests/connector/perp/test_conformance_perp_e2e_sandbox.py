@@ -48,3 +48,15 @@ class TestBitmartPerpetualHedgeMode(PerpetualSuite):
     async def connection(self, host: Host, busy_venue: object) -> AsyncIterator[Connection]:
         async for conn in _open(host, busy_venue, PositionMode.HEDGE):
             yield conn
+
+
+class TestBitmartPerpetualPaperConformance(ConformanceSuite):
+    """The paper variant host_spec builds on this connector's public data: the whole kit, as for spot's."""
+
+    connector_id = "bitmart_perpetual_paper_trade"
+
+    @pytest.fixture
+    async def connection(self, host: Host, busy_venue: Any) -> AsyncIterator[Connection]:
+        options = {**busy_venue.options, "balance": "USDT=100000", "position_mode": "one_way"}
+        async with await host.open("bitmart_perpetual_paper_trade", {}, options) as conn:
+            yield conn

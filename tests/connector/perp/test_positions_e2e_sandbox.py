@@ -11,7 +11,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from host_spec import MarginMode, PositionAction, PositionMode, PositionSide, Side
+from host_spec import MarginMode, PositionAction, PositionMode, PositionSide, Side, TradingPair
 
 from .e2e import BTC, account_id, filled, fut_venue, futures, market, our_positions, perp, true_positions, true_usdt
 
@@ -69,3 +69,15 @@ async def test_closing_fills_report_the_venues_realized_pnl_and_fees(perp, fut_v
         mine = ours[f.trade_id]
         assert (mine.client_order_id, mine.amount, mine.price) == (close.client_order_id, f.vol * D("0.001"), f.price)
         assert mine.realized_pnl == f.realised_profit and mine.fee == f.fee > 0
+
+
+async def test_rules_are_the_venues_in_base_units_with_the_first_tier_maintenance_rate(perp, fut_venue) -> None:
+    rules = await perp.trading_rules()
+    for c in futures(fut_venue).contract_list:
+        if c.status != "Trading":
+            continue
+        rule = rules[TradingPair(c.base, c.quote)]
+        assert (rule.contract_size, rule.size_increment, rule.min_size) == \
+            (c.contract_size, c.contract_size * c.vol_step, c.contract_size * c.min_volume)
+        assert (rule.price_increment, rule.max_leverage) == (c.price_tick, c.max_leverage)
+        assert rule.maintenance_margin_rate == min(c.brackets, key=lambda b: b.notional_floor).maint_margin_ratio
