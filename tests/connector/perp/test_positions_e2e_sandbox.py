@@ -1,7 +1,7 @@
 """Positions and balances of `bitmart_perpetual` against the sandbox's own books (the FuturesVenue is the oracle).
 
-Open, add, reduce and close in hedge mode (cross, long and short side by side) and in one-way mode (isolated,
-netting through zero into a short); after every step the connector's positions (base units) and USDT balance
+Open, add, reduce and close in hedge mode (long and short side by side) and in one-way mode (netting through zero
+into a short), each with cross and with isolated margin; after every step the connector's positions (base units) and USDT balance
 equal the venue's, and closing fills carry the venue's realized PnL.
 """
 
@@ -25,10 +25,14 @@ async def assert_matches_venue(perp, venue) -> None:
     assert (await perp.balances())["USDT"] == true_usdt(venue)
 
 
-async def test_hedge_cross_open_add_reduce_close_long_and_short(perp, fut_venue) -> None:
+MARGIN_MODES = pytest.mark.parametrize("margin", [MarginMode.CROSS, MarginMode.ISOLATED], ids=["cross", "isolated"])
+
+
+@MARGIN_MODES
+async def test_hedge_open_add_reduce_close_long_and_short(perp, fut_venue, margin) -> None:
     assert await perp.set_position_mode(PositionMode.HEDGE) is PositionMode.HEDGE
-    setting = await perp.set_leverage(BTC, D(10), MarginMode.CROSS)
-    assert (setting.leverage, setting.margin_mode) == (D(10), MarginMode.CROSS)
+    setting = await perp.set_leverage(BTC, D(10), margin)
+    assert (setting.leverage, setting.margin_mode) == (D(10), margin)
     steps = [(market(Side.BUY, "0.010", OPEN), {PositionSide.LONG: D("0.010")}),
              (market(Side.BUY, "0.005", OPEN), {PositionSide.LONG: D("0.015")}),
              (market(Side.SELL, "0.003", OPEN), {PositionSide.LONG: D("0.015"), PositionSide.SHORT: D("0.003")}),
@@ -39,22 +43,23 @@ async def test_hedge_cross_open_add_reduce_close_long_and_short(perp, fut_venue)
         await filled(perp, request)
         positions = await perp.positions(BTC)
         assert {p.side: p.amount for p in positions} == expected, request
-        assert all(p.margin_mode is MarginMode.CROSS and p.leverage == 10 for p in positions)
+        assert all(p.margin_mode is margin and p.leverage == 10 for p in positions)
         await assert_matches_venue(perp, fut_venue)
     assert await perp.positions(None) == []
 
 
-async def test_one_way_isolated_nets_through_zero_into_a_short(perp, fut_venue) -> None:
+@MARGIN_MODES
+async def test_one_way_nets_through_zero_into_a_short(perp, fut_venue, margin) -> None:
     assert await perp.set_position_mode(PositionMode.ONE_WAY) is PositionMode.ONE_WAY
     assert futures(fut_venue).accounts.mode(account_id(fut_venue)) == "one_way_mode"
-    await perp.set_leverage(BTC, D(5), MarginMode.ISOLATED)
+    await perp.set_leverage(BTC, D(5), margin)
     steps = [(market(Side.BUY, "0.010"), D("0.010")), (market(Side.SELL, "0.004"), D("0.006")),
              (market(Side.SELL, "0.010"), D("-0.004")), (market(Side.BUY, "0.004", reduce_only=True), D(0))]
     for request, net in steps:
         await filled(perp, request)
         positions = await perp.positions(BTC)
         assert sum((p.signed_amount for p in positions), D(0)) == net, request
-        assert all(p.margin_mode is MarginMode.ISOLATED and p.leverage == 5 for p in positions)
+        assert all(p.margin_mode is margin and p.leverage == 5 for p in positions)
         await assert_matches_venue(perp, fut_venue)
 
 
