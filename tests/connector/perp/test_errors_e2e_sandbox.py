@@ -7,11 +7,14 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from pydantic import SecretStr
 
 from host_spec import (
-    InsufficientBalance, InvalidOrder, InvalidPair, MarginMode, OrderRejected, OrderRequest, OrderState, OrderType,
-    PositionAction, PositionMode, PostOnlyRejected, Side, TradingPair,
+    AuthError, InsufficientBalance, InvalidOrder, InvalidPair, MarginMode, OrderRejected, OrderRequest, OrderState, OrderType,
+    PositionAction, PositionMode, PostOnlyRejected, SessionConfig, Side, TradingPair,
 )
+
+from bitmart_plugin.perp.connector import BitmartPerpSession
 
 from .e2e import BTC, account_id, filled, fut_venue, futures, market, perp, true_positions
 
@@ -101,3 +104,20 @@ async def test_amounts_between_contracts_and_bad_pairs_are_refused_before_sendin
         await perp.place_order(OrderRequest(TradingPair("BTC", "USDC"), Side.BUY, OrderType.LIMIT, D("0.001"),
                                             D("50000"), position_action=OPEN))
     assert "/contract/private/submit-order" not in perp.rest.calls and perp.tracker.orders() == []
+
+
+async def test_a_wrong_memo_is_refused_by_the_credentials_check_naming_the_memo(fut_venue) -> None:
+    creds = {**fut_venue.credentials, "memo": SecretStr("not-the-memo")}
+    session = BitmartPerpSession.from_config(SessionConfig("bitmart_perpetual", creds, fut_venue.options))
+    try:
+        await session.balances()  # KEYED: the venue does not check the signature, so this passes
+        with pytest.raises(AuthError, match="BITMART_MEMO"):
+            await session.check_credentials()  # SIGNED
+    finally:
+        await session.close()
+    good = BitmartPerpSession.from_config(SessionConfig("bitmart_perpetual", fut_venue.credentials, fut_venue.options))
+    try:
+        await good.check_credentials()
+        assert venue_orders(fut_venue) == []  # the check placed and cancelled nothing
+    finally:
+        await good.close()
