@@ -1,10 +1,15 @@
-"""`BitmartCandlesFeed`: spot candles as REST backfill (`/spot/quotation/v3/klines`) plus live WS klines.
+"""`BitmartCandlesFeed`: candles of one BitMart market as REST backfill plus live WS klines.
+
+The market (`KlineMarket`) says how: spot (`spot_klines.SPOT`, the default) or USDT-M perpetuals
+(`perp_klines.PERP`, mark-price candles `PERP_MARK`; build those with `perp_klines.perp_candles_feed`).
+Perpetual volumes are contracts on the wire; the feed multiplies them by each pair's contract size.
 
 `follow` subscribes first (pushes are buffered), backfills up to now through REST, then merges pushes
 by open time (`candles_merge.CandleMerger`): no gap and no duplicate at the seam, `closed=True` exactly
 once per candle, when the next candle appears or the wall clock passes its end plus a grace. Closed
 candles are re-read from REST so their values are final (and carry the quote volume the WS lacks). After
-a reconnect, or when nothing was pushed for a whole interval, the missing range is fetched again.
+a reconnect, or when nothing was pushed for a whole interval, the missing range is fetched again. An
+interval without a kline channel is followed by polling REST (`poll.PollSubscription`) through the same loop.
 """
 
 from __future__ import annotations
@@ -12,57 +17,79 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from host_spec import Candle, TradingPair
 
-from bitmart_plugin.candles.intervals import Interval, parse_interval
+from bitmart_plugin.candles.intervals import Interval
+from bitmart_plugin.candles.market import KlineMarket
 from bitmart_plugin.candles.merge import CandleMerger
-from bitmart_plugin.candles.rest import KLINES_PATH, MAX_PER_CALL, Fetch, KlinePager, Progress
+from bitmart_plugin.candles.poll import PollSubscription, poll_period
+from bitmart_plugin.candles.rest import Fetch, KlinePager, Progress
+from bitmart_plugin.candles.spot_klines import SPOT
 from bitmart_plugin.candles.ws import RECONNECTED, KlineStreams
 
-__all__ = ["DEFAULT_CANDLES", "BitmartCandlesFeed"]
+__all__ = ["DEFAULT_CANDLES", "BitmartCandlesFeed", "ContractSize"]
 
-DEFAULT_CANDLES = MAX_PER_CALL  # history length when no `since` is given
-
-
-def _symbol(pair: TradingPair) -> str:
-    return f"{pair.base}_{pair.quote}"
+DEFAULT_CANDLES = 200  # history length when no `since` is given
+ContractSize = Callable[[TradingPair], Awaitable[Decimal]]
 
 
 class BitmartCandlesFeed:
-    """Candles of any pair and interval for one session. `rest` needs `request(path, method, params, what=)`."""
+    """Candles of any pair and interval of one market for one session.
+
+    `rest` needs `request(path, method, params, what=)`; `contract_size(pair)` is required for a market
+    whose volumes count contracts.
+    """
 
     def __init__(
         self,
         rest: Any = None,
         ws_url: str | None = None,
         *,
+        market: KlineMarket = SPOT,
         fetch: Fetch | None = None,
         streams: Any = None,
+        contract_size: ContractSize | None = None,
         clock: Callable[[], float] = time.time,
         grace_s: float = 2.0,
         connect_wait_s: float = 5.0,
+        poll_s: float | None = None,
     ) -> None:
         if fetch is None:
             if rest is None:
                 raise ValueError("BitmartCandlesFeed needs a REST client or a fetch function")
-            fetch = self._rest_fetch(rest)
+            fetch = self._rest_fetch(rest, market.rest_path)
+        if market.contracts and contract_size is None:
+            raise ValueError(f"{market.title} candles count contracts: give the feed a contract_size lookup")
+        self.market = market
+        self._contract_size = contract_size
+        self._scales: dict[TradingPair, Decimal] = {}
         self._fetch = fetch
         self._ws_url = ws_url
         self._streams = streams
         self._clock = clock
         self.grace_s = grace_s
         self.connect_wait_s = connect_wait_s
+        self.poll_s = poll_s  # REST polling period where no kline channel exists (None: a tenth of the interval)
         self.rest_calls = 0
 
     @staticmethod
-    def _rest_fetch(rest: Any) -> Fetch:
+    def _rest_fetch(rest: Any, path: str) -> Fetch:
         async def fetch(params: Mapping[str, Any]) -> Any:
-            return await rest.request(KLINES_PATH, "GET", dict(params), what="candles")
+            return await rest.request(path, "GET", dict(params), what="candles")
 
         return fetch
+
+    async def _scale(self, pair: TradingPair) -> Decimal:
+        """What wire volumes of `pair` are multiplied by: its contract size (looked up once), or 1."""
+        if self._contract_size is None or not self.market.contracts:
+            return Decimal(1)
+        if pair not in self._scales:
+            self._scales[pair] = await self._contract_size(pair)
+        return self._scales[pair]
 
     async def _counted_fetch(self, params: Mapping[str, Any]) -> Any:
         self.rest_calls += 1
@@ -72,8 +99,16 @@ class BitmartCandlesFeed:
         if self._streams is None:
             if not self._ws_url:
                 raise ValueError("live candles need the public WebSocket URL")
-            self._streams = KlineStreams(self._ws_url)
+            self._streams = KlineStreams(self._ws_url, market=self.market)
         return self._streams
+
+    def _subscribe(self, pair: TradingPair, iv: Interval, scale: Decimal) -> Any:
+        """The live source: the kline channel, or REST polling where the market has none for `iv`."""
+        symbol = self.market.symbol(pair)
+        if self.market.topic(symbol, iv) is None:
+            period = self.poll_s if self.poll_s is not None else poll_period(iv.seconds)
+            return PollSubscription(self._pager(pair, iv, scale), self._clock, period)
+        return self._kline_streams().subscribe(symbol, iv, pair=pair, scale=scale)
 
     # ---- history ---------------------------------------------------------------------------------
 
@@ -83,8 +118,8 @@ class BitmartCandlesFeed:
         lo = iv.floor(since_s) if since_s is not None else hi - DEFAULT_CANDLES * iv.seconds
         return lo, hi
 
-    def _pager(self, pair: TradingPair, iv: Interval) -> KlinePager:
-        return KlinePager(self._counted_fetch, _symbol(pair), pair, iv)
+    def _pager(self, pair: TradingPair, iv: Interval, scale: Decimal) -> KlinePager:
+        return KlinePager(self._counted_fetch, self.market.symbol(pair), pair, iv, market=self.market, scale=scale)
 
     def _mark(self, candles: list[Candle], iv: Interval, newer_follows: bool) -> list[Candle]:
         """Closed once a newer candle exists or the interval (plus grace) has ended."""
@@ -99,10 +134,10 @@ class BitmartCandlesFeed:
         progress: Progress | None = None,
     ) -> AsyncIterator[list[Candle]]:
         """`history` as ascending chunks (up to 200 candles each) while the backfill runs."""
-        iv = parse_interval(interval)
+        iv = self.market.parse_interval(interval)
         lo, hi = self._window(iv, since_s, until_s)
         pending: list[Candle] = []
-        async for chunk in self._pager(pair, iv).chunks(lo, hi, progress):
+        async for chunk in self._pager(pair, iv, await self._scale(pair)).chunks(lo, hi, progress):
             if pending:
                 yield self._mark(pending, iv, True)
             pending = chunk
@@ -127,7 +162,8 @@ class BitmartCandlesFeed:
         self, pair: TradingPair, interval: str, since_s: int | None, until_s: int | None, follow: bool,
     ) -> AsyncIterator[Candle]:
         """What the `candles_feed` hook returns: history, then live candles when `follow`. Validates eagerly."""
-        parse_interval(interval)
+        self.market.parse_interval(interval)
+        self.market.symbol(pair)
         if follow:
             return self.follow(pair, interval, since_s, until_s)
         return self._iterate_history(pair, interval, since_s, until_s)
@@ -145,14 +181,14 @@ class BitmartCandlesFeed:
         progress: Progress | None = None,
     ) -> AsyncIterator[Candle]:
         """Backfill from `since_s`, then live candles (forming ones with `closed=False`) until `until_s` or forever."""
-        iv = parse_interval(interval)
-        symbol = _symbol(pair)
-        sub = self._kline_streams().subscribe(symbol, iv)
+        iv = self.market.parse_interval(interval)
+        scale = await self._scale(pair)
+        sub = self._subscribe(pair, iv, scale)
         try:
             await self._wait_connected(sub)
             merger = CandleMerger(iv, grace_s=self.grace_s, until_s=until_s)
             lo, hi = self._window(iv, since_s, until_s)
-            async for chunk in self._pager(pair, iv).chunks(lo, hi, progress):
+            async for chunk in self._pager(pair, iv, scale).chunks(lo, hi, progress):
                 for c in merger.absorb(chunk, self._clock()):
                     yield c
             while not merger.finished(self._clock()):
@@ -161,13 +197,13 @@ class BitmartCandlesFeed:
                 if item is None:
                     if merger.deadline(self._clock()) > self._clock():
                         continue  # woke a little early
-                    out = await self._sync(merger, pair, iv, lo)
+                    out = await self._sync(merger, pair, iv, scale, lo)
                 elif item == RECONNECTED:
-                    out = await self._sync(merger, pair, iv, lo)
+                    out = await self._sync(merger, pair, iv, scale, lo)
                 elif isinstance(item, Candle):
                     out = []
                     if self._missing_before(merger, iv, item):
-                        out = await self._sync(merger, pair, iv, lo, close_before=item.open_time_s)
+                        out = await self._sync(merger, pair, iv, scale, lo, close_before=item.open_time_s)
                     out += merger.push(item)
                 else:
                     continue
@@ -191,7 +227,7 @@ class BitmartCandlesFeed:
         except asyncio.TimeoutError:
             pass  # REST still backfills; pushes merge whenever the socket comes up
 
-    async def _sync(self, merger: CandleMerger, pair: TradingPair, iv: Interval, lo: int, *,
+    async def _sync(self, merger: CandleMerger, pair: TradingPair, iv: Interval, scale: Decimal, lo: int, *,
                     close_before: int | None = None) -> list[Candle]:
         """REST from the first missing open time up to `close_before` (or now), absorbed into the merger."""
         start = merger.resume_from(lo)
@@ -199,7 +235,7 @@ class BitmartCandlesFeed:
         hi = close_before if close_before is not None else (iv.end(iv.floor(now)) if iv.seconds <= 86_400 else now + 1)
         if merger.until_s is not None:
             hi = min(hi, merger.until_s)
-        got = await self._pager(pair, iv).window(start, hi) if hi > start else []
+        got = await self._pager(pair, iv, scale).window(start, hi) if hi > start else []
         return merger.absorb(got, self._clock(), close_before=close_before)
 
     async def close(self) -> None:

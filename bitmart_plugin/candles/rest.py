@@ -1,59 +1,47 @@
-"""REST backfill from `/spot/quotation/v3/klines` (api §6.3): paging over a time window, newest-first pages.
+"""REST backfill of one market's klines (`KlineMarket`): paging over a time window, pages in any order.
 
-The range is cut into ascending chunks of 200 interval slots, so callers get candles oldest first while
-the backfill runs. BitMart returns at most 200 candles per call, newest first, for
-`after < open_time < before`. Inside a chunk we keep a
+The range is cut into ascending chunks of `limit` interval slots, so callers get candles oldest first
+while the backfill runs. A venue returns at most `limit` candles per call (spot 200, newest first;
+futures 500, the newest of the window, ascending). Inside a chunk we keep a
 stack of windows still to cover: a page covers `[min, max]` of its window, so what is left is the part
 below `min` and the part above `max` (usually empty: the server gives the latest candles of the window),
 each asked for only if an open time still fits in it, so a server that pages from either end is walked
 completely. A window is done when its page brings nothing new or is short (fewer than `limit` rows: the
-documented 200 per call is trusted; pass a smaller `limit` for a server with a smaller cap).
+documented cap is trusted; pass a smaller `limit` for a server with a smaller cap).
 Rows outside the window (inclusive bounds on some servers) and repeated rows are dropped, so overlapping
 pages never produce duplicates. Intervals without trades have no candle; a hole is not the end of data.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from host_spec import Candle, StreamError, TradingPair
 
 from bitmart_plugin.candles.intervals import Interval
+from bitmart_plugin.candles.market import KlineMarket
+from bitmart_plugin.candles.spot_klines import SPOT
 
-__all__ = ["KLINES_PATH", "MAX_PER_CALL", "Fetch", "KlinePager", "Progress", "backfill", "parse_rest_row"]
+__all__ = ["Fetch", "KlinePager", "Progress", "backfill"]
 
-KLINES_PATH = "/spot/quotation/v3/klines"
-MAX_PER_CALL = 200
 Fetch = Callable[[Mapping[str, Any]], Awaitable[Any]]
 Progress = Callable[[int, int], None]
-
-
-def parse_rest_row(row: Sequence[Any], pair: TradingPair, interval: Interval) -> Candle:
-    """`["t","o","h","l","c","v_base","qv_quote"]` -> Candle (not yet marked closed)."""
-    try:
-        return Candle(
-            pair=pair,
-            interval=interval.name,
-            open_time_s=int(row[0]),
-            open=Decimal(str(row[1])),
-            high=Decimal(str(row[2])),
-            low=Decimal(str(row[3])),
-            close=Decimal(str(row[4])),
-            volume=Decimal(str(row[5])),
-            quote_volume=Decimal(str(row[6])) if len(row) > 6 and row[6] not in (None, "") else Decimal(0),
-        )
-    except (IndexError, TypeError, ValueError, ArithmeticError) as exc:
-        raise StreamError(f"BitMart sent an unreadable kline row {row!r} ({exc})", connector="bitmart") from None
+ONE = Decimal(1)
 
 
 class KlinePager:
-    """Walks one pair's klines over a time window, chunk by chunk in ascending order."""
+    """Walks one pair's klines over a time window, chunk by chunk in ascending order.
+
+    `scale` multiplies wire volumes (a perpetual's contract size; 1 on spot).
+    """
 
     def __init__(self, fetch: Fetch, symbol: str, pair: TradingPair, interval: Interval, *,
-                 limit: int = MAX_PER_CALL) -> None:
-        self.fetch, self.symbol, self.pair, self.interval, self.limit = fetch, symbol, pair, interval, limit
+                 limit: int | None = None, market: KlineMarket = SPOT, scale: Decimal = ONE) -> None:
+        self.fetch, self.symbol, self.pair, self.interval = fetch, symbol, pair, interval
+        self.limit = limit if limit is not None else market.max_per_call
+        self.market, self.scale = market, scale
         self.calls = 0
 
     async def chunks(self, lo: int, hi: int, progress: Progress | None = None) -> AsyncIterator[list[Candle]]:
@@ -78,12 +66,14 @@ class KlinePager:
         windows = [(lo, hi)]
         while windows:
             w_lo, w_hi = windows.pop()
-            params = {"symbol": self.symbol, "step": iv.step, "after": w_lo - 1, "before": w_hi, "limit": self.limit}
+            params = self.market.page_params(self.symbol, iv, w_lo, w_hi, self.limit)
             self.calls += 1
             page = await self.fetch(params)
             if not isinstance(page, list):
-                raise StreamError(f"BitMart klines answer is not a list: {str(page)[:200]}", connector="bitmart")
-            inside = [c for c in (parse_rest_row(r, self.pair, iv) for r in page) if w_lo <= c.open_time_s < w_hi]
+                raise StreamError(f"BitMart klines answer is not a list: {str(page)[:200]}",
+                                  connector=self.market.connector)
+            rows = (self.market.parse_row(r, self.pair, iv, self.scale) for r in page)
+            inside = [c for c in rows if w_lo <= c.open_time_s < w_hi]
             new = [c for c in inside if c.open_time_s not in found]
             found.update((c.open_time_s, c) for c in new)
             if progress is not None:
@@ -107,9 +97,11 @@ async def backfill(
     lo: int,
     hi: int,
     *,
-    limit: int = MAX_PER_CALL,
+    limit: int | None = None,
     progress: Progress | None = None,
+    market: KlineMarket = SPOT,
+    scale: Decimal = ONE,
 ) -> list[Candle]:
     """Every candle with `lo <= open_time < hi`, ascending, each once. `fetch(params)` returns the `data` list."""
-    pager = KlinePager(fetch, symbol, pair, interval, limit=limit)
+    pager = KlinePager(fetch, symbol, pair, interval, limit=limit, market=market, scale=scale)
     return [c async for chunk in pager.chunks(lo, hi, progress) for c in chunk]

@@ -1,8 +1,10 @@
-"""Kline pushes (`spot/kline<interval>:<symbol>`, api §8.4) over one dedicated public WebSocket connection.
+"""Kline pushes of one market (`KlineMarket`: spot `spot/kline<iv>:<SYM>`, futures `futures/klineBin<iv>:<SYM>`)
+over one dedicated public WebSocket connection.
 
-The transport is the ws helper's `WsConnection` (text ping, raw-deflate inflate, reconnect and
-resubscribe). Each `subscribe` gets its own mailbox of parsed candles; after a reconnect every mailbox
-receives `RECONNECTED` so its feed can repair the gap through REST.
+The transport is the ws helper's `WsConnection` (text ping, raw-deflate inflate of binary frames, text
+frames as they come, reconnect and resubscribe), in the market's subscribe dialect. Each `subscribe` gets
+its own mailbox of parsed candles; after a reconnect every mailbox receives `RECONNECTED` so its feed can
+repair the gap through REST.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-from host_spec import Candle, ConnectorError
+from host_spec import Candle, ConnectorError, StreamError, TradingPair
 
 from bitmart_plugin.candles.intervals import Interval
-from bitmart_plugin.spot.parsing import parse_kline
+from bitmart_plugin.candles.market import KlineMarket
+from bitmart_plugin.candles.spot_klines import SPOT
 
 __all__ = ["RECONNECTED", "KlineStreams", "KlineSubscription", "kline_topic"]
 
@@ -27,16 +31,21 @@ Item = Candle | str
 ConnectionFactory = Callable[..., Any]
 
 
-def kline_topic(symbol: str, interval: Interval) -> str:
-    return f"spot/kline{interval.ws}:{symbol}"
+def kline_topic(symbol: str, interval: Interval, market: KlineMarket = SPOT) -> str:
+    topic = market.topic(symbol, interval)
+    if topic is None:
+        raise ValueError(f"{market.title} has no kline channel for {interval.name}")
+    return topic
 
 
 class KlineSubscription:
     """One consumer's buffered pushes: `await get(timeout)` -> Candle, RECONNECTED, or None on timeout."""
 
-    def __init__(self, topic: str, interval: Interval, on_close: Callable[[KlineSubscription], None]) -> None:
+    def __init__(self, topic: str, interval: Interval, on_close: Callable[[KlineSubscription], None], *,
+                 pair: TradingPair | None = None, scale: Decimal = Decimal(1)) -> None:
         self.topic = topic
         self.interval = interval
+        self.pair, self.scale = pair, scale
         self._queue: asyncio.Queue[Item | BaseException] = asyncio.Queue()
         self._on_close = on_close
         self.connected = asyncio.Event()
@@ -60,18 +69,22 @@ class KlineSubscription:
 class KlineStreams:
     """Routes kline pushes by table and symbol to subscriptions; opens its connection on first use."""
 
-    def __init__(self, url: str, *, connection_factory: ConnectionFactory | None = None, **conn_options: Any) -> None:
+    def __init__(self, url: str, *, market: KlineMarket = SPOT, connection_factory: ConnectionFactory | None = None,
+                 **conn_options: Any) -> None:
         self.url = url
+        self.market = market
         self._factory = connection_factory
-        self._options = conn_options
+        self._options = {**market.ws_options, **conn_options}
         self._conn: Any = None
         self._subs: dict[str, list[KlineSubscription]] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self.bad_frames = 0
 
-    def subscribe(self, symbol: str, interval: Interval) -> KlineSubscription:
-        topic = kline_topic(symbol, interval)
-        sub = KlineSubscription(topic, interval, self._leave)
+    def subscribe(self, symbol: str, interval: Interval, *, pair: TradingPair | None = None,
+                  scale: Decimal = Decimal(1)) -> KlineSubscription:
+        """Pushes of `symbol`'s `interval` klines; `scale` multiplies their volumes (a contract size)."""
+        topic = kline_topic(symbol, interval, self.market)
+        sub = KlineSubscription(topic, interval, self._leave, pair=pair, scale=scale)
         subs = self._subs.setdefault(topic, [])
         subs.append(sub)
         conn = self._connection()
@@ -124,19 +137,23 @@ class KlineStreams:
         """Decode one frame and hand each candle to the subscriptions of its topic."""
         try:
             msg = json.loads(payload)
-            table = msg.get("table", "") if isinstance(msg, dict) else ""
-            if not table.startswith("spot/kline"):
+            refused = self.market.refusal(msg)
+            if refused is not None:
+                topic, reason = refused
+                self.on_error(StreamError(f"{self.market.title} refused {topic}: {reason}",
+                                          connector=self.market.connector), (topic,))
                 return
-            for item in msg["data"]:
-                subs = self._subs.get(f"{table}:{item['symbol']}")
+            for topic, item in self.market.pushes(msg):
+                subs = self._subs.get(topic)
                 if not subs:
                     continue
-                candle = parse_kline(table, item)
-                candle = dataclasses.replace(candle, interval=subs[0].interval.name,
-                                             open_time_s=subs[0].interval.floor(candle.open_time_s))
+                first = subs[0]
+                candle = self.market.parse_push(item, first.pair, first.interval, first.scale)
+                candle = dataclasses.replace(candle, interval=first.interval.name,
+                                             open_time_s=first.interval.floor(candle.open_time_s))
                 for sub in subs:
                     sub.put(candle)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, ConnectorError) as exc:
             self.bad_frames += 1
             log.warning("skipped an unreadable kline frame (%s: %s)", type(exc).__name__, str(exc)[:200])
 

@@ -57,8 +57,9 @@ class TradingRule:
     """The venue's limits for one pair. Increments are exact Decimals; sizes are always in base units.
 
     A perpetual contract's rule also sets `contract_size` (base units per contract; `size_increment`
-    is then a whole number of contracts), the leverage range, and `max_market_size`, the largest
-    MARKET order. Spot rules leave them None.
+    is then a whole number of contracts), the leverage range, `max_market_size`, the largest
+    MARKET order, and `maintenance_margin_rate`, the share of a position's entry value below which its
+    margin plus unrealized PnL gets it liquidated (the venue's first risk tier). Spot rules leave them None.
     """
 
     pair: TradingPair
@@ -74,6 +75,7 @@ class TradingRule:
     min_leverage: Decimal | None = None
     max_leverage: Decimal | None = None
     max_market_size: Decimal | None = None
+    maintenance_margin_rate: Decimal | None = None
 
     @property
     def is_contract(self) -> bool:

@@ -11,10 +11,10 @@ import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from host_spec.errors import InvalidOrder, OrderNotFound
 from host_spec.models import (
-    BalanceEvent,
     FeeRates,
     Fill,
     Order,
@@ -26,8 +26,10 @@ from host_spec.models import (
     OrderType,
     PublicTrade,
     Side,
+    TimeInForce,
     TradingPair,
     TradingRule,
+    UserEvent,
 )
 from host_spec.paper.balances import Wallet
 from host_spec.paper.matching import (
@@ -43,11 +45,13 @@ from host_spec.paper.matching import (
 from host_spec.paper.queue import DEFAULT_K, QueueModel
 from host_spec.rules import check_order, rule_for
 
-__all__ = ["POST_ONLY_REASON", "PaperEngine", "Working"]
+__all__ = ["FOK_REASON", "POST_ONLY_REASON", "Event", "PaperEngine", "Working"]
 
 ZERO = Decimal(0)
 POST_ONLY_REASON = "post-only order would have crossed"
-Event = OrderEvent | BalanceEvent
+FOK_REASON = "fill-or-kill order could not fill completely"
+#: what the engine emits: order and balance events (the perpetual engine adds position and funding events)
+Event = UserEvent
 
 
 @dataclass
@@ -63,6 +67,9 @@ class Working:
     arrived: bool = False
     first_fill_ms: int | None = None
     needs_queue: bool = False
+    time_in_force: TimeInForce | None = None
+    #: a contract order's position legs (what it closes and opens; see paper.perp.ledger); None on spot
+    legs: Any = None
 
 
 class PaperEngine:
@@ -95,7 +102,7 @@ class PaperEngine:
         return self.books.setdefault(pair, PairBook())
 
     def submit(self, request: OrderRequest, ts: int) -> tuple[Order, list[Event]]:
-        """Check the rules and balance, freeze the funds; the order reaches the venue later via `arrive`."""
+        """Check the rules and funds and hold what the order needs; the order reaches the venue later via `arrive`."""
         rule = rule_for(self.rules, request.pair, connector=self.connector)
         check_order(request, rule, order_types=self.order_types, connector=self.connector)
         n = self.last_id = self.last_id + 1
@@ -106,21 +113,25 @@ class PaperEngine:
             cid = f"paper{n:08d}"
         elif cid in self.orders:
             raise InvalidOrder(f"client order id {cid!r} was already used", rule="client_order_id", connector=self.connector)
-        buy = request.side is Side.BUY
-        if request.order_type is OrderType.MARKET and buy:
-            asset, frozen = request.pair.quote, request.quote_amount or ZERO
-        elif buy:
-            asset, frozen = request.pair.quote, (request.price or ZERO) * (request.amount or ZERO)
-        else:
-            asset, frozen = request.pair.base, request.amount or ZERO
-        events: list[Event] = list(self.wallet.freeze(asset, frozen, ts))
         price = None if request.order_type is OrderType.MARKET else request.price
         order = Order(cid, f"P{n}", request.pair, request.side, request.order_type, price, request.amount,
                       OrderState.PENDING_CREATE, quote_amount=request.quote_amount, created_ms=ts, updated_ms=ts)
         slot = MakerSlot(cid, book_side_of(request.side), price or ZERO, request.amount or ZERO, ZERO, n)
-        quote_left = request.quote_amount if request.order_type is OrderType.MARKET and buy else None
-        self.orders[cid] = Working(order, rule, slot, asset, frozen, quote_left)
+        w = Working(order, rule, slot, request.pair.quote, ZERO, time_in_force=request.time_in_force)
+        events = self._hold(w, request, ts)
+        self.orders[cid] = w
         return order, events
+
+    def _hold(self, w: Working, request: OrderRequest, ts: int) -> list[Event]:
+        """Freeze what the order may spend (spot: the quote of a buy, the base of a sell)."""
+        if request.order_type is OrderType.MARKET and request.side is Side.BUY:
+            w.frozen_left = request.quote_amount or ZERO
+            w.quote_left = request.quote_amount
+        elif request.side is Side.BUY:
+            w.frozen_left = (request.price or ZERO) * (request.amount or ZERO)
+        else:
+            w.frozen_asset, w.frozen_left = request.pair.base, request.amount or ZERO
+        return list(self.wallet.freeze(w.frozen_asset, w.frozen_left, ts))
 
     def arrive(self, cid: str, ts: int, peek: tuple[OrderBookView | None, list[PublicTrade]] | None = None) -> list[Event]:
         """The order reaches the venue: take what crosses, then rest, cancel the rest, or (post-only) fail.
@@ -149,13 +160,15 @@ class PaperEngine:
             return events + self._rest(w, book, seen)
         takes = walk(seen, o.side, o.price, None if w.quote_left is not None else w.slot.remaining, w.quote_left,
                      w.rule.size_increment)
+        if w.time_in_force is TimeInForce.FOK and sum((q for _, q in takes), ZERO) < w.slot.remaining:
+            return events + self._finish(w, OrderState.CANCELED, ts, FOK_REASON)
         for price, qty in takes:
             if not self.shadow:  # with a live twin the public data itself shows this liquidity go
                 book.take("ask" if o.side is Side.BUY else "bid", price, qty)
             events += self._fill(w, price, qty, False, ts)
         if w.order.state.is_done:
             return events
-        if o.order_type is OrderType.LIMIT:
+        if o.order_type is OrderType.LIMIT and w.time_in_force not in (TimeInForce.IOC, TimeInForce.FOK):
             return events + self._rest(w, book, seen)
         return events + self._finish(w, OrderState.CANCELED, ts, "no more liquidity within the order's limits")
 
@@ -237,35 +250,41 @@ class PaperEngine:
         return []
 
     def _fill(self, w: Working, price: Decimal, qty: Decimal, is_maker: bool, ts: int) -> list[Event]:
-        o, pair = w.order, w.order.pair
+        o = w.order
         w.slot.remaining -= qty
-        notional = price * qty
-        rates = self.fees(pair)
-        if o.side is Side.BUY:
-            fee = self.wallet.fee(rates, is_maker, qty)
-            balance = self.wallet.settle(pair.quote, notional, pair.base, qty, fee, ts)
-            fee_asset = pair.base
-            w.frozen_left -= notional
-            if w.quote_left is not None:
-                w.quote_left -= notional
-        else:
-            fee = self.wallet.fee(rates, is_maker, notional)
-            balance = self.wallet.settle(pair.base, qty, pair.quote, notional, fee, ts)
-            fee_asset = pair.quote
-            w.frozen_left -= qty
-        fill = Fill(f"pt{next(self._fill_ids)}", o.client_order_id, o.exchange_order_id or "", pair, o.side, price, qty,
-                    fee, fee_asset, is_maker, ts)
+        fee, fee_asset, pnl, money = self._pay(w, price, qty, is_maker, ts)
+        fill = Fill(f"pt{next(self._fill_ids)}", o.client_order_id, o.exchange_order_id or "", o.pair, o.side, price, qty,
+                    fee, fee_asset, is_maker, ts, realized_pnl=pnl)
         self.fills.append(fill)
         w.first_fill_ms = w.first_fill_ms if w.first_fill_ms is not None else ts
         done = self._complete(w)
         state = OrderState.FILLED if done else OrderState.PARTIALLY_FILLED
-        w.order = replace(o, state=state, filled_amount=o.filled_amount + qty, filled_quote=o.filled_quote + notional,
+        w.order = replace(o, state=state, filled_amount=o.filled_amount + qty, filled_quote=o.filled_quote + price * qty,
                           updated_ms=ts)
         kind = OrderEventKind.FILLED if done else OrderEventKind.PARTIALLY_FILLED
-        events: list[Event] = [OrderEvent(kind, w.order, fill), *balance]
+        events: list[Event] = [OrderEvent(kind, w.order, fill), *money]
         if done:
-            events += self.wallet.release(w.frozen_asset, w.frozen_left, ts)
-            w.frozen_left = ZERO
+            events += self._unhold(w, ts)
+        return events
+
+    def _pay(self, w: Working, price: Decimal, qty: Decimal, is_maker: bool,
+             ts: int) -> tuple[Decimal, str, Decimal | None, list[Event]]:
+        """Move the money of one fill: (fee, fee asset, realized PnL or None, the events it causes)."""
+        pair, notional, rates = w.order.pair, price * qty, self.fees(w.order.pair)
+        if w.order.side is Side.BUY:
+            fee = self.wallet.fee(rates, is_maker, qty)
+            w.frozen_left -= notional
+            if w.quote_left is not None:
+                w.quote_left -= notional
+            return fee, pair.base, None, list(self.wallet.settle(pair.quote, notional, pair.base, qty, fee, ts))
+        fee = self.wallet.fee(rates, is_maker, notional)
+        w.frozen_left -= qty
+        return fee, pair.quote, None, list(self.wallet.settle(pair.base, qty, pair.quote, notional, fee, ts))
+
+    def _unhold(self, w: Working, ts: int) -> list[Event]:
+        """The order is done: give back what it still holds."""
+        events: list[Event] = list(self.wallet.release(w.frozen_asset, w.frozen_left, ts))
+        w.frozen_left = ZERO
         return events
 
     def _complete(self, w: Working) -> bool:
@@ -279,7 +298,4 @@ class PaperEngine:
         if state is OrderState.CANCELED and w.quote_left is not None and w.order.filled_amount and self._complete(w):
             state, kind, reason = OrderState.FILLED, OrderEventKind.FILLED, ""
         w.order = replace(w.order, state=state, reason=reason, updated_ms=ts)
-        events: list[Event] = [OrderEvent(kind, w.order)]
-        events += self.wallet.release(w.frozen_asset, w.frozen_left, ts)
-        w.frozen_left = ZERO
-        return events
+        return [OrderEvent(kind, w.order), *self._unhold(w, ts)]

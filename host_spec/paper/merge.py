@@ -16,15 +16,17 @@ is applied before the action: the peek is read-only.
 
 from __future__ import annotations
 
+import collections
 import heapq
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from host_spec.models import OrderBookView, PublicTrade
 
-__all__ = ["Action", "Timeline"]
+__all__ = ["Action", "Timeline", "VenueClock"]
 
 RANK_ACTION, RANK_TRADE, RANK_DEPTH = 0, 1, 2
 
@@ -118,3 +120,22 @@ class Timeline:
     def drain(self) -> list[OrderBookView | PublicTrade | Action]:
         """Release everything (end of a recorded stream)."""
         return self.release(1 << 62)
+
+
+class VenueClock:
+    """The venue's clock as best we know it: wall time plus the largest offset (venue stamp minus wall time)
+    of the events seen in the last 5 s, that is, of the least-delayed one."""
+
+    def __init__(self) -> None:
+        self._offsets: collections.deque[tuple[int, int]] = collections.deque()
+        self._offset = 0
+
+    def now(self) -> int:
+        return time.time_ns() // 1_000_000 + self._offset
+
+    def observe(self, venue_ms: int) -> None:
+        wall = time.time_ns() // 1_000_000
+        self._offsets.append((wall, venue_ms - wall))
+        while self._offsets and self._offsets[0][0] < wall - 5000:
+            self._offsets.popleft()
+        self._offset = max(off for _, off in self._offsets)

@@ -11,7 +11,7 @@ from host_spec.errors import ConfigError
 from host_spec.paper.queue import DEFAULT_K, QueueModel
 from host_spec.session import option_flag
 
-__all__ = ["DEFAULT_BALANCE", "OPTION_NAMES", "PaperOptions", "parse_balances"]
+__all__ = ["DEFAULT_BALANCE", "OPTION_NAMES", "PERP_OPTION_NAMES", "PaperOptions", "parse_balances"]
 
 DEFAULT_BALANCE = "USDT=10000,BTC=1"
 _OURS = {
@@ -20,6 +20,9 @@ _OURS = {
 }
 #: the session options a paper variant reads itself (others go to the base connector)
 OPTION_NAMES: frozenset[str] = frozenset(_OURS)
+#: the options only the perpetual variant reads (paper.perp.options); never passed to a base connector either
+PERP_OPTION_NAMES: frozenset[str] = frozenset({"leverage", "margin_mode", "position_mode", "maintenance_rate",
+                                               "mark_source", "funding_poll_s"})
 
 
 def parse_balances(value: str | Mapping[str, Any] | None) -> dict[str, Decimal]:
@@ -99,7 +102,7 @@ class PaperOptions:
     base_options: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, options: Mapping[str, Any]) -> PaperOptions:
+    def parse(cls, options: Mapping[str, Any], default_balance: str = DEFAULT_BALANCE) -> PaperOptions:
         """Parse and check every option; unknown keys go to the base connector unchanged."""
         try:
             model = QueueModel(str(options.get("queue_model", "default")).lower())
@@ -108,7 +111,7 @@ class PaperOptions:
             raise ConfigError(f"option queue_model: {options.get('queue_model')!r}; expected one of {names}") from None
         persist = options.get("persist_path")
         return cls(
-            balances=parse_balances(options.get("balance")),
+            balances=parse_balances(options.get("balance", default_balance)),
             queue_model=model,
             queue_k=_num(options, "queue_k", DEFAULT_K),
             entry_latency_ms=int(_num(options, "entry_latency_ms", 0)),
@@ -124,5 +127,5 @@ class PaperOptions:
             taker_fee=_fee(options, "taker_fee"),
             depth=max(1, int(_num(options, "depth", 100))),
             book_timeout_s=_num(options, "book_timeout_s", 10.0),
-            base_options={k: v for k, v in options.items() if k not in _OURS},
+            base_options={k: v for k, v in options.items() if k not in _OURS and k not in PERP_OPTION_NAMES},
         )

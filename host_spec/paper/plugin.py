@@ -1,15 +1,27 @@
 """Hookimpls of the default paper-trade plugin: `<id>_paper_trade` for every connector with an order book stream.
 
-Importing this module is cheap (host_spec models only); the engine is imported when a session opens.
+A spot base gets the spot paper session; a perpetual base (one declaring perpetual capabilities) gets the
+perpetual one (paper.perp), which also answers the perpetual hooks. Importing this module is cheap
+(host_spec models only); the engine is imported when a session opens.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from host_spec.hookspecs import hookimpl
-from host_spec.models import ConnectorInfo, Instrument, OrderRequest, OrderType, TradingPair
-from host_spec.paper.options import OPTION_NAMES
+from host_spec.models import (
+    PERPETUAL_CAPABILITIES,
+    ConnectorInfo,
+    Instrument,
+    MarginMode,
+    OrderRequest,
+    OrderType,
+    PositionMode,
+    TradingPair,
+)
+from host_spec.paper.options import OPTION_NAMES, PERP_OPTION_NAMES
 from host_spec.session import ConnectorSession, SessionConfig
 
 SUFFIX = "_paper_trade"
@@ -17,8 +29,22 @@ CAPABILITIES = frozenset({"order_types", "trading_rules", "order_book_stream", "
                           "user_stream", "paper_trade"})
 
 
+#: what the perpetual variant answers itself; `funding` it takes from the base (funding info is passed through)
+PERP_OWN = frozenset({"positions", "position_mode", "leverage"})
+
+
+def _perpetual(base: ConnectorInfo) -> bool:
+    return base.instrument is Instrument.PERPETUAL and bool(base.capabilities & PERPETUAL_CAPABILITIES)
+
+
 def variant_info(base: ConnectorInfo) -> ConnectorInfo:
-    """The paper-trade variant of `base`: same order types, no credentials, simulated fills."""
+    """The paper-trade variant of `base`: same order types, no credentials, simulated fills (and positions,
+    margin and funding for a perpetual base)."""
+    perp = _perpetual(base)
+    capabilities = CAPABILITIES | ({"sandbox"} & base.capabilities)
+    if perp:
+        capabilities |= PERP_OWN | ({"funding"} & base.capabilities)
+    what = ("positions with margin, leverage, funding and liquidation, " if perp else "")
     return ConnectorInfo(
         id=base.id + SUFFIX,
         plugin="paper",
@@ -29,10 +55,11 @@ def variant_info(base: ConnectorInfo) -> ConnectorInfo:
         order_types=base.order_types,
         credentials=(),
         base_connector=base.id,
-        capabilities=CAPABILITIES | ({"sandbox"} & base.capabilities),
-        options=tuple(sorted(OPTION_NAMES | set(base.options))),
+        capabilities=capabilities,
+        options=tuple(sorted(OPTION_NAMES | (PERP_OPTION_NAMES if perp else set()) | set(base.options))),
         description=f"Paper trading on {base.id}'s public order book and trades: queue-aware maker fills, "
-        "book-walking taker fills, the venue's rules and fees; no credentials, no real orders.",
+        f"book-walking taker fills, {what}the venue's rules and fees; no credentials, no real orders.",
+        instrument=base.instrument,
     )
 
 
@@ -44,12 +71,20 @@ def _paper(session: Any) -> bool:
     return isinstance(session, PaperSession)
 
 
+def _perp(session: Any) -> bool:
+    if not _paper(session):
+        return False
+    from host_spec.paper.perp.session import PerpPaperSession
+
+    return isinstance(session, PerpPaperSession)
+
+
 @hookimpl
 def variant_connectors(base: ConnectorInfo) -> list[ConnectorInfo] | None:
     if base.base_connector is not None or base.id.endswith(SUFFIX) or "order_book_stream" not in base.capabilities:
         return None
-    if base.instrument is not Instrument.SPOT:
-        return None  # the paper engine simulates spot balances; it has no positions, margin or funding
+    if base.instrument is not Instrument.SPOT and not _perpetual(base):
+        return None  # a perpetual base that declares none of the perpetual capabilities cannot be simulated
     return [variant_info(base)]
 
 
@@ -64,6 +99,14 @@ def create_session(connector_id: str, config: SessionConfig) -> ConnectorSession
     if info.base_connector is None or info.plugin != "paper":
         return None
     from host_spec.paper.options import PaperOptions
+
+    if info.instrument is Instrument.PERPETUAL:
+        from host_spec.paper.perp.options import DEFAULT_PERP_BALANCE, PerpOptions
+        from host_spec.paper.perp.session import PerpPaperSession
+
+        return PerpPaperSession(connector_id, info.base_connector, host,
+                                PaperOptions.parse(config.options, DEFAULT_PERP_BALANCE), PerpOptions.parse(config.options),
+                                info.order_types, venue_funding="funding" in info.capabilities)
     from host_spec.paper.session import PaperSession
 
     return PaperSession(connector_id, info.base_connector, host, PaperOptions.parse(config.options), info.order_types)
@@ -137,6 +180,36 @@ def fee_rates(connector_id: str, session: Any, pair: TradingPair) -> Any:
 @hookimpl
 def user_stream(connector_id: str, session: Any) -> Any:
     return session.user_stream() if _paper(session) else None
+
+
+@hookimpl
+def positions(connector_id: str, session: Any, pair: TradingPair | None) -> Any:
+    return session.positions(pair) if _perp(session) else None
+
+
+@hookimpl
+def position_mode(connector_id: str, session: Any) -> Any:
+    return session.position_mode() if _perp(session) else None
+
+
+@hookimpl
+def set_position_mode(connector_id: str, session: Any, mode: PositionMode) -> Any:
+    return session.set_position_mode(mode) if _perp(session) else None
+
+
+@hookimpl
+def set_leverage(connector_id: str, session: Any, pair: TradingPair, leverage: Decimal, margin_mode: MarginMode) -> Any:
+    return session.set_leverage(pair, leverage, margin_mode) if _perp(session) else None
+
+
+@hookimpl
+def funding_info(connector_id: str, session: Any, pair: TradingPair) -> Any:
+    return session.funding_info(pair) if _perp(session) and session.venue_funding else None
+
+
+@hookimpl
+def funding_payments(connector_id: str, session: Any, pair: TradingPair | None, since_ms: int | None) -> Any:
+    return session.funding_payments(pair, since_ms) if _perp(session) else None
 
 
 @hookimpl

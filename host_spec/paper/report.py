@@ -8,7 +8,7 @@ from typing import Any
 
 from host_spec.models import Fill, Order
 
-__all__ = ["build_report", "summarize"]
+__all__ = ["activity_lines", "build_report", "closing_lines", "fmt", "summarize"]
 
 ZERO = Decimal(0)
 
@@ -37,6 +37,11 @@ def _f(value: Decimal) -> str:
     return format(value.normalize() if value == value.to_integral_value() else value, "f")
 
 
+def fmt(value: Decimal) -> str:
+    """A Decimal as plain text, without an exponent or trailing zeros."""
+    return format(value.normalize(), "f")
+
+
 def _bounds_lines(session: Any, orders: list[Order]) -> list[str]:
     """Per pair: filled amount under the session's model and under the back / front bounds (option `bounds`)."""
     bounds_of = getattr(session, "fill_bounds", None)
@@ -56,8 +61,8 @@ def _bounds_lines(session: Any, orders: list[Order]) -> list[str]:
     return lines
 
 
-def build_report(session: Any) -> str:
-    """A plain-text report of a PaperSession (or anything with `engine` and `wallet`)."""
+def activity_lines(session: Any) -> tuple[list[str], dict[str, Any]]:
+    """The report's first lines (orders by state, fills, volume, fees) and the summary they come from."""
     engine, wallet = session.engine, session.wallet
     orders = [w.order for w in engine.orders.values()] if engine else []
     fills = list(engine.fills) if engine else []
@@ -69,18 +74,32 @@ def build_report(session: Any) -> str:
                 mids[(pair.base, pair.quote)] = mid
     now = {a: b.total for a, b in wallet.snapshot().items()}
     s = summarize(orders, fills, wallet.start, now, mids)
+    s["order_list"] = orders
     lines = [f"paper report: {getattr(session, 'connector_id', 'paper')}",
              f"  orders   {s['order_count']}  " + "  ".join(f"{k.lower()} {v}" for k, v in sorted(s["orders"].items())),
              f"  fills    {s['fills']}  (maker {s['maker_fills']}, taker {s['taker_fills']})"]
     lines += [f"  volume   {_f(v)} {a}" for a, v in sorted(s["volume"].items())]
     lines += [f"  fees     {_f(v)} {a}" for a, v in sorted(s["fees"].items())] or ["  fees     0"]
+    return lines, s
+
+
+def closing_lines(session: Any, orders: list[Order]) -> list[str]:
+    """The report's last lines: fill bounds (option `bounds`) and where each pair's fee rates came from."""
+    lines = _bounds_lines(session, orders)
+    for pair, source in sorted(getattr(session, "fee_source", {}).items()):
+        lines.append(f"  fee rates for {pair}: {source}")
+    return lines
+
+
+def build_report(session: Any) -> str:
+    """A plain-text report of a PaperSession (or anything with `engine` and `wallet`)."""
+    wallet = session.wallet
+    lines, s = activity_lines(session)
     for name, value in s["pnl"].items():
         lines.append(f"  pnl      {_f(value.quantize(Decimal('0.00000001')))} {name.split('-')[1]} on {name} "
                      f"(base valued at mid {_f(s['mids'][name])})")
     for asset, bal in sorted(wallet.snapshot().items()):
         lines.append(f"  balance  {asset:<8} available {_f(bal.available)}  frozen {_f(bal.frozen)}  "
                      f"(start {_f(wallet.start.get(asset, ZERO))})")
-    lines += _bounds_lines(session, orders)
-    for pair, source in sorted(getattr(session, "fee_source", {}).items()):
-        lines.append(f"  fee rates for {pair}: {source}")
+    lines += closing_lines(session, s["order_list"])
     return "\n".join(lines)

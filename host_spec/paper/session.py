@@ -8,10 +8,8 @@ orders and cancels, into the PaperEngine.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import functools
-import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -20,34 +18,29 @@ from host_spec.errors import ConnectorError, OrderNotFound, PostOnlyRejected, St
 from host_spec.rules import rule_for
 from host_spec.models import (
     Balance,
-    BalanceEvent,
     FeeRates,
     Fill,
     Order,
     OrderBookView,
-    OrderEvent,
     OrderRequest,
     OrderState,
     OrderType,
     PublicTrade,
     TradingPair,
     TradingRule,
+    UserEvent,
 )
 from host_spec.paper.balances import Wallet
 from host_spec.paper.bounds import FillBounds
 from host_spec.paper.engine import POST_ONLY_REASON, Event, PaperEngine
-from host_spec.paper.merge import Action, Timeline
+from host_spec.paper.fees import DEFAULT_FEES, FeeBook
+from host_spec.paper.merge import Action, Timeline, VenueClock
 from host_spec.paper.options import PaperOptions
 
 __all__ = ["DEFAULT_FEES", "PaperSession"]
 
-DEFAULT_FEES = FeeRates(Decimal("0.001"), Decimal("0.001"))
 TICK_S = 0.005
 T = TypeVar("T")
-
-
-def _wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:
@@ -68,37 +61,30 @@ class PaperSession:
         self.order_types = order_types
         self.wallet = Wallet(options.balances, connector_id)
         self.timeline = Timeline(options.reorder_ms)
+        self.clock = VenueClock()
         self.engine: PaperEngine | None = None
         self.bounds: FillBounds | None = None
-        self.fee_rates_by_pair: dict[TradingPair, FeeRates] = {}
-        self.fee_source: dict[TradingPair, str] = {}
+        self.fees = FeeBook(options)
+        self.fee_source = self.fees.source  # where each pair's rates came from (the report prints it)
         self._base: Any = None
         self._pairs: dict[TradingPair, asyncio.Event] = {}
         self._jobs: dict[Hashable, asyncio.Task[Any]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._subscribers: set[asyncio.Queue[Any]] = set()
-        self._offsets: collections.deque[tuple[int, int]] = collections.deque()
-        self._offset = 0
         self._closed = False
         self._failure: BaseException | None = None
-        self.store: Any = None
-        if options.persist_path:
-            from host_spec.paper.store import PaperStore
-
-            self.store = PaperStore(options.persist_path)
+        self.store: Any = self._open_store(options.persist_path) if options.persist_path else None
+        if self.store is not None:
             self.store.load_wallet(self.wallet)
 
-    # -- clock -----------------------------------------------------------------------------------
-    def venue_now(self) -> int:
-        """The venue's clock as best we know it: wall time plus the least-delayed stream offset seen lately."""
-        return _wall_ms() + self._offset
+    def _open_store(self, path: str) -> Any:
+        from host_spec.paper.store import PaperStore
 
-    def _observe(self, venue_ms: int) -> None:
-        wall = _wall_ms()
-        self._offsets.append((wall, venue_ms - wall))
-        while self._offsets and self._offsets[0][0] < wall - 5000:
-            self._offsets.popleft()
-        self._offset = max(off for _, off in self._offsets)
+        return PaperStore(path)
+
+    def venue_now(self) -> int:
+        """The venue's clock as best we know it (merge.VenueClock)."""
+        return self.clock.now()
 
     # -- setup jobs ------------------------------------------------------------------------------
     def _spawn(self, key: Hashable, make: Callable[[], Coroutine[Any, Any, T]]) -> asyncio.Task[T]:
@@ -128,36 +114,25 @@ class PaperSession:
         """The engine (with the stored account, if any) and the clock that drains the timeline. Pairs with
         restored open orders start their streams now: those orders rejoin their queues without a new order."""
         rules = await (await self.base()).trading_rules()
-        engine = PaperEngine(self.connector_id, rules, self._fees, self.wallet, order_types=self.order_types,
-                             model=self.options.queue_model, k=self.options.queue_k, shadow=self.options.shadow)
+        engine = self._new_engine(rules)
         if self.options.bounds:
-            self.bounds = FillBounds(self.connector_id, rules, self._fees, order_types=self.order_types,
+            self.bounds = FillBounds(self.connector_id, rules, self.fees, order_types=self.order_types,
                                      shadow=self.options.shadow)
         if self.store is not None:
             self.store.load_engine(engine)
         self.engine = engine
         self._tasks.append(asyncio.get_running_loop().create_task(self._ticker()))
-        for pair in {w.order.pair for w in engine.orders.values() if not w.order.state.is_done}:
+        for pair in self._pairs_to_resume(engine):
             self._spawn(("pair", pair), functools.partial(self._open_pair, pair))
         return engine
 
-    def _fees(self, pair: TradingPair) -> FeeRates:
-        return self.fee_rates_by_pair.get(pair, DEFAULT_FEES)
+    def _new_engine(self, rules: Mapping[TradingPair, TradingRule]) -> PaperEngine:
+        return PaperEngine(self.connector_id, rules, self.fees, self.wallet, order_types=self.order_types,
+                           model=self.options.queue_model, k=self.options.queue_k, shadow=self.options.shadow)
 
-    async def _resolve_fees(self, pair: TradingPair) -> None:
-        o = self.options
-        if o.maker_fee is not None or o.taker_fee is not None:
-            rates = FeeRates(o.maker_fee if o.maker_fee is not None else DEFAULT_FEES.maker,
-                             o.taker_fee if o.taker_fee is not None else DEFAULT_FEES.taker)
-            self.fee_rates_by_pair[pair], self.fee_source[pair] = rates, "options maker_fee/taker_fee"
-            return
-        try:
-            base = await self.base()
-            self.fee_rates_by_pair[pair] = await asyncio.wait_for(base.fee_rates(pair), 5)
-            self.fee_source[pair] = "venue"
-        except (ConnectorError, asyncio.TimeoutError) as exc:
-            self.fee_rates_by_pair[pair] = DEFAULT_FEES
-            self.fee_source[pair] = f"default {DEFAULT_FEES.maker}/{DEFAULT_FEES.taker} (venue fee rates unavailable: {exc})"
+    def _pairs_to_resume(self, engine: PaperEngine) -> set[TradingPair]:
+        """Pairs whose streams a restored account needs at once: those with open orders."""
+        return {w.order.pair for w in engine.orders.values() if not w.order.state.is_done}
 
     async def _ready(self, pair: TradingPair) -> PaperEngine:
         """Engine up, the pair's streams running and its first book view applied."""
@@ -175,7 +150,7 @@ class PaperSession:
 
     async def _open_pair(self, pair: TradingPair) -> None:
         """Fee rates, then the pair's book and trade streams into the timeline (`_pairs[pair]` is set on its first view)."""
-        await self._resolve_fees(pair)
+        await self.fees.resolve(pair, self.base)
         base = await self.base()
         loop = asyncio.get_running_loop()
         self._pairs[pair] = asyncio.Event()
@@ -185,7 +160,7 @@ class PaperSession:
     async def _feed(self, stream: AsyncIterator[OrderBookView | PublicTrade], pair: TradingPair | None) -> None:
         try:
             async for event in stream:
-                self._observe(event.timestamp_ms)
+                self.clock.observe(event.timestamp_ms)
                 self.timeline.push_event(event)
                 self._drain()
         except asyncio.CancelledError:
@@ -264,9 +239,9 @@ class PaperSession:
     async def fee_rates(self, pair: TradingPair) -> FeeRates:
         engine = await self._engine()
         rule_for(engine.rules, pair, connector=self.connector_id)
-        if pair not in self.fee_rates_by_pair:
-            await self._resolve_fees(pair)
-        return self.fee_rates_by_pair[pair]
+        if pair not in self.fees.rates:
+            await self.fees.resolve(pair, self.base)
+        return self.fees.rates[pair]
 
     async def place_order(self, request: OrderRequest, *, arrive_at_ms: int | None = None) -> Order:
         """Submit now; the order reaches the venue after the entry latency, or at venue time `arrive_at_ms`
@@ -348,7 +323,7 @@ class PaperSession:
         async for trade in base.trades(pair):
             yield trade
 
-    async def user_stream(self) -> AsyncIterator[OrderEvent | BalanceEvent]:
+    async def user_stream(self) -> AsyncIterator[UserEvent]:
         queue: asyncio.Queue[Any] = asyncio.Queue()
         self._subscribers.add(queue)
         try:

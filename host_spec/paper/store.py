@@ -1,4 +1,7 @@
-"""Optional SQLite persistence of a paper account: balances, orders, fills, so a session survives restarts."""
+"""Optional SQLite persistence of a paper account: balances, orders, fills, so a session survives restarts.
+
+The perpetual variant also keeps its positions, its orders' position legs and its funding payments here
+(paper.perp.store); a spot account leaves those tables empty."""
 
 from __future__ import annotations
 
@@ -19,6 +22,9 @@ TABLES = {
     "orders": "cid TEXT PRIMARY KEY, body TEXT, frozen_asset TEXT, frozen_left TEXT, quote_left TEXT",
     "fills": "trade_id TEXT PRIMARY KEY, ts INTEGER, body TEXT",
     "meta": "key TEXT PRIMARY KEY, value TEXT",
+    "positions": "key TEXT PRIMARY KEY, body TEXT",
+    "legs": "cid TEXT PRIMARY KEY, body TEXT",
+    "funding": "payment_id TEXT PRIMARY KEY, ts INTEGER, body TEXT",
 }
 SCHEMA = "".join(f"CREATE TABLE IF NOT EXISTS {name} ({cols});\n" for name, cols in TABLES.items())
 
@@ -66,7 +72,7 @@ def _dump(model: Any) -> str:
                       {"pair": str(model.pair)})
 
 
-_DEC = {"price", "amount", "filled_amount", "filled_quote", "quote_amount", "fee"}
+_DEC = {"price", "amount", "filled_amount", "filled_quote", "quote_amount", "fee", "realized_pnl"}
 
 
 def _load(cls: Any, text: str) -> Any:

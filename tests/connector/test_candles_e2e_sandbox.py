@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -116,14 +117,20 @@ async def test_follow_live_equals_recomputed_trades(session: Any, venue: Any) ->
         await asyncio.gather(*tasks, return_exceptions=True)
         await feed.close()
     for interval, out in streams.items():
-        expected = oracle(venue, interval)
-        closed = [c for c in out if c.closed]
-        opens = [c.open_time_s for c in closed]
-        assert opens == sorted(set(opens)), f"{interval}: closed candles repeat or go back"
-        want = [t for t in sorted(expected) if since - since % (STEPS[interval] * 60) <= t <= opens[-1]]
-        assert opens == want, f"{interval}: closed candles differ from the trade history"
-        assert all(same(c, expected[c.open_time_s]) for c in closed)
-        forming = [c for c in out if not c.closed]
-        assert all(c.open_time_s > opens[-1] or c.open_time_s in expected for c in forming)
-        assert len(closed) >= 4
+        check_live(interval, out, oracle(venue, interval), since - since % (STEPS[interval] * 60), same)
+
+
+def check_live(interval: str, out: list[Candle], expected: dict[int, Any], first: int,
+               same: Callable[[Candle, Any], bool]) -> None:
+    """Closed candles: each once, in order, exactly the oracle's from `first` on, with its values;
+    forming ones are newer than the last closed or known to the oracle."""
+    closed = [c for c in out if c.closed]
+    opens = [c.open_time_s for c in closed]
+    assert opens == sorted(set(opens)), f"{interval}: closed candles repeat or go back"
+    want = [t for t in sorted(expected) if first <= t <= opens[-1]]
+    assert opens == want, f"{interval}: closed candles differ from the trade history"
+    assert all(same(c, expected[c.open_time_s]) for c in closed)
+    forming = [c for c in out if not c.closed]
+    assert all(c.open_time_s > opens[-1] or c.open_time_s in expected for c in forming)
+    assert len(closed) >= 4
 

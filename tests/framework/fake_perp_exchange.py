@@ -4,11 +4,17 @@ Positions move with fills (re-averaged on adds, PnL realized on closes, one-way 
 leverage and position mode are settable with the venue's checks, funding settles on demand. Like a
 real perp plugin it keeps sizes in contracts inside and converts at its edge with host_spec's
 `to_contracts` / `from_contracts`. Only host_spec's public API is used.
+
+Its public data is stamped with the wall clock, as a real venue's is, and a test may move its book
+(`move`); the session option `funding_interval_s` shortens the funding clock the venue announces.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import time
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 from fake_exchange_plugin import PAIR, PERP_ID, PERP_RULE, PERP_TYPES, FakeSession
@@ -25,6 +31,7 @@ from host_spec import (
     MarginMode,
     Order,
     OrderEvent,
+    OrderBookView,
     OrderEventKind,
     OrderRejected,
     OrderRequest,
@@ -36,6 +43,7 @@ from host_spec import (
     PositionMode,
     PositionSide,
     PostOnlyRejected,
+    PublicTrade,
     SessionConfig,
     Side,
     TimeInForce,
@@ -65,6 +73,24 @@ class FakePerpSession(FakeSession):
         self.wallet = Decimal(1000)
         self.fill_log: list[Fill] = []
         self.payments: list[FundingPayment] = []
+        self.bid, self.ask, self.mark = BID, ASK, MARK
+        self.funding_interval_s = int(config.options.get("funding_interval_s", FUNDING_INTERVAL_S))
+
+    def move(self, bid: Decimal, ask: Decimal) -> None:
+        """Shift the book to best `bid` / `ask` (the trades and the mark follow: the mark is the mid)."""
+        self.bid, self.ask, self.mark = bid, ask, (bid + ask) / 2
+
+    async def book(self, depth: int) -> AsyncIterator[OrderBookView]:
+        for seq in itertools.count(1):
+            bids = tuple((self.bid - Decimal("0.5") * i, Decimal(1)) for i in range(depth))
+            asks = tuple((self.ask + Decimal("0.5") * i, Decimal(1)) for i in range(depth))
+            yield OrderBookView(PAIR, _now_ms(), seq, bids, asks)
+            await asyncio.sleep(0.002)
+
+    async def trades(self) -> AsyncIterator[PublicTrade]:
+        while True:
+            yield PublicTrade(PAIR, self.ask, Decimal("0.1"), Side.BUY, _now_ms())
+            await asyncio.sleep(0.002)
 
     def _push(self, event: UserEvent) -> None:
         for queue in self.listeners:
@@ -111,7 +137,7 @@ class FakePerpSession(FakeSession):
         return order
 
     def _fill_price(self, request: OrderRequest) -> Decimal | None:
-        touch = ASK if request.side is Side.BUY else BID
+        touch = self.ask if request.side is Side.BUY else self.bid
         if request.order_type is OrderType.MARKET:
             return touch
         assert request.price is not None
@@ -163,7 +189,7 @@ class FakePerpSession(FakeSession):
             amount = from_contracts(contracts, CONTRACT)
             sign = 1 if side is PositionSide.LONG else -1
             liquidation = entry * (1 - sign / lev) if contracts else None
-            out.append(Position(PAIR, side, amount, entry, MARK, (MARK - entry) * amount * sign, lev, mode,
+            out.append(Position(PAIR, side, amount, entry, self.mark, (self.mark - entry) * amount * sign, lev, mode,
                                 liquidation, entry * amount / lev, _now_ms()))
         return out
 
@@ -193,15 +219,15 @@ class FakePerpSession(FakeSession):
     async def funding_info(self, pair: TradingPair) -> FundingInfo:
         if pair != PAIR:
             raise InvalidPair(f"fakex_perp does not list {pair}")
-        interval_ms = FUNDING_INTERVAL_S * 1000
+        interval_ms = self.funding_interval_s * 1000
         next_ms = (_now_ms() // interval_ms + 1) * interval_ms
-        return FundingInfo(PAIR, FUNDING_RATE, next_ms, FUNDING_INTERVAL_S, MARK, INDEX, timestamp_ms=_now_ms())
+        return FundingInfo(PAIR, FUNDING_RATE, next_ms, self.funding_interval_s, self.mark, INDEX, timestamp_ms=_now_ms())
 
     def settle_funding(self) -> list[FundingPayment]:
         """The venue's funding clock, run on demand: longs pay shorts at a positive rate."""
         settled = []
         for position in self._positions():
-            amount = -position.signed_amount * MARK * FUNDING_RATE
+            amount = -position.signed_amount * self.mark * FUNDING_RATE
             payment = FundingPayment(PAIR, amount, "USDT", FUNDING_RATE, _now_ms(), f"f{next(self.ids)}")
             self.wallet += amount
             self.payments.append(payment)

@@ -31,7 +31,8 @@ def test_broken_plugin_is_reported_in_one_line_and_host_survives(plugin_path: Pa
 
 def test_disable_list_blocks_by_name(plugin_path: Path) -> None:
     host = discover({"HOST_SPEC_DISABLE_PLUGINS": "bitmart, broken"})
-    assert [c.id for c in host.connectors()] == ["fakex", "fakex_bus", "fakex_paper_trade", "fakex_perp", "fakex_perp_bus"]
+    assert [c.id for c in host.connectors()] == [
+        "fakex", "fakex_bus", "fakex_paper_trade", "fakex_perp", "fakex_perp_bus", "fakex_perp_paper_trade"]
     statuses = {load.name: load.status for load in host.report.loads}
     assert statuses["bitmart"] == "blocked" and statuses["broken"] == "blocked"
 
@@ -40,7 +41,7 @@ def test_allow_list_keeps_only_named(plugin_path: Path) -> None:
     host = discover({"HOST_SPEC_PLUGINS": "fakex"})
     assert [c.id for c in host.connectors()] == ["fakex", "fakex_perp"]
     host = discover({"HOST_SPEC_PLUGINS": "fakex,paper"})
-    assert [c.id for c in host.connectors()] == ["fakex", "fakex_paper_trade", "fakex_perp"]
+    assert [c.id for c in host.connectors()] == ["fakex", "fakex_paper_trade", "fakex_perp", "fakex_perp_paper_trade"]
 
 
 def test_plugin_with_unknown_hook_is_rejected(tmp_path: Path, plugin_path: Path) -> None:

@@ -133,5 +133,5 @@ def test_connector_info_says_spot_or_perpetual(host: Host) -> None:
     assert perp.instrument is Instrument.PERPETUAL and {"positions", "funding"} <= perp.capabilities
     listed = {info["id"]: info for info in json.loads(json.dumps([i.to_json() for i in host.connectors()]))}
     assert listed["fakex_perp"]["instrument"] == "perpetual" and listed["fakex"]["instrument"] == "spot"
-    assert "fakex_perp_paper_trade" not in listed, "the paper engine simulates spot only"
+    assert listed["fakex_perp_paper_trade"]["instrument"] == "perpetual", "a perpetual base gets a perpetual paper variant"
     assert "fakex_paper_trade" in listed
