@@ -48,9 +48,11 @@ class Child:
     def __init__(self, name: str, argv: list[str], shard: int = -1) -> None:
         self.name = name
         self.shard = shard
+        self.errors = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen(argv, env=ENV, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True)
+                                     stderr=self.errors, text=True)
         self.lines: list[tuple[float, str]] = []
+        self.started = time.monotonic()
         self.cpu_at: dict[str, float] = {}
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -75,7 +77,9 @@ class Child:
                 if line.startswith(prefix):
                     return line
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
+                self.errors.seek(0)
+                tail = self.errors.read()[-1500:]
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{tail}")
             time.sleep(0.05)
         raise TimeoutError(f"{self.name}: no {prefix!r} line within {timeout:g} s")
 
@@ -96,6 +100,7 @@ async def reader(connector: str, pairs_text: str, depth: int, options: dict[str,
     latest: dict[Any, Any] = {}
     counts = {"views": 0, "trades": 0}
     delays: list[int] = []
+    seen_trades: list[list[Any]] = []
     state = {"measuring": False, "started": 0.0, "elapsed": 0.0}
 
     async def books(pair: Any) -> None:
@@ -106,9 +111,10 @@ async def reader(connector: str, pairs_text: str, depth: int, options: dict[str,
                 delays.append(time.time_ns() // 1_000_000 - view.timestamp_ms)
 
     async def trades(pair: Any) -> None:
-        async for _ in conn.trades(pair):
+        async for t in conn.trades(pair):
             if state["measuring"]:
                 counts["trades"] += 1
+                seen_trades.append([str(pair), t.timestamp_ms, str(t.price), str(t.amount), t.taker_side.value])
 
     tasks = [asyncio.create_task(books(p)) for p in pairs] + [asyncio.create_task(trades(p)) for p in pairs]
     while len(latest) < len(pairs):
@@ -123,6 +129,7 @@ async def reader(connector: str, pairs_text: str, depth: int, options: dict[str,
         if command == "measure":
             counts.update(views=0, trades=0)
             delays.clear()
+            seen_trades.clear()
             state.update(measuring=True, started=time.monotonic())
         elif command == "pause":
             state.update(measuring=False, elapsed=time.monotonic() - state["started"])
@@ -130,7 +137,8 @@ async def reader(connector: str, pairs_text: str, depth: int, options: dict[str,
             break
     books_out = {str(p): [v.sequence, [[str(a), str(b)] for a, b in v.bids], [[str(a), str(b)] for a, b in v.asks]]
                  for p, v in latest.items()}
-    print("result " + json.dumps({**counts, "elapsed": state["elapsed"], "delays": delays, "books": books_out}), flush=True)
+    print("result " + json.dumps({**counts, "elapsed": state["elapsed"], "delays": delays, "books": books_out,
+                                  "trade_list": seen_trades}), flush=True)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -154,11 +162,28 @@ def published(children: list[Child], t0: float, t1: float) -> dict[str, float]:
     """Messages each publisher counted between t0 and t1 (monotonic), summed, per second."""
     total: dict[str, float] = {}
     for child in children:
-        stats = [(t, json.loads(line)) for t, line in child.lines if line.startswith("{") and t0 <= t <= t1]
+        stats = [json.loads(line) for t, line in child.lines if line.startswith("{") and t0 <= t <= t1]
+        if child.started > t0:
+            stats.insert(0, {})  # started during the run (a replacement): everything it counted is in the window
         if len(stats) >= 2:
-            for key in ("diffs", "snapshots", "trades", "stored", "failed"):
-                total[key] = total.get(key, 0.0) + (stats[-1][1].get(key, 0) - stats[0][1].get(key, 0))
+            for key in ("diffs", "snapshots", "trades", "stored", "failed", "duplicates"):
+                total[key] = total.get(key, 0.0) + (stats[-1].get(key, 0) - stats[0].get(key, 0))
     return {k: v / (t1 - t0) for k, v in total.items()}
+
+
+def compare_trades(bus: dict[str, Any], direct: dict[str, Any], margin_ms: int = 2000) -> str:
+    """Trades of the same pairs through the bus and directly, in the middle of the window (the readers start and stop
+    counting at slightly different moments): how many, and how many the bus has more of or lacks."""
+    from collections import Counter
+
+    stamps = [t[1] for t in bus["trade_list"]] + [t[1] for t in direct["trade_list"]]
+    if not stamps:
+        return "no trades"
+    low, high = min(stamps) + margin_ms, max(stamps) - margin_ms
+    on_bus = Counter(tuple(t) for t in bus["trade_list"] if low <= t[1] <= high)
+    on_direct = Counter(tuple(t) for t in direct["trade_list"] if low <= t[1] <= high)
+    extra, missing = sum((on_bus - on_direct).values()), sum((on_direct - on_bus).values())
+    return f"{sum(on_direct.values())} trades direct, bus has {extra} more and lacks {missing}"
 
 
 def check_books(h: Any, results: list[dict[str, Any]], depth: int) -> tuple[int, list[str]]:
@@ -252,7 +277,11 @@ def run(args: argparse.Namespace) -> int:
         for child in [*pubs, *children]:
             child.stop()
         nats.terminate()
-        nats.wait(10)
+        try:
+            nats.wait(30)
+        except subprocess.TimeoutExpired:
+            nats.kill()
+            nats.wait(10)
         h.stop()
 
 
@@ -264,13 +293,18 @@ def report(args: argparse.Namespace, pubs: list[Child], children: list[Child], r
     bus_delays = [d for r in bus for d in r["delays"]]
     print(f"publish: {rates.get('diffs', 0) + rates.get('snapshots', 0):,.0f} book msgs/s "
           f"({rates.get('snapshots', 0):,.1f} whole), {rates.get('trades', 0):,.0f} trades/s, "
-          f"{rates.get('stored', 0):,.0f} key-value books/s, {rates.get('failed', 0):,.1f} failed/s")
+          f"{rates.get('stored', 0):,.0f} key-value books/s, {rates.get('failed', 0):,.1f} failed/s; "
+          f"{rates.get('duplicates', 0):,.0f}/s were copies the stream already held (failover twins)")
     print(f"read (bus, {len(bus)} readers): {sum(r['views'] for r in bus) / span:,.0f} book views/s, "
           f"{sum(r['trades'] for r in bus) / span:,.0f} trades/s")
-    print(f"read (direct, 1 reader): {direct['views'] / span:,.0f} book views/s, {direct['trades'] / span:,.0f} trades/s")
-    print(f"delay venue timestamp -> reader: bus p50 {pct(bus_delays, 50):.0f} ms, p99 {pct(bus_delays, 99):.0f} ms "
-          f"({len(bus_delays):,} views); direct p50 {pct(direct['delays'], 50):.0f} ms, p99 {pct(direct['delays'], 99):.0f} ms "
-          f"({len(direct['delays']):,} views)")
+    same = bus[0]  # the direct reader follows bus reader 0's pairs: compare like with like
+    print(f"read, the same {len(same['books'])} pairs: bus reader 0 {same['views'] / span:,.0f} book views/s, "
+          f"{same['trades'] / span:,.0f} trades/s; direct {direct['views'] / span:,.0f} book views/s, "
+          f"{direct['trades'] / span:,.0f} trades/s")
+    print(f"trades of those pairs, the window's middle: {compare_trades(same, direct)}")
+    print(f"delay venue timestamp -> reader: all bus readers p50 {pct(bus_delays, 50):.0f} ms, p99 {pct(bus_delays, 99):.0f} ms "
+          f"({len(bus_delays):,} views); bus reader 0 p50 {pct(same['delays'], 50):.0f} ms, p99 {pct(same['delays'], 99):.0f} ms; "
+          f"direct p50 {pct(direct['delays'], 50):.0f} ms, p99 {pct(direct['delays'], 99):.0f} ms ({len(direct['delays']):,} views)")
 
     def share(children_: list[Child]) -> float:
         return sum(c.cpu_at.get("end", 0) - c.cpu_at.get("start", 0) for c in children_ if "start" in c.cpu_at) / span

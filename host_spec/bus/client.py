@@ -78,12 +78,15 @@ class StreamSettings:
     replicas: int = 1
     max_age_s: float = 300.0
     max_msgs_per_subject: int = 10_000
+    #: each reader's stream of one pair is one ephemeral consumer; nats-server 2.15 caps a stream that
+    #: sets no limit at 1000 consumers (4 readers of 250 pairs' books and trades need 2000)
+    max_consumers: int = 100_000
 
     def __post_init__(self) -> None:
         if self.storage not in ("file", "memory"):
             raise ConfigError(f"storage {self.storage!r}: expected file or memory")
-        if self.replicas < 1 or self.max_age_s <= 0 or self.max_msgs_per_subject < 1:
-            raise ConfigError("replicas, max age and max messages per subject must be positive")
+        if min(self.replicas, self.max_msgs_per_subject, self.max_consumers) < 1 or self.max_age_s <= 0:
+            raise ConfigError("replicas, max age, max messages per subject and max consumers must be positive")
 
 
 def _exists(exc: Exception) -> bool:
@@ -98,7 +101,7 @@ async def ensure_stream(js: Any, connector_id: str, settings: StreamSettings) ->
     config = api.StreamConfig(
         name=names.stream_name(connector_id), subjects=names.subjects(connector_id), storage=storage,
         num_replicas=settings.replicas, max_age=settings.max_age_s, max_msgs_per_subject=settings.max_msgs_per_subject,
-        duplicate_window=min(120.0, settings.max_age_s), discard=api.DiscardPolicy.OLD,
+        duplicate_window=min(120.0, settings.max_age_s), discard=api.DiscardPolicy.OLD, max_consumers=settings.max_consumers,
     )
     try:
         await call(js.add_stream(config))

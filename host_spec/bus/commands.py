@@ -43,7 +43,7 @@ async def _publish(host: Any, args: argparse.Namespace) -> int:
     if unknown:
         raise ValueError(f"-o {unknown[0]}: unknown option of {info.id}; known options: {', '.join(info.options) or 'none'}")
     shard = parse_shard(args.shard)
-    settings = StreamSettings(args.storage, args.replicas, args.max_age)
+    settings = StreamSettings(args.storage, args.replicas, args.max_age, max_consumers=args.max_consumers)
     url = nats_url({"nats_url": args.nats})
     venue = None
     if args.sandbox:
@@ -120,6 +120,8 @@ def add_publish_command(subparsers: Any) -> None:
     p.add_argument("--storage", choices=["file", "memory"], default="file", help="when creating the stream (default file)")
     p.add_argument("--replicas", type=_positive(int), default=1, help="stream replicas when creating it on a cluster")
     p.add_argument("--max-age", type=_positive(float), default=300.0, help="seconds a message stays in the stream")
+    p.add_argument("--max-consumers", type=_positive(int), default=100_000,
+                   help="when creating the stream: consumers it may have (one per reader stream of a pair)")
     p.add_argument("--stats-every", type=float, default=0.0, help="print a JSON line of counts every S seconds")
     p.add_argument("--seconds", type=float, default=0.0, help="stop after S seconds (default: run until Ctrl-C)")
     p.add_argument("--sandbox", action="store_true", help="start the connector's in-process sandbox and publish it")

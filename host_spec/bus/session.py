@@ -28,6 +28,7 @@ log = logging.getLogger("host_spec.bus")
 T = TypeVar("T")
 POLL_S = 0.2
 HEARTBEAT_S = 1.0
+RULES_REFRESH_S = 5.0
 
 
 class _Warn:
@@ -57,6 +58,9 @@ class BusSession:
         self._nc: Any = None
         self._kv: Any = None
         self._lock = asyncio.Lock()
+        self._rules_lock = asyncio.Lock()
+        self._rules: dict[TradingPair, TradingRule] | None = None
+        self._rules_at = 0.0
         self._closed = False
 
     async def _js(self) -> Any:
@@ -68,8 +72,10 @@ class BusSession:
             return self._nc.jetstream()
 
     async def _wait(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
-        """`attempt()` until it stops raising a NATS not-found error, for at most `wait_s`; else StreamError."""
-        from nats.js.errors import NotFoundError
+        """`attempt()` again while NATS says not found (no publisher yet) or does not answer in time (busy,
+        reconnecting), for at most `wait_s`; then StreamError."""
+        from nats.errors import NoRespondersError, TimeoutError
+        from nats.js.errors import NotFoundError, ServiceUnavailableError
 
         deadline = time.monotonic() + self.wait_s
         while True:
@@ -79,6 +85,11 @@ class BusSession:
                 if time.monotonic() >= deadline:
                     raise StreamError(f"no {what} on NATS at {self.url} after {self.wait_s:g} s; "
                                       f"is `host-spec publish {self.base_id}` running?", connector=self.connector_id) from None
+            except (TimeoutError, NoRespondersError, ServiceUnavailableError) as exc:
+                if time.monotonic() >= deadline:
+                    raise StreamError(f"NATS at {self.url} did not answer for {what} within {self.wait_s:g} s "
+                                      f"({type(exc).__name__})", connector=self.connector_id) from None
+                log.debug("%s: %s, asking again", what, type(exc).__name__)
             await asyncio.sleep(POLL_S)
 
     async def _bucket(self) -> Any:
@@ -93,14 +104,27 @@ class BusSession:
         kv = await self._bucket()
         entry = await self._wait("trading rules", lambda: kv.get(names.RULES_KEY))
         try:
-            return decode_rules(entry.value)
+            rules = decode_rules(entry.value)
         except BadMessage as exc:
             raise StreamError(f"the trading rules on the bus are unreadable: {exc}",
                               connector=self.connector_id) from None
+        self._rules, self._rules_at = rules, time.monotonic()
+        return dict(rules)
 
     async def _check_pair(self, pair: TradingPair) -> None:
-        """InvalidPair when the published rules do not list `pair` (no check for a base without rules)."""
-        if self.rules and pair not in await self.trading_rules():
+        """InvalidPair when the published rules do not list `pair` (no check for a base without rules).
+
+        The rules are read once and shared by the session's streams (a thousand streams must not each fetch
+        and decode them); a pair they lack makes a fresh read, at most every RULES_REFRESH_S.
+        """
+        if not self.rules:
+            return
+        async with self._rules_lock:
+            stale = time.monotonic() - self._rules_at > RULES_REFRESH_S
+            if self._rules is None or (pair not in self._rules and stale):
+                await self.trading_rules()
+            rules = self._rules
+        if rules is not None and pair not in rules:
             raise InvalidPair(f"{pair} is not listed by {self.base_id} (rules published on the bus)",
                               connector=self.connector_id)
 
@@ -146,9 +170,10 @@ class BusSession:
             if _newer(follower.sequence, shown):
                 shown = follower.sequence
                 yield follower.view(depth)
-            config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=entry.stream_seq + 1)
-            sub = await call(js.subscribe(subject, stream=names.stream_name(self.base_id), ordered_consumer=True, config=config,
-                                          idle_heartbeat=HEARTBEAT_S))
+            start = entry.stream_seq + 1
+            sub = await self._wait(f"consumer of {subject}", lambda: js.subscribe(  # a fresh config each try
+                subject, stream=names.stream_name(self.base_id), ordered_consumer=True, idle_heartbeat=HEARTBEAT_S,
+                config=api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start)))
             try:
                 async for msg in sub.messages:
                     position = msg.metadata.sequence.stream
