@@ -267,9 +267,12 @@ def run(args: argparse.Namespace) -> int:
             child.send("dump")
         results = [json.loads(child.wait_line("result ", 120)[len("result "):]) for child in children]
         report(args, pubs, children, results, t0, t1, nats_cpu, main_cpu)
-        compared, wrong = check_books(h, results, args.depth)
-        print(f"books equal to the venue's true book once quiet: {compared - len(wrong)} of {compared} reader books "
-              f"({len(pairs)} pairs), after {killed} publisher kill(s){' (failover pairs)' if args.failover else ''}")
+        compared, wrong = check_books(h, results[:-1], args.depth)
+        direct_n, direct_wrong = check_books(h, results[-1:], args.depth)
+        print(f"books equal to the venue's true book once quiet: bus {compared - len(wrong)} of {compared} ({len(pairs)} pairs "
+              f"over {args.readers} readers), direct {direct_n - len(direct_wrong)} of {direct_n}; after {killed} publisher "
+              f"kill(s){' (failover pairs)' if args.failover else ''}")
+        wrong += [f"direct: {w}" for w in direct_wrong]
         for line in wrong[:10]:
             print("  DIFFERS:", line)
         return 1 if wrong else 0

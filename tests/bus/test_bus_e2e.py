@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from host_spec import Host, PublicTrade
+from host_spec.bus.client import connect
 from tests.bus.conftest import PAIRS, Latest, NatsServer, diverged, settle, venue_options
 from tests.bus.helpers import collect, publishing
 
@@ -53,6 +54,11 @@ async def test_books_and_trades_equal_the_venue_and_a_late_joiner_catches_up(
                 assert len(seqs) > 10 and seqs == sorted(set(seqs)), "one increasing sequence per pair"
             short, long = sorted([bus_trades, direct_trades], key=len)
             assert _suffix(short, long), (len(bus_trades), len(direct_trades))
+            # every reader stream of a pair is a consumer: nats-server 2.15 allows a stream 1000 unless it says more
+            nc = await connect(url, "inspector")
+            info = await nc.jetstream().stream_info("HS_BITMART")
+            await nc.close()
+            assert info.config.max_consumers >= 100_000, info.config
             await early.stop()
             await late.stop()
     finally:
