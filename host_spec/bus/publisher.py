@@ -11,6 +11,7 @@ where readers start and resync.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
@@ -35,6 +36,7 @@ class _Book:
     last: OrderBookView | None = None
     fresh: bool = True  # the next message must be a full snapshot
     stored_at: float = float("-inf")  # when the key-value snapshot was last written (monotonic)
+    pending: tuple[OrderBookView, int] | None = None  # the newest view not yet stored, and its stream position
 
 
 class _TradeIds:
@@ -75,11 +77,14 @@ class Publisher:
         self.js = self.nc.jetstream(timeout=self.timeout_s)
         self.kv: Any = None
         self._down = False
+        self._books: dict[TradingPair, _Book] = {}
+        self._ensure_lock = asyncio.Lock()
+        self._ensured_at = float("-inf")
+        self._rules_due = asyncio.Event()  # set when the bucket may have lost the rules
 
     async def run(self) -> None:
-        await ensure_stream(self.js, self.id, self.settings)
-        self.kv = await open_bucket(self.js, self.id, self.settings)
-        jobs = [self._rules()]
+        await self._ensure()
+        jobs = [self._rules(), self._sweep()]
         for pair in self.pairs:
             jobs += [self._book(pair), self._trades(pair)]
         tasks = [asyncio.create_task(job) for job in jobs]
@@ -90,13 +95,30 @@ class Publisher:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def _ensure(self) -> None:
+        """Create the stream and the bucket unless they exist (again, when a memory-storage server lost them)."""
+        async with self._ensure_lock:
+            if time.monotonic() - self._ensured_at < RETRY_S:
+                return
+            await ensure_stream(self.js, self.id, self.settings)
+            self.kv = await open_bucket(self.js, self.id, self.settings)
+            self._ensured_at = time.monotonic()
+            self._rules_due.set()
+
     # -- outcomes ------------------------------------------------------------------------------------
-    def _failed(self, what: str, exc: BaseException) -> None:
+    async def _failed(self, what: str, exc: BaseException) -> None:
+        from nats.js.errors import NoStreamResponseError
+
         self.stats["failed"] += 1
         if not self._down:
             self._down = True
             log.warning("%s: publishing failed (%s: %s); books are sent whole again once NATS answers",
                         what, type(exc).__name__, str(exc)[:200])
+        if isinstance(exc, NoStreamResponseError):  # the server answers but holds no stream for the subject
+            try:
+                await self._ensure()
+            except Exception as again:  # still down: the next failure tries again
+                log.debug("creating the stream again: %s", again)
 
     def _ok(self) -> None:
         if self._down:
@@ -114,6 +136,7 @@ class Publisher:
         if "trading_rules" not in self.conn.info.capabilities:
             return
         while True:
+            self._rules_due.clear()
             try:
                 await self.publish_rules((await self.conn.trading_rules()).values())
                 self.stats["rules"] += 1
@@ -122,13 +145,14 @@ class Publisher:
                 log.warning("%s: trading rules not published (%s); retrying", self.id, exc)
                 wait = RETRY_S * 5
             except Exception as exc:  # a NATS error: the outage is reported by the book tasks
-                self._failed("rules", exc)
+                await self._failed("rules", exc)
                 wait = RETRY_S
-            await asyncio.sleep(wait)
+            with contextlib.suppress(TimeoutError):  # until the next round, or sooner if the bucket was created again
+                await call(asyncio.wait_for(self._rules_due.wait(), wait))
 
     # -- books ---------------------------------------------------------------------------------------
     async def _book(self, pair: TradingPair) -> None:
-        state = _Book()
+        state = self._books[pair] = _Book()
         while True:
             try:
                 async for view in self.conn.order_book(pair, self.depth):
@@ -156,21 +180,40 @@ class Publisher:
                                    names.book_msg_id(self.id, pair, prev, view.sequence))
         except Exception as exc:  # nats-py raises its own errors and asyncio timeouts
             state.fresh = True
-            self._failed(str(pair), exc)
+            await self._failed(str(pair), exc)
             return
         self._ok()
         state.fresh = False
         self.stats["snapshots" if whole else "diffs"] += 1
         self.stats["duplicates"] += bool(ack.duplicate)
-        now = time.monotonic()
-        if whole or now - state.stored_at >= self.snapshot_every_s:
-            try:
-                await call(self.kv.put(names.book_key(pair), schema.encode_entry(view, ack.seq, self.depth)))
-            except Exception as exc:
-                self._failed(f"{pair} snapshot", exc)
-                return
-            state.stored_at = now
-            self.stats["stored"] += 1
+        state.pending = (view, ack.seq)
+        if whole or time.monotonic() - state.stored_at >= self.snapshot_every_s:
+            await self._store(pair, state)
+
+    async def _store(self, pair: TradingPair, state: _Book) -> None:
+        """Write the pending view to the bucket (a failure leaves it pending)."""
+        if state.pending is None:
+            return
+        view, position = state.pending
+        try:
+            await call(self.kv.put(names.book_key(pair), schema.encode_entry(view, position, self.depth)))
+        except Exception as exc:
+            await self._failed(f"{pair} snapshot", exc)
+            return
+        if state.pending is not None and state.pending[0] is view:
+            state.pending = None  # (a newer view that came meanwhile stays pending)
+        state.stored_at = time.monotonic()
+        self.stats["stored"] += 1
+
+    async def _sweep(self) -> None:
+        """Store the views that came less than `snapshot_every_s` after the last stored one, once the book is quiet,
+        so the bucket ends on the newest book (late readers replay nothing, a gap in a still market heals)."""
+        while True:
+            await asyncio.sleep(self.snapshot_every_s)
+            now = time.monotonic()
+            for pair, state in list(self._books.items()):
+                if state.pending is not None and now - state.stored_at >= self.snapshot_every_s:
+                    await self._store(pair, state)
 
     # -- trades --------------------------------------------------------------------------------------
     async def _trades(self, pair: TradingPair) -> None:
@@ -193,7 +236,7 @@ class Publisher:
         try:
             ack = await self._send(subject, schema.encode_trade(trade), names.trade_msg_id(self.id, pair, *key))
         except Exception as exc:
-            self._failed(f"{pair} trades", exc)
+            await self._failed(f"{pair} trades", exc)
             return
         self._ok()
         self.stats["trades"] += 1

@@ -29,6 +29,7 @@ T = TypeVar("T")
 POLL_S = 0.2
 HEARTBEAT_S = 1.0
 RULES_REFRESH_S = 5.0
+MAX_BACKOFF_S = 2.0
 
 
 class _Warn:
@@ -153,13 +154,15 @@ class BusSession:
         self.stats[pair] = follower.stats
         bad: set[int] = set()  # stream positions of messages found bad: skipped when replayed
         shown: int | None = None
-        previous: BookEntry | None = None
+        unbridged: BookEntry | None = None  # the snapshot a replay from which ran into a gap
         while True:
             entry = await self._entry(pair, warn)
-            if entry == previous:  # the snapshot that did not bridge the gap: wait for the next one
-                await asyncio.sleep(POLL_S)
+            waits = 0
+            while entry == unbridged:  # it would run into the same gap: wait for a newer one, backing off
+                await asyncio.sleep(min(MAX_BACKOFF_S, POLL_S * 2**waits))
+                waits += 1
                 entry = await self._entry(pair, warn)
-            previous = entry
+            unbridged = None
             if depth > entry.depth:
                 raise ConfigError(f"{pair} is published {entry.depth} levels deep; asked for {depth} "
                                   f"(run the publisher with --depth {depth})", connector=self.connector_id)
@@ -196,6 +199,7 @@ class BusSession:
                         if follower.sequence is None:
                             break  # the book was dropped: read the snapshot again
                     elif step is Step.RESYNC:
+                        unbridged = entry
                         break
                 else:
                     self._ended(subject)
