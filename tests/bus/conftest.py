@@ -176,3 +176,13 @@ async def assert_on_venue(sb: Any, latest: Latest, pairs: list[TradingPair]) -> 
     for pair in pairs:
         seqs = latest.sequences[pair]
         assert seqs == sorted(set(seqs)), f"{pair}: one increasing sequence"
+
+
+async def follow(host: Host, url: str, pairs: list[TradingPair]) -> tuple[Any, Latest]:
+    """A `bitmart_bus` connection following `pairs`, once every pair has shown a first book."""
+    reader = await host.open("bitmart_bus", {}, {"nats_url": url})
+    latest = Latest()
+    for pair in pairs:
+        latest.follow(reader, pair)
+    await latest.first(pairs)
+    return reader, latest

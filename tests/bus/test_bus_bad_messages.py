@@ -12,7 +12,7 @@ import pytest
 
 from host_spec import Host, OrderBookView, PublicTrade
 from host_spec.bus.client import connect
-from tests.bus.conftest import DEPTH, PAIRS, Latest, NatsServer, assert_on_venue, settle, true_book
+from tests.bus.conftest import DEPTH, PAIRS, Latest, NatsServer, assert_on_venue, follow, settle, true_book
 from tests.bus.helpers import collect, publishing
 
 pytestmark = pytest.mark.e2e
@@ -85,10 +85,7 @@ async def test_a_gap_re_reads_the_snapshot_and_never_shows_a_book_the_venue_did_
     nats_server: NatsServer, sandbox: Any, host: Host
 ) -> None:
     async with publishing(host, sandbox, nats_server.url, [BTC]):
-        reader = await host.open("bitmart_bus", {}, {"nats_url": nats_server.url})
-        latest = Latest()
-        latest.follow(reader, BTC)
-        await latest.first([BTC])
+        reader, latest = await follow(host, nats_server.url, [BTC])
         await settle(sandbox, [latest], [BTC])
         quiet = len(latest.sequences[BTC])
         seq = latest.views[BTC].sequence

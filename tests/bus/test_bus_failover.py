@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from host_spec import Host
-from tests.bus.conftest import DEPTH, PAIRS, Latest, NatsServer, assert_on_venue, venue_options
+from tests.bus.conftest import DEPTH, PAIRS, NatsServer, assert_on_venue, follow, venue_options
 
 pytestmark = pytest.mark.e2e
 
@@ -51,20 +51,11 @@ def procs() -> Iterator[list[subprocess.Popen[str]]]:
             kill(proc)
 
 
-async def _follow(host: Host, url: str) -> tuple[Any, Latest]:
-    reader = await host.open("bitmart_bus", {}, {"nats_url": url})
-    latest = Latest()
-    for pair in PAIRS:
-        latest.follow(reader, pair)
-    await latest.first(PAIRS)
-    return reader, latest
-
-
 async def test_a_killed_publisher_replaced_leaves_readers_on_the_true_book(
     nats_server: NatsServer, sandbox: Any, host: Host, procs: list[subprocess.Popen[str]]
 ) -> None:
     procs.append(start_publisher(sandbox, nats_server.url))
-    reader, latest = await _follow(host, nats_server.url)
+    reader, latest = await follow(host, nats_server.url, PAIRS)
     await asyncio.sleep(1.0)
     kill(procs[0])
     await asyncio.sleep(0.8)  # the market moves while nobody publishes
@@ -81,7 +72,7 @@ async def test_failover_pair_one_killed_readers_see_one_sequence(
     nats_server: NatsServer, sandbox: Any, host: Host, procs: list[subprocess.Popen[str]]
 ) -> None:
     procs += [start_publisher(sandbox, nats_server.url), start_publisher(sandbox, nats_server.url)]
-    reader, latest = await _follow(host, nats_server.url)
+    reader, latest = await follow(host, nats_server.url, PAIRS)
     await asyncio.sleep(1.2)
     kill(procs[0])
     await asyncio.sleep(1.0)

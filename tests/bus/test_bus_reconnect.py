@@ -10,7 +10,7 @@ import pytest
 
 from host_spec import Host
 from host_spec.bus.client import StreamSettings
-from tests.bus.conftest import PAIRS, Latest, NatsServer, assert_on_venue
+from tests.bus.conftest import PAIRS, NatsServer, assert_on_venue, follow
 from tests.bus.helpers import publishing
 
 pytestmark = pytest.mark.e2e
@@ -18,11 +18,7 @@ pytestmark = pytest.mark.e2e
 
 async def test_readers_and_publisher_carry_on_after_a_nats_restart(nats_server: NatsServer, sandbox: Any, host: Host) -> None:
     async with publishing(host, sandbox, nats_server.url, PAIRS) as publisher:
-        reader = await host.open("bitmart_bus", {}, {"nats_url": nats_server.url})
-        latest = Latest()
-        for pair in PAIRS:
-            latest.follow(reader, pair)
-        await latest.first(PAIRS)
+        reader, latest = await follow(host, nats_server.url, PAIRS)
         await asyncio.sleep(0.8)
         await asyncio.to_thread(nats_server.restart, 2.5)  # longer than a publish may wait: some fail
         await latest.moved(latest.marks(PAIRS))  # the readers get books again
@@ -42,11 +38,7 @@ async def test_with_memory_storage_the_publisher_creates_the_stream_again_after_
         await asyncio.to_thread(nats_server.restart)  # the memory stream and bucket are gone
         while publisher.stats["failed"] == 0:
             await asyncio.sleep(0.05)
-        reader = await host.open("bitmart_bus", {}, {"nats_url": nats_server.url})
-        latest = Latest()
-        for pair in PAIRS:
-            latest.follow(reader, pair)
-        await latest.first(PAIRS)
+        reader, latest = await follow(host, nats_server.url, PAIRS)
         await asyncio.sleep(0.5)
         await assert_on_venue(sandbox, latest, PAIRS)
         await latest.stop()
