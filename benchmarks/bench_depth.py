@@ -101,11 +101,13 @@ class _StubClient:
         return result
 
 
-def ccxt_runner(frames: list[bytes]) -> Callable[[list[bytes]], None]:
+def ccxt_runner(frames: list[bytes] | list[str], symbol: str = "BTC_USDT", unresolved: int = 0) -> Callable[[list[bytes]], None]:
+    """ccxt.pro consuming `frames` (bytes: binary messages, str: text ones); all but `unresolved` resolve a book."""
     import ccxt.pro
     from aiohttp import WSMessage, WSMsgType
 
-    messages = [WSMessage(WSMsgType.BINARY, f, None) for f in frames]  # built by aiohttp's reader in real life
+    # built by aiohttp's reader in real life
+    messages = [WSMessage(WSMsgType.TEXT if isinstance(f, str) else WSMsgType.BINARY, f, None) for f in frames]
 
     def run(_: list[bytes]) -> None:
         exchange = ccxt.pro.bitmart()
@@ -113,8 +115,8 @@ def ccxt_runner(frames: list[bytes]) -> Callable[[list[bytes]], None]:
         handle = client.handle_message
         for m in messages:
             handle(m)
-        assert client.resolved == len(frames), client.resolved
-        book = exchange.orderbooks["BTC_USDT"]
+        assert client.resolved == len(messages) - unresolved, client.resolved
+        book = exchange.orderbooks[symbol]
         assert len(book["bids"]) and len(book["asks"])
 
     return run

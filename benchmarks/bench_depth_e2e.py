@@ -35,6 +35,8 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from typing import Any
 
 T0_MS = 1_700_000_000_000  # the firehose's first ms_t (bitmart_plugin/sandbox/spot/firehose.py)
 TOPIC = "spot/depth/increase100:BTC_USDT"
@@ -119,36 +121,42 @@ async def client_connector(ws_url: str, n: int, conflate: bool) -> dict[str, flo
     from bitmart_plugin.ws.public import PublicStreams
 
     streams = PublicStreams(ws_url)
-    views = 0
-    t0 = c0 = 0.0
     try:
-        async for view in streams.order_book(TradingPair("BTC", "USDT"), 20, conflate=conflate):
-            if views == 0:
-                t0, c0, first = time.perf_counter(), _cpu(), view.sequence
-            views += 1
-            if view.sequence >= n + 1:
-                break
-        wall, cpu = time.perf_counter() - t0, _cpu() - c0
+        result = await _read_books(streams.order_book(TradingPair("BTC", "USDT"), 20, conflate=conflate), n)
         stats = streams.books["BTC_USDT"].stats
-        return {"msgs": n + 1 - first, "wall": wall, "cpu": cpu, "views": views, "applied": stats["applied"], "gaps": stats["gaps"]}
+        return {**result, "applied": stats["applied"], "gaps": stats["gaps"]}
     finally:
         await streams.close()
 
 
-async def client_ccxt(ws_url: str, rest_url: str, n: int) -> dict[str, float]:
+async def _read_books(views: AsyncIterator[Any], n: int) -> dict[str, float]:
+    """Consume views until the last version; from the first book on: changes, wall s, CPU s, views read."""
+    count = 0
+    t0 = c0 = 0.0
+    async for view in views:
+        if count == 0:
+            t0, c0, first = time.perf_counter(), _cpu(), view.sequence
+        count += 1
+        if view.sequence >= n + 1:
+            break
+    return {"msgs": n + 1 - first, "wall": time.perf_counter() - t0, "cpu": _cpu() - c0, "views": count}
+
+
+async def client_ccxt(ws_url: str, rest_url: str, n: int, market: str) -> dict[str, float]:
     import ccxt.pro
 
+    symbol, kind = ("BTC/USDT", "spot") if market == "spot" else ("BTC/USDT:USDT", "swap")
     ex = ccxt.pro.bitmart()
     ex.urls["api"]["spot"] = rest_url
     ex.urls["api"]["swap"] = rest_url
-    ex.urls["api"]["ws"]["spot"] = {"public": ws_url, "private": ws_url}
+    ex.urls["api"]["ws"][kind] = {"public": ws_url, "private": ws_url}
     try:
         await ex.load_markets()
         last_ts = T0_MS + n
-        ob = await ex.watch_order_book("BTC/USDT")
+        ob = await ex.watch_order_book(symbol)
         t0, c0, first, views = time.perf_counter(), _cpu(), ob["timestamp"], 1
         while ob["timestamp"] < last_ts:
-            ob = await ex.watch_order_book("BTC/USDT")
+            ob = await ex.watch_order_book(symbol)
             views += 1
         wall, cpu = time.perf_counter() - t0, _cpu() - c0
         return {"msgs": (last_ts - first), "wall": wall, "cpu": cpu, "views": views}
@@ -161,50 +169,18 @@ async def client_perp_connector(ws_url: str, rest_url: str, n: int, conflate: bo
 
     host = Host.discover(env={"HOST_SPEC_PLUGINS": "bitmart"}, warn=io.StringIO())
     options = {"futures_rest_url": rest_url, "futures_ws_public_url": ws_url, "conflate_books": conflate}
-    views = 0
-    t0 = c0 = 0.0
     async with await host.open("bitmart_perpetual", {}, options) as conn:
-        async for view in conn.order_book(TradingPair("BTC", "USDT"), 20):
-            if views == 0:
-                t0, c0, first = time.perf_counter(), _cpu(), view.sequence
-            views += 1
-            if view.sequence >= n + 1:
-                break
-        wall, cpu = time.perf_counter() - t0, _cpu() - c0
+        result = await _read_books(conn.order_book(TradingPair("BTC", "USDT"), 20), n)
         stats = conn.session._streams().public.books["BTCUSDT"].stats  # type: ignore[attr-defined]
-    return {"msgs": n + 1 - first, "wall": wall, "cpu": cpu, "views": views, "applied": stats["applied"],
-            "gaps": stats["gaps"]}
-
-
-async def client_perp_ccxt(ws_url: str, rest_url: str, n: int) -> dict[str, float]:
-    import ccxt.pro
-
-    ex = ccxt.pro.bitmart()
-    ex.urls["api"]["spot"] = rest_url
-    ex.urls["api"]["swap"] = rest_url
-    ex.urls["api"]["ws"]["swap"] = {"public": ws_url, "private": ws_url}
-    try:
-        await ex.load_markets()
-        last_ts = T0_MS + n
-        ob = await ex.watch_order_book("BTC/USDT:USDT")
-        t0, c0, first, views = time.perf_counter(), _cpu(), ob["timestamp"], 1
-        while ob["timestamp"] < last_ts:
-            ob = await ex.watch_order_book("BTC/USDT:USDT")
-            views += 1
-        wall, cpu = time.perf_counter() - t0, _cpu() - c0
-        return {"msgs": (last_ts - first), "wall": wall, "cpu": cpu, "views": views}
-    finally:
-        await ex.close()
+    return {**result, "applied": stats["applied"], "gaps": stats["gaps"]}
 
 
 def _client(a: argparse.Namespace) -> dict[str, float]:
     latest = a.client == "connector-latest"
-    if a.market == "perp":
-        if a.client == "ccxt":
-            return asyncio.run(client_perp_ccxt(a.ws, a.rest, a.frames))
-        return asyncio.run(client_perp_connector(a.ws, a.rest, a.frames, latest))
     if a.client == "ccxt":
-        return asyncio.run(client_ccxt(a.ws, a.rest, a.frames))
+        return asyncio.run(client_ccxt(a.ws, a.rest, a.frames, a.market))
+    if a.market == "perp":
+        return asyncio.run(client_perp_connector(a.ws, a.rest, a.frames, latest))
     return asyncio.run(client_connector(a.ws, a.frames, latest))
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench_depth import _StubClient, best_rates  # beside this script
+from bench_depth import _StubClient, best_rates, ccxt_runner  # beside this script
 
 DETAILS = Path(__file__).parent.parent / "tests/data/bitmart_futures_payloads/rest_public/details_live_ccxt_2024-09.json"
 
@@ -81,25 +81,6 @@ def connector_runner(with_view: bool) -> Callable[[list[bytes]], None]:
     return run
 
 
-def ccxt_runner(sides: list[str]) -> Callable[[list[bytes]], None]:
-    import ccxt.pro
-    from aiohttp import WSMessage, WSMsgType
-
-    messages = [WSMessage(WSMsgType.TEXT, f, None) for f in sides]  # built by aiohttp's reader in real life
-
-    def run(_: list[bytes]) -> None:
-        exchange = ccxt.pro.bitmart()
-        client = _StubClient(exchange.handle_message)
-        handle = client.handle_message
-        for m in messages:
-            handle(m)
-        assert client.resolved == len(messages) - 1, client.resolved  # the first side alone resolves nothing
-        book = exchange.orderbooks["BTCUSDT"]
-        assert len(book["bids"]) and len(book["asks"])
-
-    return run
-
-
 def ccxt_reads_increase(frame: bytes) -> str:
     """What ccxt.pro does with one of the connector's depthIncrease frames."""
     import ccxt.pro
@@ -120,7 +101,8 @@ def main(frames_n: int, repeat: int, per_frame: int) -> None:
     print(f"ccxt.pro fed a depthIncrease frame: {ccxt_reads_increase(frames[1])}")
     asyncio.set_event_loop(asyncio.new_event_loop())
     contenders = {"floor": run_floor, "floor_or": run_floor_orjson, "conn": connector_runner(False),
-                  "view": connector_runner(True), "ccxt": ccxt_runner(sides)}
+                  "view": connector_runner(True),
+                  "ccxt": ccxt_runner(sides, "BTCUSDT", unresolved=1)}  # the first side alone resolves nothing
     rates = best_rates(contenders, frames, repeat)  # msg/s over `frames`; ccxt's run covers the same updates
     per_update = {k: v * updates / len(frames) for k, v in rates.items()}  # ccxt's run reached the same states
     ccxt_msgs = rates["ccxt"] * len(sides) / len(frames)
