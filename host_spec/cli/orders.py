@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from host_spec.cli.checks import known_pair
-from host_spec.cli.trading import add_session_flags, fmt, run, run_connected
+from host_spec.cli.trading import add_command, fmt, run, run_connected
 from host_spec.errors import InvalidOrder
 from host_spec.host import Connection, Host
 from host_spec.models import (
@@ -144,10 +144,10 @@ def cmd_order(host: Host, args: argparse.Namespace) -> int:
     return run(run_connected(host, args, body))
 
 
-def _place_parser(actions: Any) -> None:
-    p = actions.add_parser("place", help="place an order")
-    p.add_argument("connector")
-    p.add_argument("pair")
+def add_order_command(sub: Any) -> None:
+    order = sub.add_parser("order", help="place, cancel or list orders")
+    actions = order.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = add_command(actions, "place", "place an order", cmd_order, pair="required")
     p.add_argument("side", choices=["buy", "sell", "BUY", "SELL"])
     p.add_argument("type", choices=[t.value for t in OrderType] + [t.value.lower() for t in OrderType])
     p.add_argument("amount", type=decimal_arg, nargs="?",
@@ -164,22 +164,6 @@ def _place_parser(actions: Any) -> None:
     perp.add_argument("--leverage", type=decimal_arg, metavar="N", help="set the pair's leverage first")
     perp.add_argument("--margin", choices=["cross", "isolated"],
                       help="with --leverage: the margin mode (default: the open position's, else cross)")
-    add_session_flags(p)
-    p.set_defaults(func=cmd_order)
-
-
-def add_order_command(sub: Any) -> None:
-    order = sub.add_parser("order", help="place, cancel or list orders")
-    actions = order.add_subparsers(dest="action", metavar="ACTION", required=True)
-    _place_parser(actions)
-    p = actions.add_parser("cancel", help="cancel an order by client order id")
-    p.add_argument("connector")
-    p.add_argument("pair")
+    p = add_command(actions, "cancel", "cancel an order by client order id", cmd_order, pair="required")
     p.add_argument("client_order_id")
-    add_session_flags(p)
-    p.set_defaults(func=cmd_order)
-    p = actions.add_parser("list", help="list open orders")
-    p.add_argument("connector")
-    p.add_argument("pair", nargs="?")
-    add_session_flags(p)
-    p.set_defaults(func=cmd_order)
+    add_command(actions, "list", "list open orders", cmd_order, pair="optional")

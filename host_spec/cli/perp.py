@@ -16,7 +16,7 @@ from typing import Any
 from host_spec.cli.candles_view import iso
 from host_spec.cli.checks import known_pair
 from host_spec.cli.main import table
-from host_spec.cli.trading import add_session_flags, fmt, run, run_connected
+from host_spec.cli.trading import add_command, fmt, run, run_connected
 from host_spec.host import Connection, Host
 from host_spec.models import (
     FundingInfo, FundingPayment, Instrument, LeverageSetting, MarginMode, Position, PositionMode, TradingPair,
@@ -193,33 +193,17 @@ def cmd_funding(host: Host, args: argparse.Namespace) -> int:
 def add_perp_commands(sub: Any) -> None:
     from host_spec.cli.orders import decimal_arg
 
-    p = sub.add_parser("positions", help="perpetuals: open positions")
-    p.add_argument("connector")
-    p.add_argument("pair", nargs="?")
+    p = add_command(sub, "positions", "perpetuals: open positions", cmd_positions, pair="optional")
     p.add_argument("--json", action="store_true", help="print JSON")
-    add_session_flags(p)
-    p.set_defaults(func=cmd_positions)
-
-    p = sub.add_parser("leverage", help="perpetuals: set a pair's leverage and margin mode")
-    p.add_argument("connector")
-    p.add_argument("pair")
+    p = add_command(sub, "leverage", "perpetuals: set a pair's leverage and margin mode", cmd_leverage,
+                    pair="required")
     p.add_argument("leverage", type=decimal_arg, metavar="N")
     p.add_argument("--margin", choices=["cross", "isolated"],
                    help="margin mode (default: the open position's, else cross)")
-    add_session_flags(p)
-    p.set_defaults(func=cmd_leverage)
-
-    p = sub.add_parser("position-mode", help="perpetuals: show or set the account's position mode")
-    p.add_argument("connector")
+    p = add_command(sub, "position-mode", "perpetuals: show or set the account's position mode", cmd_position_mode)
     p.add_argument("mode", nargs="?", choices=["one-way", "hedge"], help="set it (no position or order may be open)")
-    add_session_flags(p)
-    p.set_defaults(func=cmd_position_mode)
-
-    p = sub.add_parser("funding", help="perpetuals: a pair's funding rate, next funding time, mark and index")
-    p.add_argument("connector")
-    p.add_argument("pair")
+    p = add_command(sub, "funding", "perpetuals: a pair's funding rate, next funding time, mark and index",
+                    cmd_funding, pair="required")
     p.add_argument("--payments", action="store_true", help="also list our funding payments")
     p.add_argument("--since", help="payments since (ISO time, epoch seconds, or 2h/3d/1w ago)")
     p.add_argument("--json", action="store_true", help="print JSON")
-    add_session_flags(p)
-    p.set_defaults(func=cmd_funding)

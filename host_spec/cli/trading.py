@@ -15,7 +15,7 @@ from host_spec.errors import AuthError
 from host_spec.host import Connection, Host
 from host_spec.models import OrderBookView, PublicTrade, TradingPair
 
-__all__ = ["add_session_flags", "add_trading_commands", "fmt", "run", "run_connected"]
+__all__ = ["add_command", "add_session_flags", "add_trading_commands", "fmt", "run", "run_connected"]
 
 T = TypeVar("T")
 
@@ -36,7 +36,8 @@ async def run_connected(host: Host, args: argparse.Namespace, body: Callable[[Co
         credentials, options = CredentialStore().load(info), {}
     if info.base_connector:  # a paper-trade variant: no credentials, its own account options
         credentials = {}
-        options.update({k: v for k, v in (("balance", args.balance), ("persist_path", args.paper_db)) if v})
+        options.update({k: v for k, v in (("balance", getattr(args, "balance", None)),
+                                         ("persist_path", getattr(args, "paper_db", None))) if v})
     options.update(dict(getattr(args, "option", None) or []))
     try:
         async with await host.open(info.id, credentials, options) as conn:
@@ -197,31 +198,27 @@ def _key_value(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
-def add_trading_commands(sub: Any) -> None:
-    p = sub.add_parser("connect", help="store and check credentials for a connector")
+def add_command(sub: Any, name: str, help: str, func: Callable[[Host, argparse.Namespace], int], *,
+                pair: str = "") -> argparse.ArgumentParser:
+    """A sub-command on one connector: CONNECTOR, then PAIR when `pair` is "required" or "optional", the session
+    flags, and `func`; the caller adds the command's own arguments to the parser returned."""
+    p = sub.add_parser(name, help=help)
     p.add_argument("connector")
+    if pair:
+        p.add_argument("pair", nargs=None if pair == "required" else "?", help="BASE-QUOTE, e.g. BTC-USDT")
     add_session_flags(p)
-    p.set_defaults(func=cmd_connect)
+    p.set_defaults(func=func)
+    return p
 
-    p = sub.add_parser("book", help="stream a pair's order book")
-    p.add_argument("connector")
-    p.add_argument("pair", help="BASE-QUOTE, e.g. BTC-USDT")
+
+def add_trading_commands(sub: Any) -> None:
+    add_command(sub, "connect", "store and check credentials for a connector", cmd_connect)
+    p = add_command(sub, "book", "stream a pair's order book", cmd_book, pair="required")
     p.add_argument("--depth", type=int, default=10)
     p.add_argument("--updates", type=int, default=0, help="exit after N applied updates (0 = run until Ctrl-C)")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
-    add_session_flags(p)
-    p.set_defaults(func=cmd_book)
-
-    p = sub.add_parser("trades", help="stream a pair's public trades")
-    p.add_argument("connector")
-    p.add_argument("pair")
+    p = add_command(sub, "trades", "stream a pair's public trades", cmd_trades, pair="required")
     p.add_argument("--count", type=int, default=0, help="exit after N trades")
     p.add_argument("--json", action="store_true")
-    add_session_flags(p)
-    p.set_defaults(func=cmd_trades)
-
-    p = sub.add_parser("balance", help="show balances")
-    p.add_argument("connector")
+    p = add_command(sub, "balance", "show balances", cmd_balance)
     p.add_argument("--json", action="store_true")
-    add_session_flags(p)
-    p.set_defaults(func=cmd_balance)
