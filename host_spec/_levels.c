@@ -1,4 +1,4 @@
-/* The order book's hot loop in C (host_spec.orderbook.L2Book.apply_update).
+/* The order book's hot loops in C (host_spec.orderbook.L2Book.apply_update, host_spec.book_top.TopLevels).
  *
  * store(side, levels, start) walks `levels` (a list) from index `start` and, for each level that is
  * an exact list or tuple of two items, whose price is an exact str already held in `side` (a dict),
@@ -6,9 +6,20 @@
  * side[price] = size. It stops at the first other level and returns its index (len(levels) when none
  * is left; `start` is clamped to 0..len(levels)); the caller sends that level through the exact Python path and calls again past it.
  *
+ * store(side, levels, start, watch, hits) does the same and also appends to the list `hits` the price of
+ * each level it stored whose price is a key of the dict `watch` (the book's top levels: see book_top.py).
+ *
  * It accepts exactly what the Python loop in orderbook.py accepts as "valid as it stands", so every
  * other spelling (exponents, ints, Decimals, new prices, anything invalid) is decided in Python.
  * No Python code runs inside the loop: the dict holds exact str keys only.
+ *
+ * refresh(hits, held, side, pxs, rows, make, start) is the common case of book_top.TopLevels.stored: for
+ * each spelling in `hits` from `start` that `held` (spelling -> price) still maps, whose size in `side` is an
+ * exact plain str (as above) with a nonzero digit, and whose price sits in `pxs` (ascending) at index i,
+ * it sets rows[i] = (price, make(size)). A spelling no longer in `held` is skipped. It stops at the first
+ * other one (a zero size: a removal; a size spelled otherwise) and returns its index, for the caller to
+ * handle in Python and call again past it (len(hits) when none is left; `start` is clamped to 0..len(hits)).
+ * `make` is decimal.Decimal.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -36,11 +47,13 @@ static int plain_size(PyObject *s)
 
 static PyObject *store(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyDict_CheckExact(args[0]) || !PyList_CheckExact(args[1]) || !PyLong_CheckExact(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "store(side: dict, levels: list, start: int)");
+    if ((nargs != 3 && nargs != 5) || !PyDict_CheckExact(args[0]) || !PyList_CheckExact(args[1]) || !PyLong_CheckExact(args[2])
+        || (nargs == 5 && (!PyDict_CheckExact(args[3]) || !PyList_CheckExact(args[4])))) {
+        PyErr_SetString(PyExc_TypeError, "store(side: dict, levels: list, start: int[, watch: dict, hits: list])");
         return NULL;
     }
     PyObject *side = args[0], *levels = args[1];
+    PyObject *watch = nargs == 5 ? args[3] : NULL, *hits = nargs == 5 ? args[4] : NULL;
     Py_ssize_t i = PyLong_AsSsize_t(args[2]);
     if (i == -1 && PyErr_Occurred()) {
         return NULL;
@@ -75,17 +88,125 @@ static PyObject *store(PyObject *module, PyObject *const *args, Py_ssize_t nargs
         if (PyDict_SetItem(side, price, size) < 0) {
             return NULL;
         }
+        if (watch != NULL) {
+            int watched = PyDict_Contains(watch, price);
+            if (watched < 0 || (watched && PyList_Append(hits, price) < 0)) {
+                return NULL;
+            }
+        }
+    }
+    return PyLong_FromSsize_t(i);
+}
+
+/* 1 if `s` (a plain size: see plain_size) has a nonzero digit. */
+static int nonzero(PyObject *s)
+{
+    const Py_UCS1 *c = PyUnicode_1BYTE_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (c[i] >= '1' && c[i] <= '9') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The index of `key` in the ascending list `pxs` (bisect_left, then equal), -2 if it is not there, -1 on error. */
+static Py_ssize_t slot(PyObject *pxs, PyObject *rows, PyObject *key)
+{
+    Py_ssize_t lo = 0, hi = PyList_GET_SIZE(pxs);
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        int less = PyObject_RichCompareBool(PyList_GET_ITEM(pxs, mid), key, Py_LT);
+        if (less < 0) {
+            return -1;
+        }
+        if (less) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+        hi = hi > PyList_GET_SIZE(pxs) ? PyList_GET_SIZE(pxs) : hi;  /* the list may shrink under a comparison */
+    }
+    if (lo >= PyList_GET_SIZE(pxs) || lo >= PyList_GET_SIZE(rows)) {
+        return -2;
+    }
+    int same = PyObject_RichCompareBool(PyList_GET_ITEM(pxs, lo), key, Py_EQ);
+    if (same < 0) {
+        return -1;
+    }
+    return same ? lo : -2;
+}
+
+static PyObject *refresh(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7 || !PyList_CheckExact(args[0]) || !PyDict_CheckExact(args[1]) || !PyDict_CheckExact(args[2])
+        || !PyList_CheckExact(args[3]) || !PyList_CheckExact(args[4]) || !PyCallable_Check(args[5]) || !PyLong_CheckExact(args[6])) {
+        PyErr_SetString(PyExc_TypeError, "refresh(hits: list, held: dict, side: dict, pxs: list, rows: list, make, start: int)");
+        return NULL;
+    }
+    PyObject *hits = args[0], *held = args[1], *side = args[2], *pxs = args[3], *rows = args[4], *make = args[5];
+    Py_ssize_t i = PyLong_AsSsize_t(args[6]);
+    if (i == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (i < 0) {
+        i = 0;
+    }
+    if (i > PyList_GET_SIZE(hits)) {
+        i = PyList_GET_SIZE(hits);
+    }
+    for (; i < PyList_GET_SIZE(hits); i++) {
+        PyObject *spelling = PyList_GET_ITEM(hits, i);
+        PyObject *key = PyDict_GetItemWithError(held, spelling);  /* borrowed */
+        if (key == NULL) {
+            if (PyErr_Occurred()) {
+                return NULL;
+            }
+            continue;  /* no longer in the top */
+        }
+        PyObject *raw = PyDict_GetItemWithError(side, spelling);  /* borrowed */
+        if (raw == NULL) {
+            if (PyErr_Occurred()) {
+                return NULL;
+            }
+            break;
+        }
+        if (!plain_size(raw) || !nonzero(raw)) {
+            break;
+        }
+        Py_INCREF(key);  /* held while other code may run (comparisons, make) */
+        Py_INCREF(raw);
+        Py_ssize_t at = slot(pxs, rows, key);
+        PyObject *row = NULL;
+        if (at >= 0) {
+            PyObject *value = PyObject_CallOneArg(make, raw);
+            row = value == NULL ? NULL : PyTuple_Pack(2, key, value);
+            Py_XDECREF(value);
+        }
+        Py_DECREF(key);
+        Py_DECREF(raw);
+        if (at == -1 || (at >= 0 && row == NULL)) {
+            return NULL;
+        }
+        if (at == -2 || at >= PyList_GET_SIZE(rows)) {  /* not where the invariant puts it: let Python decide */
+            Py_XDECREF(row);
+            break;
+        }
+        PyList_SetItem(rows, at, row);  /* steals `row`, releases the old one */
     }
     return PyLong_FromSsize_t(i);
 }
 
 static PyMethodDef methods[] = {
     {"store", (PyCFunction)(void (*)(void))store, METH_FASTCALL,
-     "store(side, levels, start) -> index of the first level from `start` that needs the exact path."},
+     "store(side, levels, start[, watch, hits]) -> index of the first level from `start` that needs the exact path."},
+    {"refresh", (PyCFunction)(void (*)(void))refresh, METH_FASTCALL,
+     "refresh(hits, held, side, pxs, rows, make, start) -> index of the first hit from `start` that needs TopLevels.stored."},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "host_spec._levels", "The order book's C hot loop.", -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "host_spec._levels", "The order book's C hot loops.", -1, methods};
 
 PyMODINIT_FUNC PyInit__levels(void)
 {

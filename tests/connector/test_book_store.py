@@ -13,6 +13,7 @@ import shutil
 import sys
 import sysconfig
 import types
+from bisect import bisect_left
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from host_spec import orderbook
+from host_spec import book_top, orderbook
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "host_spec" / "_levels.c"
@@ -31,8 +32,9 @@ class Str(str):
     """A str subclass: never stored by the C loop (the exact path decides it)."""
 
 
-def reference(side: dict[Any, Any], levels: list[Any], start: int) -> int:
-    """store()'s contract, in Python: store held-price levels with a plain ASCII decimal size until the first other one."""
+def reference(side: dict[Any, Any], levels: list[Any], start: int, watch: dict[Any, Any] | None = None, hits: list[Any] | None = None) -> int:
+    """store()'s contract, in Python: store held-price levels with a plain ASCII decimal size until the first other one;
+    with `watch`, list in `hits` each stored price that `watch` holds."""
     for i in range(max(start, 0), len(levels)):
         level = levels[i]
         if type(level) not in (list, tuple) or len(level) != 2:
@@ -43,6 +45,8 @@ def reference(side: dict[Any, Any], levels: list[Any], start: int) -> int:
         if price not in side:
             return i
         side[price] = size
+        if watch is not None and hits is not None and price in watch:
+            hits.append(price)
     return len(levels)
 
 
@@ -73,12 +77,84 @@ def test_c_loop_stores_what_its_contract_says(levels: list[Any], start: int) -> 
 
 
 @pytest.mark.skipif(orderbook._store is None, reason="host_spec/_levels.c is not built here")
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LEVEL, max_size=12), st.integers(-1, 13), st.sets(st.sampled_from([*HELD, "101"])))
+def test_c_loop_lists_the_watched_prices_it_stores(levels: list[Any], start: int, watched: set[str]) -> None:
+    store = orderbook._store
+    assert store is not None
+    side = {price: "1" for price in HELD}
+    model = dict(side)
+    watch = dict.fromkeys(watched, Decimal(1))
+    hits: list[Any] = ["earlier"]
+    expected: list[Any] = ["earlier"]
+    assert store(side, levels, start, watch, hits) == reference(model, levels, start, watch, expected)
+    assert side == model and hits == expected and all(type(h) is str for h in hits)
+
+
+@pytest.mark.skipif(orderbook._store is None, reason="host_spec/_levels.c is not built here")
 def test_c_loop_refuses_wrong_arguments() -> None:
     store = orderbook._store
     assert store is not None
-    for args in [({}, (), 0), ([], [], 0), ({}, [], "0"), ({}, [])]:
+    for args in [({}, (), 0), ([], [], 0), ({}, [], "0"), ({}, []), ({}, [], 0, {}), ({}, [], 0, {}, ()), ({}, [], 0, [], [])]:
         with pytest.raises(TypeError):
-            store(*args)  # type: ignore[arg-type]
+            store(*args)  # type: ignore[arg-type,call-overload]
+
+
+# ---- refresh: the common case of TopLevels.stored -------------------------------------------------------
+
+def refresh_reference(hits: list[Any], held: dict[Any, Any], side: dict[Any, Any], pxs: list[Any], rows: list[Any], start: int) -> int:
+    """refresh()'s contract, in Python: for each hit still held, a nonzero plain str size -> rows[index of its price]."""
+    for i in range(max(start, 0), len(hits)):
+        spelling = hits[i]
+        if spelling not in held:
+            continue
+        if spelling not in side:
+            return i
+        raw, key = side[spelling], held[spelling]
+        if type(raw) is not str or not raw.isascii() or not raw.replace(".", "", 1).isdigit() or not raw.strip("0."):
+            return i
+        j = bisect_left(pxs, key)
+        if j >= len(pxs) or j >= len(rows) or pxs[j] != key:
+            return i
+        rows[j] = (key, Decimal(raw))
+    return len(hits)
+
+
+SPELLINGS = ["100", "100.5", "7", "0.001", "101", Str("7")]
+KEYS = st.sampled_from([Decimal(x) for x in ("0.001", "7", "100", "100.5", "101", "250")])
+
+
+@pytest.mark.skipif(book_top._refresh is None, reason="host_spec/_levels.c is not built here")
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(SPELLINGS), max_size=8),
+    st.dictionaries(st.sampled_from(SPELLINGS), KEYS, max_size=5),
+    st.dictionaries(st.sampled_from(SPELLINGS), SIZE, max_size=6),
+    st.lists(KEYS, max_size=6).map(sorted),
+    st.integers(-1, 9),
+    st.integers(-1, 1),
+)
+def test_refresh_sets_what_its_contract_says(
+    hits: list[Any], held: dict[Any, Any], side: dict[Any, Any], pxs: list[Any], start: int, short: int
+) -> None:
+    refresh = book_top._refresh
+    assert refresh is not None
+    rows = [(key, Decimal(-1)) for key in pxs[: len(pxs) + short]]  # rows may be shorter than pxs (then it hands over)
+    model = list(rows)
+    assert refresh(hits, held, side, pxs, rows, Decimal, start) == refresh_reference(hits, held, side, pxs, model, start)
+    assert rows == model and all(r[1].__class__ is Decimal for r in rows)
+
+
+@pytest.mark.skipif(book_top._refresh is None, reason="host_spec/_levels.c is not built here")
+def test_refresh_refuses_wrong_arguments() -> None:
+    refresh = book_top._refresh
+    assert refresh is not None
+    good: list[Any] = [[], {}, {}, [], [], Decimal, 0]
+    for i, wrong in enumerate([(), [], [], (), (), None, "0"]):
+        with pytest.raises(TypeError):
+            refresh(*good[:i], wrong, *good[i + 1 :])
+    with pytest.raises(TypeError):
+        refresh(*good[:6])
 
 
 def _compiler() -> str | None:
