@@ -13,10 +13,11 @@
  * other spelling (exponents, ints, Decimals, new prices, anything invalid) is decided in Python.
  * No Python code runs inside the loop: the dict holds exact str keys only.
  *
- * refresh(hits, held, side, pxs, rows, make, start) is the common case of book_top.TopLevels.stored: for
- * each spelling in `hits` from `start` that `held` (spelling -> price) still maps, whose size in `side` is an
- * exact plain str (as above) with a nonzero digit, and whose price sits in `pxs` (ascending) at index i,
- * it sets rows[i] = (price, make(size)). A spelling no longer in `held` is skipped. It stops at the first
+ * refresh(hits, held, side, keys, rows, make, start) is the common case of book_top.TopLevels.stored: for
+ * each spelling in `hits` from `start` that `held` (spelling -> sort key) still maps, whose size in `side`
+ * is an exact plain str (as above) with a nonzero digit, and whose key sits in `keys` (ascending) at index i
+ * where rows[i] is a (price, size) tuple, it sets rows[i] = (price, make(size)). A spelling no longer in
+ * `held` is skipped. It stops at the first
  * other one (a zero size: a removal; a size spelled otherwise) and returns its index, for the caller to
  * handle in Python and call again past it (len(hits) when none is left; `start` is clamped to 0..len(hits)).
  * `make` is decimal.Decimal.
@@ -111,13 +112,22 @@ static int nonzero(PyObject *s)
     return 0;
 }
 
-/* The index of `key` in the ascending list `pxs` (bisect_left, then equal), -2 if it is not there, -1 on error. */
-static Py_ssize_t slot(PyObject *pxs, PyObject *rows, PyObject *key)
+/* The index of `key` in the ascending list `keys` (the very object in a short list, else bisect_left, then
+ * equal) if rows holds a pair there; -2 if not, -1 on error. */
+static Py_ssize_t slot(PyObject *keys, PyObject *rows, PyObject *key)
 {
-    Py_ssize_t lo = 0, hi = PyList_GET_SIZE(pxs);
+    Py_ssize_t lo = 0, hi = PyList_GET_SIZE(keys);
+    if (hi <= 64) {  /* the book stores the same key object in `held` and `keys`: no comparison needed */
+        for (Py_ssize_t i = 0; i < hi; i++) {
+            if (PyList_GET_ITEM(keys, i) == key) {
+                lo = hi = i;
+                break;
+            }
+        }
+    }
     while (lo < hi) {
         Py_ssize_t mid = lo + (hi - lo) / 2;
-        int less = PyObject_RichCompareBool(PyList_GET_ITEM(pxs, mid), key, Py_LT);
+        int less = PyObject_RichCompareBool(PyList_GET_ITEM(keys, mid), key, Py_LT);
         if (less < 0) {
             return -1;
         }
@@ -126,12 +136,16 @@ static Py_ssize_t slot(PyObject *pxs, PyObject *rows, PyObject *key)
         } else {
             hi = mid;
         }
-        hi = hi > PyList_GET_SIZE(pxs) ? PyList_GET_SIZE(pxs) : hi;  /* the list may shrink under a comparison */
+        hi = hi > PyList_GET_SIZE(keys) ? PyList_GET_SIZE(keys) : hi;  /* the list may shrink under a comparison */
     }
-    if (lo >= PyList_GET_SIZE(pxs) || lo >= PyList_GET_SIZE(rows)) {
+    if (lo >= PyList_GET_SIZE(keys) || lo >= PyList_GET_SIZE(rows)) {
         return -2;
     }
-    int same = PyObject_RichCompareBool(PyList_GET_ITEM(pxs, lo), key, Py_EQ);
+    PyObject *row = PyList_GET_ITEM(rows, lo);
+    if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) != 2) {
+        return -2;
+    }
+    int same = PyObject_RichCompareBool(PyList_GET_ITEM(keys, lo), key, Py_EQ);
     if (same < 0) {
         return -1;
     }
@@ -142,10 +156,10 @@ static PyObject *refresh(PyObject *module, PyObject *const *args, Py_ssize_t nar
 {
     if (nargs != 7 || !PyList_CheckExact(args[0]) || !PyDict_CheckExact(args[1]) || !PyDict_CheckExact(args[2])
         || !PyList_CheckExact(args[3]) || !PyList_CheckExact(args[4]) || !PyCallable_Check(args[5]) || !PyLong_CheckExact(args[6])) {
-        PyErr_SetString(PyExc_TypeError, "refresh(hits: list, held: dict, side: dict, pxs: list, rows: list, make, start: int)");
+        PyErr_SetString(PyExc_TypeError, "refresh(hits: list, held: dict, side: dict, keys: list, rows: list, make, start: int)");
         return NULL;
     }
-    PyObject *hits = args[0], *held = args[1], *side = args[2], *pxs = args[3], *rows = args[4], *make = args[5];
+    PyObject *hits = args[0], *held = args[1], *side = args[2], *keys = args[3], *rows = args[4], *make = args[5];
     Py_ssize_t i = PyLong_AsSsize_t(args[6]);
     if (i == -1 && PyErr_Occurred()) {
         return NULL;
@@ -177,12 +191,15 @@ static PyObject *refresh(PyObject *module, PyObject *const *args, Py_ssize_t nar
         }
         Py_INCREF(key);  /* held while other code may run (comparisons, make) */
         Py_INCREF(raw);
-        Py_ssize_t at = slot(pxs, rows, key);
+        Py_ssize_t at = slot(keys, rows, key);
         PyObject *row = NULL;
         if (at >= 0) {
+            PyObject *price = PyTuple_GET_ITEM(PyList_GET_ITEM(rows, at), 0);
+            Py_INCREF(price);
             PyObject *value = PyObject_CallOneArg(make, raw);
-            row = value == NULL ? NULL : PyTuple_Pack(2, key, value);
+            row = value == NULL ? NULL : PyTuple_Pack(2, price, value);
             Py_XDECREF(value);
+            Py_DECREF(price);
         }
         Py_DECREF(key);
         Py_DECREF(raw);
@@ -202,7 +219,7 @@ static PyMethodDef methods[] = {
     {"store", (PyCFunction)(void (*)(void))store, METH_FASTCALL,
      "store(side, levels, start[, watch, hits]) -> index of the first level from `start` that needs the exact path."},
     {"refresh", (PyCFunction)(void (*)(void))refresh, METH_FASTCALL,
-     "refresh(hits, held, side, pxs, rows, make, start) -> index of the first hit from `start` that needs TopLevels.stored."},
+     "refresh(hits, held, side, keys, rows, make, start) -> index of the first hit from `start` that needs TopLevels.stored."},
     {NULL, NULL, 0, NULL},
 };
 

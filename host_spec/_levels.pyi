@@ -10,6 +10,6 @@ def store(
     side: dict[str | Decimal, str | Decimal], levels: list[object], start: int, watch: dict[str, Decimal], hits: list[str], /
 ) -> int: ...
 def refresh(
-    hits: list[str], held: dict[str, Decimal], side: dict[str | Decimal, str | Decimal], pxs: list[Decimal],
+    hits: list[str], held: dict[str, Decimal], side: dict[str | Decimal, str | Decimal], keys: list[Decimal],
     rows: list[tuple[Decimal, Decimal]], make: type[Decimal], start: int, /,
 ) -> int: ...

@@ -370,7 +370,7 @@ class L2Book:
     def best_bid(self) -> tuple[Decimal, Decimal] | None:
         if self._tops is not None:
             rows = self._tops[0].rows
-            return rows[-1] if rows else None
+            return rows[0] if rows else None
         bids = self._levels(reversed(self._bid_px), self._bids, self._bid_keys, 1)
         return bids[0] if bids else None
 
@@ -426,8 +426,14 @@ class L2Book:
 
     def view(self, pair: TradingPair, timestamp_ms: int | None = None, depth: int = 20) -> OrderBookView:
         """A frozen OrderBookView of the top `depth` levels."""
-        if self.sequence is None:
+        sequence = self.sequence
+        if sequence is None:
             raise BookDataError("book has no snapshot")
-        bids, asks = self.top(depth)
+        tops = self._tops
+        if tops is not None and 0 < depth <= tops[0].n:  # the common case: tops kept, read every update
+            self._unread = 0
+            bids, asks = tops[0].view(depth), tops[1].view(depth)
+        else:
+            bids, asks = self.top(depth)
         ts = self.timestamp_ms if timestamp_ms is None else timestamp_ms
-        return OrderBookView(pair, ts, self.sequence, bids, asks)  # positional: half the cost of keywords
+        return OrderBookView(pair, ts, sequence, bids, asks)  # positional: half the cost of keywords

@@ -102,8 +102,8 @@ def test_c_loop_refuses_wrong_arguments() -> None:
 
 # ---- refresh: the common case of TopLevels.stored -------------------------------------------------------
 
-def refresh_reference(hits: list[Any], held: dict[Any, Any], side: dict[Any, Any], pxs: list[Any], rows: list[Any], start: int) -> int:
-    """refresh()'s contract, in Python: for each hit still held, a nonzero plain str size -> rows[index of its price]."""
+def refresh_reference(hits: list[Any], held: dict[Any, Any], side: dict[Any, Any], keys: list[Any], rows: list[Any], start: int) -> int:
+    """refresh()'s contract, in Python: for each hit still held, a nonzero plain str size -> the size of rows[index of its key]."""
     for i in range(max(start, 0), len(hits)):
         spelling = hits[i]
         if spelling not in held:
@@ -113,10 +113,10 @@ def refresh_reference(hits: list[Any], held: dict[Any, Any], side: dict[Any, Any
         raw, key = side[spelling], held[spelling]
         if type(raw) is not str or not raw.isascii() or not raw.replace(".", "", 1).isdigit() or not raw.strip("0."):
             return i
-        j = bisect_left(pxs, key)
-        if j >= len(pxs) or j >= len(rows) or pxs[j] != key:
+        j = bisect_left(keys, key)
+        if j >= len(keys) or j >= len(rows) or type(rows[j]) is not tuple or len(rows[j]) != 2 or keys[j] != key:
             return i
-        rows[j] = (key, Decimal(raw))
+        rows[j] = (rows[j][0], Decimal(raw))
     return len(hits)
 
 
@@ -133,15 +133,18 @@ KEYS = st.sampled_from([Decimal(x) for x in ("0.001", "7", "100", "100.5", "101"
     st.lists(KEYS, max_size=6).map(sorted),
     st.integers(-1, 9),
     st.integers(-1, 1),
+    st.booleans(),
 )
 def test_refresh_sets_what_its_contract_says(
-    hits: list[Any], held: dict[Any, Any], side: dict[Any, Any], pxs: list[Any], start: int, short: int
+    hits: list[Any], held: dict[Any, Any], side: dict[Any, Any], keys: list[Any], start: int, short: int, odd_row: bool
 ) -> None:
     refresh = book_top._refresh
     assert refresh is not None
-    rows = [(key, Decimal(-1)) for key in pxs[: len(pxs) + short]]  # rows may be shorter than pxs (then it hands over)
+    rows: list[Any] = [(-key, Decimal(-1)) for key in keys[: len(keys) + short]]  # rows may be shorter than keys: it hands over
+    if odd_row and rows:
+        rows[len(rows) // 2] = [rows[len(rows) // 2][0], Decimal(-1)]  # not a tuple: it hands over
     model = list(rows)
-    assert refresh(hits, held, side, pxs, rows, Decimal, start) == refresh_reference(hits, held, side, pxs, model, start)
+    assert refresh(hits, held, side, keys, rows, Decimal, start) == refresh_reference(hits, held, side, keys, model, start)
     assert rows == model and all(r[1].__class__ is Decimal for r in rows)
 
 
