@@ -35,7 +35,7 @@ def test_depth_increase_snapshot_then_update_drive_an_l2_book_in_base_units(cont
 def test_depth_all_is_a_snapshot_versioned_by_time(contracts: Contracts) -> None:
     depth = depth_from_ws("futures/depthAll20", data("ws_public/depthAll20_doc.json"), contracts)
     assert depth.snapshot and depth.version == 1730399750402
-    assert depth.bids == [("70293.9", D("1.856"))] and depth.asks == [("70294.4", D("0.455"))]
+    assert depth.bids == [("70293.9", "1.856")] and depth.asks == [("70294.4", "0.455")]  # exact strings: the book's fast path
 
 
 @pytest.mark.parametrize("level", [{"price": "1", "vol": "1.5"}, {"price": "1", "vol": "-1"}, {"price": 1, "vol": "1"},
