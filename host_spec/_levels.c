@@ -1,26 +1,21 @@
-/* The order book's hot loops in C (host_spec.orderbook.L2Book.apply_update, host_spec.book_top.TopLevels).
+/* The order book's hot loop in C (host_spec.orderbook.L2Book.apply_update), with the kept top of book_top.py.
  *
  * store(side, levels, start) walks `levels` (a list) from index `start` and, for each level that is
  * an exact list or tuple of two items, whose price is an exact str already held in `side` (a dict),
  * and whose size is an exact str of ASCII digits with at most one point and at least one digit, does
  * side[price] = size. It stops at the first other level and returns its index (len(levels) when none
- * is left; `start` is clamped to 0..len(levels)); the caller sends that level through the exact Python path and calls again past it.
+ * is left; `start` is clamped to 0..len(levels)); the caller sends that level through the exact Python
+ * path and calls again past it.
  *
- * store(side, levels, start, watch, hits) does the same and also appends to the list `hits` the price of
- * each level it stored whose price is a key of the dict `watch` (the book's top levels: see book_top.py).
+ * store(side, levels, start, top) does the same for a book that keeps its top levels (`top` is a
+ * book_top.TopLevels, or None for none): a level whose price `top.held` maps (spelling -> sort key) is
+ * taken only if its size has a nonzero digit and its key is at some index i of `top.keys` where
+ * `top.rows` has a (price, size) tuple; then besides the store rows[i] becomes (price, Decimal(size)) and
+ * `top.levels` is set to None. Any other level the top holds (a zero size: a removal) stops the loop.
  *
  * It accepts exactly what the Python loop in orderbook.py accepts as "valid as it stands", so every
  * other spelling (exponents, ints, Decimals, new prices, anything invalid) is decided in Python.
- * No Python code runs inside the loop: the dict holds exact str keys only.
- *
- * refresh(hits, held, side, keys, rows, make, start) is the common case of book_top.TopLevels.stored: for
- * each spelling in `hits` from `start` that `held` (spelling -> sort key) still maps, whose size in `side`
- * is an exact plain str (as above) with a nonzero digit, and whose key sits in `keys` (ascending) at index i
- * where rows[i] is a (price, size) tuple, it sets rows[i] = (price, make(size)). A spelling no longer in
- * `held` is skipped. It stops at the first
- * other one (a zero size: a removal; a size spelled otherwise) and returns its index, for the caller to
- * handle in Python and call again past it (len(hits) when none is left; `start` is clamped to 0..len(hits)).
- * `make` is decimal.Decimal.
+ * No Python code runs inside the loop: the dicts hold exact str keys only, sort keys are Decimals.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -46,58 +41,8 @@ static int plain_size(PyObject *s)
     return digit;
 }
 
-static PyObject *store(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    if ((nargs != 3 && nargs != 5) || !PyDict_CheckExact(args[0]) || !PyList_CheckExact(args[1]) || !PyLong_CheckExact(args[2])
-        || (nargs == 5 && (!PyDict_CheckExact(args[3]) || !PyList_CheckExact(args[4])))) {
-        PyErr_SetString(PyExc_TypeError, "store(side: dict, levels: list, start: int[, watch: dict, hits: list])");
-        return NULL;
-    }
-    PyObject *side = args[0], *levels = args[1];
-    PyObject *watch = nargs == 5 ? args[3] : NULL, *hits = nargs == 5 ? args[4] : NULL;
-    Py_ssize_t i = PyLong_AsSsize_t(args[2]);
-    if (i == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    if (i < 0) {
-        i = 0;
-    }
-    if (i > PyList_GET_SIZE(levels)) {
-        i = PyList_GET_SIZE(levels);
-    }
-    for (; i < PyList_GET_SIZE(levels); i++) {
-        PyObject *level = PyList_GET_ITEM(levels, i), *price, *size;
-        if (PyList_CheckExact(level) && PyList_GET_SIZE(level) == 2) {
-            price = PyList_GET_ITEM(level, 0);
-            size = PyList_GET_ITEM(level, 1);
-        } else if (PyTuple_CheckExact(level) && PyTuple_GET_SIZE(level) == 2) {
-            price = PyTuple_GET_ITEM(level, 0);
-            size = PyTuple_GET_ITEM(level, 1);
-        } else {
-            break;
-        }
-        if (!PyUnicode_CheckExact(price) || !plain_size(size)) {
-            break;
-        }
-        int held = PyDict_Contains(side, price);
-        if (held < 0) {
-            return NULL;
-        }
-        if (!held) {
-            break;
-        }
-        if (PyDict_SetItem(side, price, size) < 0) {
-            return NULL;
-        }
-        if (watch != NULL) {
-            int watched = PyDict_Contains(watch, price);
-            if (watched < 0 || (watched && PyList_Append(hits, price) < 0)) {
-                return NULL;
-            }
-        }
-    }
-    return PyLong_FromSsize_t(i);
-}
+static PyObject *decimal_type;  /* decimal.Decimal, imported when the module is */
+static PyObject *name_held, *name_keys, *name_rows, *name_levels;
 
 /* 1 if `s` (a plain size: see plain_size) has a nonzero digit. */
 static int nonzero(PyObject *s)
@@ -113,11 +58,11 @@ static int nonzero(PyObject *s)
 }
 
 /* The index of `key` in the ascending list `keys` (the very object in a short list, else bisect_left, then
- * equal) if rows holds a pair there; -2 if not, -1 on error. */
+ * equal) if `rows` holds a pair there; -2 if not, -1 on error. */
 static Py_ssize_t slot(PyObject *keys, PyObject *rows, PyObject *key)
 {
     Py_ssize_t lo = 0, hi = PyList_GET_SIZE(keys);
-    if (hi <= 64) {  /* the book stores the same key object in `held` and `keys`: no comparison needed */
+    if (hi <= 64) {  /* the top stores the same key object in `held` and `keys`: no comparison needed */
         for (Py_ssize_t i = 0; i < hi; i++) {
             if (PyList_GET_ITEM(keys, i) == key) {
                 lo = hi = i;
@@ -152,80 +97,145 @@ static Py_ssize_t slot(PyObject *keys, PyObject *rows, PyObject *key)
     return same ? lo : -2;
 }
 
-static PyObject *refresh(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+/* The row for a level the top holds, sized `size`: 1 done, 0 not taken (the caller stops), -1 error. */
+static int resize(PyObject *top, PyObject *key, PyObject *size, int *changed)
 {
-    if (nargs != 7 || !PyList_CheckExact(args[0]) || !PyDict_CheckExact(args[1]) || !PyDict_CheckExact(args[2])
-        || !PyList_CheckExact(args[3]) || !PyList_CheckExact(args[4]) || !PyCallable_Check(args[5]) || !PyLong_CheckExact(args[6])) {
-        PyErr_SetString(PyExc_TypeError, "refresh(hits: list, held: dict, side: dict, keys: list, rows: list, make, start: int)");
+    if (!nonzero(size)) {
+        return 0;
+    }
+    PyObject *keys = PyObject_GetAttr(top, name_keys), *rows = keys ? PyObject_GetAttr(top, name_rows) : NULL;
+    int done = -1;
+    if (rows != NULL && PyList_CheckExact(keys) && PyList_CheckExact(rows)) {
+        Py_INCREF(key);  /* held while comparisons run */
+        Py_ssize_t at = slot(keys, rows, key);
+        Py_DECREF(key);
+        done = at == -1 ? -1 : 0;
+        if (at >= 0) {
+            PyObject *price = PyTuple_GET_ITEM(PyList_GET_ITEM(rows, at), 0);
+            Py_INCREF(price);
+            PyObject *value = PyObject_CallOneArg(decimal_type, size);
+            PyObject *row = value == NULL ? NULL : PyTuple_Pack(2, price, value);
+            Py_XDECREF(value);
+            Py_DECREF(price);
+            if (row != NULL && at < PyList_GET_SIZE(rows)) {
+                PyList_SetItem(rows, at, row);  /* steals `row`, releases the old one */
+                *changed = done = 1;
+            } else {
+                Py_XDECREF(row);
+                done = row == NULL ? -1 : 0;
+            }
+        }
+    } else if (rows != NULL) {
+        done = 0;  /* not lists: let Python decide */
+    }
+    Py_XDECREF(keys);
+    Py_XDECREF(rows);
+    return done;
+}
+
+static PyObject *store(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if ((nargs != 3 && nargs != 4) || !PyDict_CheckExact(args[0]) || !PyList_CheckExact(args[1]) || !PyLong_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "store(side: dict, levels: list, start: int[, top: TopLevels | None])");
         return NULL;
     }
-    PyObject *hits = args[0], *held = args[1], *side = args[2], *keys = args[3], *rows = args[4], *make = args[5];
-    Py_ssize_t i = PyLong_AsSsize_t(args[6]);
+    PyObject *side = args[0], *levels = args[1], *top = nargs == 4 && args[3] != Py_None ? args[3] : NULL, *held = NULL;
+    Py_ssize_t i = PyLong_AsSsize_t(args[2]);
     if (i == -1 && PyErr_Occurred()) {
         return NULL;
+    }
+    if (top != NULL) {
+        held = PyObject_GetAttr(top, name_held);
+        if (held == NULL) {
+            return NULL;
+        }
+        if (!PyDict_CheckExact(held)) {
+            Py_DECREF(held);
+            PyErr_SetString(PyExc_TypeError, "store: top.held must be a dict");
+            return NULL;
+        }
     }
     if (i < 0) {
         i = 0;
     }
-    if (i > PyList_GET_SIZE(hits)) {
-        i = PyList_GET_SIZE(hits);
+    if (i > PyList_GET_SIZE(levels)) {
+        i = PyList_GET_SIZE(levels);
     }
-    for (; i < PyList_GET_SIZE(hits); i++) {
-        PyObject *spelling = PyList_GET_ITEM(hits, i);
-        PyObject *key = PyDict_GetItemWithError(held, spelling);  /* borrowed */
-        if (key == NULL) {
-            if (PyErr_Occurred()) {
-                return NULL;
+    int changed = 0, failed = 0;
+    for (; i < PyList_GET_SIZE(levels); i++) {
+        PyObject *level = PyList_GET_ITEM(levels, i), *price, *size;
+        if (PyList_CheckExact(level) && PyList_GET_SIZE(level) == 2) {
+            price = PyList_GET_ITEM(level, 0);
+            size = PyList_GET_ITEM(level, 1);
+        } else if (PyTuple_CheckExact(level) && PyTuple_GET_SIZE(level) == 2) {
+            price = PyTuple_GET_ITEM(level, 0);
+            size = PyTuple_GET_ITEM(level, 1);
+        } else {
+            break;
+        }
+        if (!PyUnicode_CheckExact(price) || !plain_size(size)) {
+            break;
+        }
+        int known = PyDict_Contains(side, price);
+        if (known <= 0) {
+            failed = known < 0;
+            break;
+        }
+        if (held != NULL) {
+            PyObject *key = PyDict_GetItemWithError(held, price);  /* borrowed */
+            if (key == NULL && PyErr_Occurred()) {
+                failed = 1;
+                break;
             }
-            continue;  /* no longer in the top */
-        }
-        PyObject *raw = PyDict_GetItemWithError(side, spelling);  /* borrowed */
-        if (raw == NULL) {
-            if (PyErr_Occurred()) {
-                return NULL;
+            if (key != NULL) {
+                Py_INCREF(level);  /* `levels` may change while Decimal or a comparison runs */
+                int done = resize(top, key, size, &changed);
+                Py_DECREF(level);
+                if (done <= 0) {
+                    failed = done < 0;
+                    break;
+                }
+                if (i >= PyList_GET_SIZE(levels) || PyList_GET_ITEM(levels, i) != level) {
+                    failed = 1;
+                    PyErr_SetString(PyExc_RuntimeError, "store: levels changed while it ran");
+                    break;
+                }
             }
+        }
+        if (PyDict_SetItem(side, price, size) < 0) {
+            failed = 1;
             break;
         }
-        if (!plain_size(raw) || !nonzero(raw)) {
-            break;
-        }
-        Py_INCREF(key);  /* held while other code may run (comparisons, make) */
-        Py_INCREF(raw);
-        Py_ssize_t at = slot(keys, rows, key);
-        PyObject *row = NULL;
-        if (at >= 0) {
-            PyObject *price = PyTuple_GET_ITEM(PyList_GET_ITEM(rows, at), 0);
-            Py_INCREF(price);
-            PyObject *value = PyObject_CallOneArg(make, raw);
-            row = value == NULL ? NULL : PyTuple_Pack(2, price, value);
-            Py_XDECREF(value);
-            Py_DECREF(price);
-        }
-        Py_DECREF(key);
-        Py_DECREF(raw);
-        if (at == -1 || (at >= 0 && row == NULL)) {
-            return NULL;
-        }
-        if (at == -2 || at >= PyList_GET_SIZE(rows)) {  /* not where the invariant puts it: let Python decide */
-            Py_XDECREF(row);
-            break;
-        }
-        PyList_SetItem(rows, at, row);  /* steals `row`, releases the old one */
     }
-    return PyLong_FromSsize_t(i);
+    if (changed && !failed && PyObject_SetAttr(top, name_levels, Py_None) < 0) {
+        failed = 1;
+    }
+    Py_XDECREF(held);
+    return failed ? NULL : PyLong_FromSsize_t(i);
 }
 
 static PyMethodDef methods[] = {
     {"store", (PyCFunction)(void (*)(void))store, METH_FASTCALL,
-     "store(side, levels, start[, watch, hits]) -> index of the first level from `start` that needs the exact path."},
-    {"refresh", (PyCFunction)(void (*)(void))refresh, METH_FASTCALL,
-     "refresh(hits, held, side, keys, rows, make, start) -> index of the first hit from `start` that needs TopLevels.stored."},
+     "store(side, levels, start[, top]) -> index of the first level from `start` that needs the exact path."},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "host_spec._levels", "The order book's C hot loops.", -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "host_spec._levels", "The order book's C hot loop.", -1, methods};
 
 PyMODINIT_FUNC PyInit__levels(void)
 {
+    if (decimal_type == NULL) {
+        PyObject *decimal = PyImport_ImportModule("decimal");
+        decimal_type = decimal == NULL ? NULL : PyObject_GetAttrString(decimal, "Decimal");
+        Py_XDECREF(decimal);
+        name_held = PyUnicode_InternFromString("held");
+        name_keys = PyUnicode_InternFromString("keys");
+        name_rows = PyUnicode_InternFromString("rows");
+        name_levels = PyUnicode_InternFromString("levels");
+        if (decimal_type == NULL || !name_held || !name_keys || !name_rows || !name_levels) {
+            Py_CLEAR(decimal_type);
+            return NULL;
+        }
+    }
     return PyModule_Create(&module);
 }

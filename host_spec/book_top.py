@@ -5,15 +5,16 @@ view costs n levels every time; `TopLevels` instead follows the changes the book
 update costs only the levels it changed inside the top, and a view is one copy of rows whose level tuples
 are shared with earlier views (a side whose top did not change hands out the very same tuple again).
 
-The book reports each change after making it (see L2Book): `stored_all(hits)` after sizes were stored on
-spellings the top holds (`held`, also the C loop's watch dict), `added(price, spelling, size)` and
-`removed(price)` after its exact path stored or removed a level. Each reads the side as it is now and makes
+The book reports each change after making it (see L2Book): `stored(spelling)` after a size was stored on
+a spelling the top holds (`held`), `added(price, spelling, size)` and `removed(price)` after its exact path
+stored or removed a level. The C loop (host_spec/_levels.c) does the common `stored` itself, a new nonzero
+size on a held spelling, and leaves the rest (removals) to the exact path, which calls `stored`. Each reads the side as it is now and makes
 the top equal to the side's best levels again, so repeating a call changes nothing.
 
 Invariants between calls: `rows` holds the side's best `len(rows)` (at most `n`) live levels, best first,
 as (price, size) Decimals; `keys[i]` sorts them ascending (the price for asks, minus the price for bids,
 negated exactly); `names[i]` is the spelling the side holds row i under, and `held` maps each such spelling
-to its sort key (the same object as in `keys`). `full` is False only when the side has no live level outside the top. The side keeps no
+to its sort key (the same object as in `keys`: the C loop finds it by identity). `full` is False only when the side has no live level outside the top. The side keeps no
 tombstone (a held spelling whose size is zero) inside the top's price range, and none at all while not
 `full` (the top drops them from the side, as a read does): so a size stored on a held spelling that is not
 in `held` can never change the top.
@@ -23,11 +24,6 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from decimal import Decimal
-
-try:
-    from host_spec._levels import refresh as _refresh
-except ImportError:  # not built (no C compiler at install): TopLevels.stored does each hit in Python
-    _refresh = None
 
 __all__ = ["TopLevels"]
 
@@ -74,20 +70,6 @@ class TopLevels:
         if levels is None:
             levels = self.levels = tuple(self.rows)
         return levels if depth >= self.n else levels[:depth]
-
-    def stored_all(self, hits: list[str]) -> None:
-        """`stored` for each spelling in `hits`, in order; the common case (a new nonzero plain size) in C when built."""
-        refresh = _refresh
-        if refresh is None:
-            for spelling in hits:
-                self.stored(spelling)
-            return
-        held, side, keys, rows = self.held, self.side, self.keys, self.rows
-        i = refresh(hits, held, side, keys, rows, Decimal, 0)
-        while i < len(hits):
-            self.stored(hits[i])
-            i = refresh(hits, held, side, keys, rows, Decimal, i + 1)
-        self.levels = None
 
     def stored(self, spelling: str) -> None:
         """A size was stored on `spelling` (a removal when it is zero); only a spelling in `held` matters."""

@@ -272,28 +272,14 @@ class L2Book:
             self._level(level, name, side, keys, prices, top)
 
     def _stored(self, levels: Sequence[Level], name: str, side: _Side, keys: _Keys, prices: list[Decimal], top: TopLevels | None) -> None:
-        """One side through the C loop; each level it leaves (new price, other spelling, invalid) goes to `_level`, in order.
-
-        With a top kept, the C loop also lists the stored prices the top holds; the top hears of them before the next level.
-        """
+        """One side through the C loop; each level it leaves (new price, other spelling, invalid, a removal from
+        the kept top) goes to `_level`, in order. The C loop updates the kept top's rows for the sizes it stores."""
         store = _store
         assert store is not None
-        if top is None:
-            i = store(side, levels, 0)  # type: ignore[arg-type]  # a list: apply_update checked
-            while i < len(levels):
-                self._level(levels[i], name, side, keys, prices, None)
-                i = store(side, levels, i + 1)  # type: ignore[arg-type]
-            return
-        held, hits = top.held, []
-        i = store(side, levels, 0, held, hits)  # type: ignore[arg-type]
-        while True:
-            if hits:
-                top.stored_all(hits)
-                hits.clear()
-            if i >= len(levels):
-                return
+        i = store(side, levels, 0, top)  # type: ignore[arg-type]  # a list: apply_update checked
+        while i < len(levels):
             self._level(levels[i], name, side, keys, prices, top)
-            i = store(side, levels, i + 1, held, hits)  # type: ignore[arg-type]
+            i = store(side, levels, i + 1, top)  # type: ignore[arg-type]
 
     def _level(self, level: object, name: str, side: _Side, keys: _Keys, prices: list[Decimal], top: TopLevels | None) -> None:
         """One level off the hot path: validated exactly (BookDataError naming what is wrong), then applied."""

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from host_spec import book_top, orderbook
+from host_spec import orderbook
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "host_spec" / "_levels.c"
@@ -32,9 +32,9 @@ class Str(str):
     """A str subclass: never stored by the C loop (the exact path decides it)."""
 
 
-def reference(side: dict[Any, Any], levels: list[Any], start: int, watch: dict[Any, Any] | None = None, hits: list[Any] | None = None) -> int:
+def reference(side: dict[Any, Any], levels: list[Any], start: int, top: Any = None) -> int:
     """store()'s contract, in Python: store held-price levels with a plain ASCII decimal size until the first other one;
-    with `watch`, list in `hits` each stored price that `watch` holds."""
+    with a `top`, a level it holds also resizes its row, or stops the loop (a zero size, a row not found)."""
     for i in range(max(start, 0), len(levels)):
         level = levels[i]
         if type(level) not in (list, tuple) or len(level) != 2:
@@ -44,9 +44,14 @@ def reference(side: dict[Any, Any], levels: list[Any], start: int, watch: dict[A
             return i
         if price not in side:
             return i
+        if top is not None and price in top.held:
+            key, keys, rows = top.held[price], top.keys, top.rows
+            j = bisect_left(keys, key)
+            if not size.strip("0.") or j >= len(keys) or j >= len(rows) or type(rows[j]) is not tuple or len(rows[j]) != 2 or keys[j] != key:
+                return i
+            rows[j] = (rows[j][0], Decimal(size))
+            top.levels = None
         side[price] = size
-        if watch is not None and hits is not None and price in watch:
-            hits.append(price)
     return len(levels)
 
 
@@ -76,88 +81,50 @@ def test_c_loop_stores_what_its_contract_says(levels: list[Any], start: int) -> 
     assert side == model and all(type(k) is str for k in side)
 
 
+KEYS = [Decimal(x) for x in ("-100.5", "-100", "0.001", "7", "100", "100.5", "101", "250")]
+
+
+def _top(held: dict[str, int], count: int, pad: bool, copies: bool, short: int, odd_row: bool) -> Any:
+    """A stand-in TopLevels: `held` maps spellings to some of `count` ascending keys (the same objects, or equal copies);
+    `pad` puts 70 lower keys first (past the identity scan); rows may be shorter than keys or hold a list."""
+    keys = ([Decimal(-10_000 - i) for i in range(70, 0, -1)] if pad else []) + KEYS[:count]
+    rows: list[Any] = [(-key, Decimal(-1)) for key in keys[: max(0, len(keys) + short)]]
+    if odd_row and rows:
+        rows[-1] = [rows[-1][0], Decimal(-1)]
+    real = keys[len(keys) - count:]
+    mapped = {sp: (Decimal(str(real[k % count])) if copies else real[k % count]) for sp, k in held.items()} if count else {}
+    return types.SimpleNamespace(held=mapped, keys=keys, rows=rows, levels="built")
+
+
 @pytest.mark.skipif(orderbook._store is None, reason="host_spec/_levels.c is not built here")
-@settings(max_examples=300, deadline=None)
-@given(st.lists(LEVEL, max_size=12), st.integers(-1, 13), st.sets(st.sampled_from([*HELD, "101"])))
-def test_c_loop_lists_the_watched_prices_it_stores(levels: list[Any], start: int, watched: set[str]) -> None:
+@settings(max_examples=500, deadline=None)
+@given(st.lists(LEVEL, max_size=12), st.integers(-1, 13), st.dictionaries(st.sampled_from([*HELD, "101"]), st.integers(0, 7), max_size=4),
+       st.integers(0, len(KEYS)), st.booleans(), st.booleans(), st.integers(-2, 0), st.booleans())
+def test_c_loop_keeps_the_rows_of_a_kept_top(
+    levels: list[Any], start: int, held: dict[str, int], count: int, pad: bool, copies: bool, short: int, odd_row: bool
+) -> None:
     store = orderbook._store
     assert store is not None
     side = {price: "1" for price in HELD}
     model = dict(side)
-    watch = dict.fromkeys(watched, Decimal(1))
-    hits: list[Any] = ["earlier"]
-    expected: list[Any] = ["earlier"]
-    assert store(side, levels, start, watch, hits) == reference(model, levels, start, watch, expected)
-    assert side == model and hits == expected and all(type(h) is str for h in hits)
+    top, expected = _top(held, count, pad, copies, short, odd_row), _top(held, count, pad, copies, short, odd_row)
+    assert store(side, levels, start, top) == reference(model, levels, start, expected)
+    assert side == model and top.rows == expected.rows and top.levels == expected.levels
+    assert all(type(row[1]) is Decimal for row in top.rows)
 
 
 @pytest.mark.skipif(orderbook._store is None, reason="host_spec/_levels.c is not built here")
 def test_c_loop_refuses_wrong_arguments() -> None:
     store = orderbook._store
     assert store is not None
-    for args in [({}, (), 0), ([], [], 0), ({}, [], "0"), ({}, []), ({}, [], 0, {}), ({}, [], 0, {}, ()), ({}, [], 0, [], [])]:
+    for args in [({}, (), 0), ([], [], 0), ({}, [], "0"), ({}, []), ({}, [], 0, None, None)]:
         with pytest.raises(TypeError):
             store(*args)  # type: ignore[arg-type,call-overload]
-
-
-# ---- refresh: the common case of TopLevels.stored -------------------------------------------------------
-
-def refresh_reference(hits: list[Any], held: dict[Any, Any], side: dict[Any, Any], keys: list[Any], rows: list[Any], start: int) -> int:
-    """refresh()'s contract, in Python: for each hit still held, a nonzero plain str size -> the size of rows[index of its key]."""
-    for i in range(max(start, 0), len(hits)):
-        spelling = hits[i]
-        if spelling not in held:
-            continue
-        if spelling not in side:
-            return i
-        raw, key = side[spelling], held[spelling]
-        if type(raw) is not str or not raw.isascii() or not raw.replace(".", "", 1).isdigit() or not raw.strip("0."):
-            return i
-        j = bisect_left(keys, key)
-        if j >= len(keys) or j >= len(rows) or type(rows[j]) is not tuple or len(rows[j]) != 2 or keys[j] != key:
-            return i
-        rows[j] = (rows[j][0], Decimal(raw))
-    return len(hits)
-
-
-SPELLINGS = ["100", "100.5", "7", "0.001", "101", Str("7")]
-KEYS = st.sampled_from([Decimal(x) for x in ("0.001", "7", "100", "100.5", "101", "250")])
-
-
-@pytest.mark.skipif(book_top._refresh is None, reason="host_spec/_levels.c is not built here")
-@settings(max_examples=400, deadline=None)
-@given(
-    st.lists(st.sampled_from(SPELLINGS), max_size=8),
-    st.dictionaries(st.sampled_from(SPELLINGS), KEYS, max_size=5),
-    st.dictionaries(st.sampled_from(SPELLINGS), SIZE, max_size=6),
-    st.lists(KEYS, max_size=6).map(sorted),
-    st.integers(-1, 9),
-    st.integers(-1, 1),
-    st.booleans(),
-)
-def test_refresh_sets_what_its_contract_says(
-    hits: list[Any], held: dict[Any, Any], side: dict[Any, Any], keys: list[Any], start: int, short: int, odd_row: bool
-) -> None:
-    refresh = book_top._refresh
-    assert refresh is not None
-    rows: list[Any] = [(-key, Decimal(-1)) for key in keys[: len(keys) + short]]  # rows may be shorter than keys: it hands over
-    if odd_row and rows:
-        rows[len(rows) // 2] = [rows[len(rows) // 2][0], Decimal(-1)]  # not a tuple: it hands over
-    model = list(rows)
-    assert refresh(hits, held, side, keys, rows, Decimal, start) == refresh_reference(hits, held, side, keys, model, start)
-    assert rows == model and all(r[1].__class__ is Decimal for r in rows)
-
-
-@pytest.mark.skipif(book_top._refresh is None, reason="host_spec/_levels.c is not built here")
-def test_refresh_refuses_wrong_arguments() -> None:
-    refresh = book_top._refresh
-    assert refresh is not None
-    good: list[Any] = [[], {}, {}, [], [], Decimal, 0]
-    for i, wrong in enumerate([(), [], [], (), (), None, "0"]):
-        with pytest.raises(TypeError):
-            refresh(*good[:i], wrong, *good[i + 1 :])
     with pytest.raises(TypeError):
-        refresh(*good[:6])
+        store({"1": "1"}, [["1", "2"]], 0, types.SimpleNamespace(held=[], keys=[], rows=[], levels=None))  # type: ignore[arg-type]
+    with pytest.raises(AttributeError):
+        store({"1": "1"}, [["1", "2"]], 0, object())  # type: ignore[arg-type]
+    assert store({"1": "1"}, [["1", "2"]], 0, None) == 1
 
 
 def _compiler() -> str | None:
