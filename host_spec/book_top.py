@@ -128,28 +128,18 @@ class TopLevels:
 
     def _refill(self, edge: Decimal) -> None:
         """Append the best live level worse than `edge` (a price), dropping the tombstones on the way; `full` False if none."""
-        side, spellings, prices = self.side, self.spellings, self.prices
-        if self.high:
-            i = bisect_left(prices, edge) - 1
-            while i >= 0:
-                price = prices[i]
-                spelling = spellings[price]
-                value = _amount(side[spelling])
-                if value:
-                    self._enter(len(self.rows), price, value, spelling)  # type: ignore[arg-type]
-                    return
-                del side[spelling], spellings[price], prices[i]
+        side, spellings, prices, high = self.side, self.spellings, self.prices, self.high
+        i = bisect_left(prices, edge) - 1 if high else bisect_right(prices, edge)
+        while 0 <= i < len(prices):
+            price = prices[i]
+            spelling = spellings[price]
+            value = _amount(side[spelling])
+            if value:
+                self._enter(len(self.rows), price, value, spelling)  # type: ignore[arg-type]
+                return
+            del side[spelling], spellings[price], prices[i]
+            if high:  # going down; going up, the next price has moved into place i
                 i -= 1
-        else:
-            i = bisect_right(prices, edge)
-            while i < len(prices):
-                price = prices[i]
-                spelling = spellings[price]
-                value = _amount(side[spelling])
-                if value:
-                    self._enter(len(self.rows), price, value, spelling)  # type: ignore[arg-type]
-                    return
-                del side[spelling], spellings[price], prices[i]
         self.full = False
 
     def _enter(self, i: int, price: Decimal, value: Decimal, spelling: str) -> None:

@@ -22,14 +22,7 @@ PAIR = TradingPair("BTC", "USDT")
 D = Decimal
 
 
-@pytest.fixture(autouse=True, params=["C", "python"])
-def hot_loops(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test here runs through the C loop (which also keeps the top's rows) and through the Python loop."""
-    if request.param == "python":
-        monkeypatch.setattr(orderbook, "_store", None)
-    elif orderbook._store is None:
-        pytest.skip("host_spec/_levels.c is not built here (see tests/connector/test_book_store.py)")
-    return str(request.param)
+pytestmark = pytest.mark.usefixtures("book_loops")  # every test here through the C loop and the Python loop (conftest)
 
 
 def _ladder(prices: range, size: str = "1") -> list[list[str]]:
