@@ -2,7 +2,8 @@
 
 - depthIncrease (`type` snapshot/update with `version`) and depthAll become the shared `Depth` that the
   book feed sequences (discard `version <= local`, apply `local + 1`, request a snapshot on a gap);
-  sizes are contracts x contract size. A REST depth is a one-off view whose sequence is the venue's
+  sizes are contracts x contract size, as exact decimal strings (`units.base_text`) so the book takes
+  them on its fast path. A REST depth is a one-off view whose sequence is the venue's
   timestamp (never a made-up version 1, which a book feed would take for a real one).
 - Public trades: the taker side comes from `m` (true: the buyer was maker, so the taker sold), and only
   without `m` from `way` (1-4 taker sold, 5-8 taker bought), per bitmart_futures.md §0 C1.
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from host_spec import OrderBookView, PublicTrade, Side, Ticker
@@ -21,7 +21,7 @@ from host_spec import OrderBookView, PublicTrade, Side, Ticker
 from bitmart_plugin.depth import Depth
 from bitmart_plugin.fields import ParseError, dec, integer, opt_dec, opt_int, text
 from bitmart_plugin.perp.symbols import Contract, Contracts
-from bitmart_plugin.perp.units import base, ms, ms_from_rfc3339
+from bitmart_plugin.perp.units import MAX_COUNT_DIGITS, base, base_text, ms, ms_from_rfc3339, scale, scaled
 
 __all__ = ["PerpTicker", "book_from_rest", "depth_from_ws", "ticker_from_ws", "trades_from_rest", "trades_from_ws"]
 
@@ -30,66 +30,37 @@ def _contract(item: dict[str, Any], contracts: Contracts) -> Contract:
     return contracts.by_symbol(text(item, "symbol"))
 
 
-def _levels(rows: object, contract: Contract, side: str) -> list[tuple[str, Decimal]]:
-    """WS `[{"price","vol"}]` or REST `[[price, vol, cumulative]]` -> [(price as sent, base size)]."""
+def _levels(rows: object, contract: Contract, side: str) -> list[tuple[str, str]]:
+    """WS `[{"price","vol"}]` or REST `[[price, vol, cumulative]]` -> [(price as sent, base size as an exact decimal string)]."""
     if not isinstance(rows, list):
         raise ParseError(f"{side}: expected a list of levels")
-    return [_level(row, contract, side) for row in rows]
-
-
-def _level(row: object, contract: Contract, side: str) -> tuple[str, Decimal]:
-    if isinstance(row, dict):
-        price, level = row.get("price"), row
-    elif isinstance(row, list) and len(row) >= 2:
-        price, level = row[0], {"vol": row[1]}
-    else:
-        raise ParseError(f"{side}: a level must be {{price, vol}} or [price, vol, ...], got {row!r}")
-    if not isinstance(price, str):
-        raise ParseError(f"{side}: price must be a decimal string, got {price!r}")
-    return price, base(level, "vol", contract)
-
-
-@lru_cache(maxsize=256)
-def point_shift(contract_size: Decimal) -> int | None:
-    """k when `contract_size` is 10**-k with k >= 0 (0.001 BTC: 3), else None."""
-    sign, digits, exponent = contract_size.normalize().as_tuple()
-    return -exponent if not sign and digits == (1,) and isinstance(exponent, int) and exponent <= 0 else None
-
-
-def _ws_levels(rows: object, contract: Contract, side: str) -> list[tuple[str, str | Decimal]]:
-    """Like `_levels` for WS depth (the hot path). Where the contract size is 10**-k, a size sent as ASCII digits
-    becomes the exact base size as a plain decimal string, the contract count with the point moved k places
-    ("3550" -> "3.550", "5" -> "0.005"; "0" stays "0"): the same value, in the form the book stores as it stands
-    (its C loop). Every other level takes `_level` (its checks and errors unchanged)."""
-    if not isinstance(rows, list):
-        raise ParseError(f"{side}: expected a list of levels")
-    k = point_shift(contract.contract_size)
-    if k is None:
-        return list(_levels(rows, contract, side))
-    out: list[tuple[str, str | Decimal]] = []
-    append = out.append
+    size = scale(contract.contract_size)
+    out = []
     for row in rows:
-        if row.__class__ is dict:
+        if row.__class__ is dict:  # the WS shape with a count of digits: the common case, inline
             price, vol = row.get("price"), row.get("vol")
-            if price.__class__ is str and vol.__class__ is str and vol.isdigit() and vol.isascii():
-                if vol[0] != "0":
-                    n = len(vol) - k
-                    append((price, (vol[:n] + "." + vol[n:] if n > 0 else "0." + "0" * -n + vol) if k else vol))
-                    continue
-                if vol == "0":
-                    append((price, vol))
-                    continue
-        append(_level(row, contract, side))  # leading zeros, ints, anything to check: the exact path
+            if price.__class__ is str and vol.__class__ is str and vol.isdigit() and vol.isascii() and len(vol) <= MAX_COUNT_DIGITS:
+                out.append((price, scaled(int(vol), size)))
+                continue
+        if isinstance(row, dict):
+            price, level = row.get("price"), row
+        elif isinstance(row, list) and len(row) >= 2:
+            price, level = row[0], {"vol": row[1]}
+        else:
+            raise ParseError(f"{side}: a level must be {{price, vol}} or [price, vol, ...], got {row!r}")
+        if not isinstance(price, str):
+            raise ParseError(f"{side}: price must be a decimal string, got {price!r}")
+        out.append((price, base_text(level, "vol", size)))
     return out
 
 
 def depth_from_ws(channel: str, data: dict[str, Any], contracts: Contracts) -> Depth:
     """futures/depthIncrease{5,20,50} (versioned snapshot/update) or futures/depthAll{5,20,50} (each a full
-    snapshot; its version is `ms_t`) -> Depth in base units (exact decimal strings where `_ws_levels` can)."""
+    snapshot; its version is `ms_t`) -> Depth in base units."""
     if not isinstance(data, dict):
         raise ParseError(f"{channel}: data is not an object")
     contract = _contract(data, contracts)
-    bids, asks = _ws_levels(data.get("bids"), contract, "bids"), _ws_levels(data.get("asks"), contract, "asks")
+    bids, asks = _levels(data.get("bids"), contract, "bids"), _levels(data.get("asks"), contract, "asks")
     ts = opt_int(data, "ms_t") or 0
     if channel.startswith("futures/depthIncrease"):
         kind = data.get("type")
@@ -108,7 +79,7 @@ def book_from_rest(data: dict[str, Any], contracts: Contracts, depth: int = 50) 
     contract = _contract(data, contracts)
 
     def side(key: str, best_first_desc: bool) -> tuple[tuple[Decimal, Decimal], ...]:
-        levels = [(dec({key: p}, key), size) for p, size in _levels(data.get(key), contract, key)]
+        levels = [(dec({key: p}, key), Decimal(size)) for p, size in _levels(data.get(key), contract, key)]
         levels.sort(key=lambda level: level[0], reverse=best_first_desc)
         return tuple(level for level in levels if level[1] > 0)[:depth]
 
