@@ -140,20 +140,24 @@ def _recorder() -> Any:
                    before_record_response=_scrub, decode_compressed_response=True)
 
 
-async def record(options: dict[str, Any] | None) -> None:
+async def _open(session_cls: Any, connector: str, options: dict[str, Any] | None) -> tuple[Any, Any]:
+    """(session, venue): on an in-process sandbox started with `options`, or (None) the venue in BITMART_* settings."""
+    from host_spec import SessionConfig
 
-    from host_spec import OrderRequest, OrderType, SessionConfig, Side, TradingPair
+    if options is None:
+        return session_cls.from_config(SessionConfig(connector)), None
+    from bitmart_plugin.venue import start_local_venue
+
+    venue = await start_local_venue(options)
+    return session_cls.from_config(SessionConfig(connector, venue.credentials, venue.options)), venue
+
+
+async def record(options: dict[str, Any] | None) -> None:
+    from host_spec import OrderRequest, OrderType, Side, TradingPair
 
     from bitmart_plugin.spot.connector import BitmartSpotSession
 
-    venue = None
-    if options is not None:
-        from bitmart_plugin.venue import start_local_venue
-
-        venue = await start_local_venue(options)
-        session = BitmartSpotSession.from_config(SessionConfig("bitmart", venue.credentials, venue.options))
-    else:
-        session = BitmartSpotSession.from_config(SessionConfig("bitmart"))
+    session, venue = await _open(BitmartSpotSession, "bitmart", options)
     rec = _recorder()
     pair = TradingPair("BTC", "USDT")
     try:
@@ -180,20 +184,11 @@ async def record(options: dict[str, Any] | None) -> None:
 async def record_futures(options: dict[str, Any] | None) -> None:
     """bitmart_perpetual's REST calls: the reference reads, then one far-from-market BTCUSDT limit buy (0.01 BTC
     = 10 contracts at 1000 USDT, client id `cassette1`) placed, queried, listed, cancelled, queried again."""
-    from host_spec import MarginMode, OrderRequest, OrderType, PositionAction, PositionMode, SessionConfig, Side
-    from host_spec import TradingPair
+    from host_spec import MarginMode, OrderRequest, OrderType, PositionAction, PositionMode, Side, TradingPair
 
     from bitmart_plugin.perp.connector import BitmartPerpSession
 
-    venue = None
-    if options is not None:
-        from bitmart_plugin.venue import start_local_venue
-
-        venue = await start_local_venue(options)
-        config = SessionConfig("bitmart_perpetual", venue.credentials, venue.options)
-    else:
-        config = SessionConfig("bitmart_perpetual")
-    session = BitmartPerpSession.from_config(config)
+    session, venue = await _open(BitmartPerpSession, "bitmart_perpetual", options)
     rec = _recorder()
     pair = TradingPair("BTC", "USDT")
     try:
