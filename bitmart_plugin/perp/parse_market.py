@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from host_spec import OrderBookView, PublicTrade, Side, Ticker
@@ -33,27 +34,62 @@ def _levels(rows: object, contract: Contract, side: str) -> list[tuple[str, Deci
     """WS `[{"price","vol"}]` or REST `[[price, vol, cumulative]]` -> [(price as sent, base size)]."""
     if not isinstance(rows, list):
         raise ParseError(f"{side}: expected a list of levels")
-    out = []
+    return [_level(row, contract, side) for row in rows]
+
+
+def _level(row: object, contract: Contract, side: str) -> tuple[str, Decimal]:
+    if isinstance(row, dict):
+        price, level = row.get("price"), row
+    elif isinstance(row, list) and len(row) >= 2:
+        price, level = row[0], {"vol": row[1]}
+    else:
+        raise ParseError(f"{side}: a level must be {{price, vol}} or [price, vol, ...], got {row!r}")
+    if not isinstance(price, str):
+        raise ParseError(f"{side}: price must be a decimal string, got {price!r}")
+    return price, base(level, "vol", contract)
+
+
+@lru_cache(maxsize=256)
+def point_shift(contract_size: Decimal) -> int | None:
+    """k when `contract_size` is 10**-k with k >= 0 (0.001 BTC: 3), else None."""
+    sign, digits, exponent = contract_size.normalize().as_tuple()
+    return -exponent if not sign and digits == (1,) and isinstance(exponent, int) and exponent <= 0 else None
+
+
+def _ws_levels(rows: object, contract: Contract, side: str) -> list[tuple[str, str | Decimal]]:
+    """Like `_levels` for WS depth (the hot path). Where the contract size is 10**-k, a size sent as ASCII digits
+    becomes the exact base size as a plain decimal string, the contract count with the point moved k places
+    ("3550" -> "3.550", "5" -> "0.005"; "0" stays "0"): the same value, in the form the book stores as it stands
+    (its C loop). Every other level takes `_level` (its checks and errors unchanged)."""
+    if not isinstance(rows, list):
+        raise ParseError(f"{side}: expected a list of levels")
+    k = point_shift(contract.contract_size)
+    if k is None:
+        return list(_levels(rows, contract, side))
+    out: list[tuple[str, str | Decimal]] = []
+    append = out.append
     for row in rows:
-        if isinstance(row, dict):
-            price, level = row.get("price"), row
-        elif isinstance(row, list) and len(row) >= 2:
-            price, level = row[0], {"vol": row[1]}
-        else:
-            raise ParseError(f"{side}: a level must be {{price, vol}} or [price, vol, ...], got {row!r}")
-        if not isinstance(price, str):
-            raise ParseError(f"{side}: price must be a decimal string, got {price!r}")
-        out.append((price, base(level, "vol", contract)))
+        if row.__class__ is dict:
+            price, vol = row.get("price"), row.get("vol")
+            if price.__class__ is str and vol.__class__ is str and vol.isdigit() and vol.isascii():
+                if vol[0] != "0":
+                    n = len(vol) - k
+                    append((price, (vol[:n] + "." + vol[n:] if n > 0 else "0." + "0" * -n + vol) if k else vol))
+                    continue
+                if vol == "0":
+                    append((price, vol))
+                    continue
+        append(_level(row, contract, side))  # leading zeros, ints, anything to check: the exact path
     return out
 
 
 def depth_from_ws(channel: str, data: dict[str, Any], contracts: Contracts) -> Depth:
     """futures/depthIncrease{5,20,50} (versioned snapshot/update) or futures/depthAll{5,20,50} (each a full
-    snapshot; its version is `ms_t`) -> Depth in base units."""
+    snapshot; its version is `ms_t`) -> Depth in base units (exact decimal strings where `_ws_levels` can)."""
     if not isinstance(data, dict):
         raise ParseError(f"{channel}: data is not an object")
     contract = _contract(data, contracts)
-    bids, asks = _levels(data.get("bids"), contract, "bids"), _levels(data.get("asks"), contract, "asks")
+    bids, asks = _ws_levels(data.get("bids"), contract, "bids"), _ws_levels(data.get("asks"), contract, "asks")
     ts = opt_int(data, "ms_t") or 0
     if channel.startswith("futures/depthIncrease"):
         kind = data.get("type")
