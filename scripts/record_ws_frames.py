@@ -23,6 +23,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
@@ -78,7 +79,8 @@ class RecordingProxy:
 
     def url(self, venue_url: str) -> str:
         """The proxy's URL for a venue URL (same path and query)."""
-        return self.base + venue_url[venue_url.index("/", len("ws://")):]
+        parts = urlsplit(venue_url)
+        return self.base + parts.path + (f"?{parts.query}" if parts.query else "")
 
     async def _relay(self, client: ServerConnection) -> None:
         steps: list[dict[str, Any]] = []
