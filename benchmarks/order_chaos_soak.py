@@ -16,8 +16,11 @@ venue lacks), doubled (a host request with more than one order at the venue), fa
 client id reported not placed, or settled FAILED, whose order exists at the venue; rate_limited_while_placed
 is the RateLimited share of it), unsettled (unknown outcomes still pending at the end).
 
+`--connector bitmart_perpetual` runs the same soak on the futures venue (BTCUSDT, hedge mode, every order
+opening a position; sizes in base units, 0.001 BTC = one contract): the futures venue's order list is the truth.
+
 Loopback only; stops by itself (bounded by --orders and --deadline).
-Usage: python benchmarks/order_chaos_soak.py [--orders 120] [--batch 10] [--seed 3]
+Usage: python benchmarks/order_chaos_soak.py [--connector bitmart|bitmart_perpetual] [--orders 120] [--batch 10] [--seed 3]
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ from decimal import Decimal as D
 from typing import Any
 
 from host_spec import (
-    ConnectorError, Host, OrderEvent, OrderRequest, OrderState, OrderStateUnknown, OrderType, RateLimited, Side,
-    TradingPair,
+    ConnectorError, Host, OrderEvent, OrderRequest, OrderState, OrderStateUnknown, OrderType, PositionAction,
+    PositionMode, RateLimited, Side, TradingPair,
 )
 
 PAIR = TradingPair("BTC", "USDT")
@@ -59,7 +62,8 @@ async def place(conn: Any, req: Request, n: int) -> None:
         req.cids.append(cid)
         o = req.order
         try:
-            await conn.place_order(OrderRequest(o.pair, o.side, o.order_type, o.amount, o.price, client_order_id=cid))
+            await conn.place_order(OrderRequest(o.pair, o.side, o.order_type, o.amount, o.price, client_order_id=cid,
+                                                position_action=o.position_action))
         except OrderStateUnknown:
             req.outcomes[cid] = "unknown"
             return
@@ -87,24 +91,73 @@ async def storm_after_loss(faults: Any, seconds: float) -> None:
         faults.set("burst_429", 0)
 
 
-def batch_of(sb: Any, rng: random.Random, size: int) -> list[OrderRequest]:
-    bids, asks = sb.exchange.depth("BTC_USDT", 1)
+class SpotVenue:
+    """BTC_USDT on the spot venue."""
+
+    connector = "bitmart"
+    action: PositionAction | None = None
+
+    def __init__(self, sb: Any) -> None:
+        self.sb = sb
+
+    async def prepare(self, conn: Any) -> None:
+        await conn.trading_rules()
+
+    def touch(self) -> tuple[D, D]:
+        bids, asks = self.sb.exchange.depth("BTC_USDT", 1)
+        return bids[0][0], asks[0][0]
+
+    def orders(self) -> list[Any]:
+        """Every order the venue holds for our account (each has `client_order_id`)."""
+        return [o for o in self.sb.exchange.all_orders() if o.account_id == self.sb.credentials.account_id]
+
+
+class PerpVenue(SpotVenue):
+    """BTCUSDT on the futures venue, in hedge mode: every order opens a long or a short."""
+
+    connector = "bitmart_perpetual"
+    action = PositionAction.OPEN
+
+    async def prepare(self, conn: Any) -> None:
+        await conn.trading_rules()
+        await conn.set_position_mode(PositionMode.HEDGE)
+        await conn.fee_rates(PAIR)  # known before the storms (maker and taker fills are told apart with them)
+
+    def touch(self) -> tuple[D, D]:
+        """Best bid and ask; the futures books are thin: a side the agents emptied is a band around the other."""
+        fut = self.sb.state.futures
+        bids, asks = fut.depth("BTCUSDT", 1)
+        last = fut.engine.last_price["BTCUSDT"]
+        bid = bids[0][0] if bids else (asks[0][0] if asks else last) - D(12)
+        return bid, asks[0][0] if asks else bid + D(24)
+
+    def orders(self) -> list[Any]:
+        return list(self.sb.state.futures.orders_of(self.sb.credentials.account_id))
+
+
+VENUES = {v.connector: v for v in (SpotVenue, PerpVenue)}
+
+
+def batch_of(venue: SpotVenue, rng: random.Random, size: int) -> list[OrderRequest]:
+    bid, ask = venue.touch()
     out = []
     for _ in range(size):
         side = rng.choice([Side.BUY, Side.SELL])
         ticks = D(rng.randint(-15, 8))  # away from our side's best; below -spread it crosses (taker)
-        price = (bids[0][0] - ticks) if side is Side.BUY else (asks[0][0] + ticks)
-        out.append(OrderRequest(PAIR, side, OrderType.LIMIT, D("0.001") * rng.randint(1, 5), price))
+        price = (bid - ticks) if side is Side.BUY else (ask + ticks)
+        out.append(OrderRequest(PAIR, side, OrderType.LIMIT, D("0.001") * rng.randint(1, 5), price,
+                                position_action=venue.action))
     return out
 
 
-async def soak(orders: int, batch: int, seed: int, deadline_s: float, long_share: float) -> int:
+async def soak(connector: str, orders: int, batch: int, seed: int, deadline_s: float, long_share: float) -> int:
     rng = random.Random(seed)
     started = time.monotonic()
     host = Host.discover()
-    venue = await host.start_sandbox("bitmart", {"seed": seed, "pairs": 3, "agent_rate": 40})
+    venue = await host.start_sandbox(connector, {"seed": seed, "pairs": 3, "agent_rate": 40})
     sb = venue.sandbox  # type: ignore[attr-defined]
-    conn = await host.open("bitmart", venue.credentials, venue.options)
+    market = VENUES[connector](sb)
+    conn = await host.open(connector, venue.credentials, venue.options)
     events: list[OrderEvent] = []
 
     async def consume() -> None:
@@ -116,7 +169,7 @@ async def soak(orders: int, batch: int, seed: int, deadline_s: float, long_share
     requests: list[Request] = []
     faults = sb.state.faults
     try:
-        await conn.trading_rules()
+        await market.prepare(conn)
         await asyncio.sleep(0.5)
         while len(requests) < orders and time.monotonic() - started < deadline_s:
             long_storm = rng.random() < long_share
@@ -125,7 +178,7 @@ async def soak(orders: int, batch: int, seed: int, deadline_s: float, long_share
             faults.set("push_delay_ms", LONG_STORM_S * 1000 if long_storm else 0)  # the stream cannot settle it early
             faults.set("lose_response", rng.randint(1, 3))
             storm = asyncio.get_running_loop().create_task(storm_after_loss(faults, LONG_STORM_S if long_storm else 0))
-            todo = [Request(o) for o in batch_of(sb, rng, min(batch, orders - len(requests)))]
+            todo = [Request(o) for o in batch_of(market, rng, min(batch, orders - len(requests)))]
             base = len(requests)
             requests += todo
             await asyncio.gather(*(place(conn, r, base + i) for i, r in enumerate(todo)))
@@ -141,16 +194,16 @@ async def soak(orders: int, batch: int, seed: int, deadline_s: float, long_share
             await asyncio.sleep(0.05)
         sb.agents_paused = True
         await asyncio.sleep(1.0)
-        return report(sb, tracker, requests, unknown, events, faults.fired, time.monotonic() - started)
+        return report(market, tracker, requests, unknown, events, faults.fired, time.monotonic() - started)
     finally:
         consumer.cancel()
         await conn.close()
         await venue.close()
 
 
-def report(sb: Any, tracker: Any, requests: list[Request], unknown: set[str], events: list[OrderEvent],
+def report(market: SpotVenue, tracker: Any, requests: list[Request], unknown: set[str], events: list[OrderEvent],
            fired: dict[str, int], elapsed: float) -> int:
-    truth = [o for o in sb.exchange.all_orders() if o.account_id == sb.credentials.account_id]
+    truth = market.orders()
     at_venue = Counter(o.client_order_id for o in truth)
     sent = {c for r in requests for c in r.cids}
     outcomes = Counter(o for r in requests for o in r.outcomes.values())
@@ -165,7 +218,7 @@ def report(sb: Any, tracker: Any, requests: list[Request], unknown: set[str], ev
     settled = Counter("at venue" if c in at_venue else "not placed" for c in unknown if c not in unsettled)
     unfilled = [r for r in requests if not any(c in at_venue for c in r.cids)]
     settling_events = Counter(e.kind.value for e in events if e.order.client_order_id in unknown)
-    print(f"order chaos soak: requests={len(requests)} sent={len(sent)} at_venue={len(truth)} "
+    print(f"order chaos soak ({market.connector}): requests={len(requests)} sent={len(sent)} at_venue={len(truth)} "
           f"outcomes={dict(outcomes)} unknown_settled={dict(settled)} settling_events={dict(settling_events)} "
           f"requests_never_placed={len(unfilled)}")
     print(f"  lost={len(lost)} doubled={len(doubled)} failed_while_placed={len(failed_while_placed)} "
@@ -178,13 +231,14 @@ def report(sb: Any, tracker: Any, requests: list[Request], unknown: set[str], ev
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--connector", choices=sorted(VENUES), default="bitmart")
     p.add_argument("--orders", type=int, default=120, help="host requests to place (default 120)")
     p.add_argument("--batch", type=int, default=10, help="requests placed at once per round (default 10)")
     p.add_argument("--seed", type=int, default=3)
     p.add_argument("--deadline", type=float, default=900.0, help="stop starting rounds after this many seconds")
     p.add_argument("--long-storms", type=float, default=0.25, help="share of rounds with a long storm (default 0.25)")
     args = p.parse_args()
-    sys.exit(asyncio.run(soak(args.orders, args.batch, args.seed, args.deadline, args.long_storms)))
+    sys.exit(asyncio.run(soak(args.connector, args.orders, args.batch, args.seed, args.deadline, args.long_storms)))
 
 
 if __name__ == "__main__":

@@ -77,6 +77,10 @@ _FUTURES_COUNTS = {
 FUTURES_LIMITS: dict[str, Limit] = {
     path: _l("futures" + path, n, 1 if path == "/system/time" else 2) for path, n in _FUTURES_COUNTS.items()
 }
+# Every documented path, for a client that calls the other venue's paths too (the spot client serves the perp
+# candles feed on the futures host): a path outside a client's own table keeps its documented limit instead
+# of falling into DEFAULT (5 per 2 s starved the perp klines backfill and polls at 12 per 2 s).
+_ANY_VENUE: dict[str, Limit] = {**FUTURES_LIMITS, **LIMITS}
 
 
 @dataclass
@@ -105,7 +109,7 @@ class Throttle:
         self._locks: dict[str, asyncio.Lock] = {}
 
     def _window(self, path: str) -> _Window:
-        limit = self._limits.get(path, DEFAULT)
+        limit = self._limits.get(path) or _ANY_VENUE.get(path, DEFAULT)
         win = self._windows.get(limit.group)
         if win is None:
             cap = max(1, int(limit.count * self._safety))

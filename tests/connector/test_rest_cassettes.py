@@ -89,9 +89,4 @@ async def test_sandbox_lifecycle_recording(rest) -> None:
         assert await rest.cancel_order("BTC_USDT", "cassette1")
         assert (await rest.query_client_order("cassette1"))["state"] == "canceled"
 
-
-def test_no_secrets_in_cassettes() -> None:
-    for path in CASSETTES.glob("*.yaml"):
-        text = path.read_text().lower()
-        for header in ("x-bm-key", "x-bm-sign", "x-bm-timestamp"):
-            assert header not in text, (path.name, header)
+# No secret in any cassette: tests/connector/test_cassette_secrets.py (spot and futures, REST and WebSocket).

@@ -90,3 +90,15 @@ async def test_exhausted_server_window_holds_for_its_reset_not_our_window(
     waited = sum(clock.slept)
     await t.acquire("/spot/v4/query/client-order")  # other groups are not held
     assert sum(clock.slept) == waited
+
+
+async def test_a_futures_path_keeps_its_limit_in_the_spot_table(clock: FakeClock) -> None:
+    """The spot client serves the perp candles feed on the futures host: klines are 12 per 2 s there, not the
+    spot table's default 5 (which starved the candles backfill and polls)."""
+    t = Throttle(0.9, clock=clock, sleep=clock.sleep)  # the spot table
+    for _ in range(10):  # int(12 * 0.9)
+        await t.acquire("/contract/public/kline")
+    await t.acquire("/contract/public/details")  # its own window
+    assert clock.slept == []
+    await t.acquire("/contract/public/kline")
+    assert clock.slept == [pytest.approx(2.0)]

@@ -39,3 +39,22 @@ async def test_an_exception_in_a_handler_fails_on_exit() -> None:
     with pytest.raises(RuntimeError, match="handler bug"):
         async with LoopbackServer(on_message=broken) as srv:
             await _send(srv.url, {"op": "subscribe", "args": ["spot/trade:BTC_USDT"]})
+
+
+FUTURES = [{"dir": "send", "frame": "text", "data": {"action": "access", "args": ["<key>", "<ts>", "<sign>", "<device>"]}},
+           {"dir": "send", "frame": "text", "data": {"action": "subscribe", "args": ["futures/order"]}}]
+
+
+async def test_futures_dialect_login_args_free_topics_checked_and_ping_answered() -> None:
+    async with LoopbackServer([FUTURES]) as srv:
+        async with connect(srv.url) as ws:
+            await ws.send(json.dumps({"action": "access", "args": ["k", "1", "sig", "web"]}))  # any login args
+            await ws.send('{"action":"ping"}')
+            assert await ws.recv() == '{"group":"System","data":"pong"}'
+            await ws.send(json.dumps({"action": "subscribe", "args": ["futures/order"]}))
+            await srv.wait_for(lambda: srv.sent_ops(0, "subscribe") == [["futures/order"]])
+    with pytest.raises(ScriptMismatch, match="futures/position"):
+        async with LoopbackServer([FUTURES]) as srv, connect(srv.url) as ws:
+            await ws.send(json.dumps({"action": "access", "args": []}))
+            await ws.send(json.dumps({"action": "subscribe", "args": ["futures/position"]}))
+            await ws.wait_closed()

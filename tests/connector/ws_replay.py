@@ -5,7 +5,9 @@ Recording lines (cassettes/ws/{transport}_{market}_{channel}_{scenario}.jsonl):
                                                       login args are not compared: they hold a timestamp and a signature)
   {"dir": "recv", "frame": "binary"|"text", "data": {...} | "pong"}   the server sends this (binary = raw-deflate of the JSON)
   {"dir": "close"}                                    the server closes the socket
-The server always answers a text `ping` with `pong` and records every client frame per connection.
+Both BitMart dialects: spot requests say `op` (login `login`), futures requests `action` (login `access`).
+The server always answers a keepalive ping (spot text `ping` -> `pong`, futures `{"action":"ping"}` ->
+`{"group":"System","data":"pong"}`) and records every client frame per connection.
 A client frame that does not match the script, or any exception in the server's handler (other than the
 client going away), fails the test: leaving the `async with` block raises it.
 """
@@ -38,6 +40,23 @@ def deflate(obj: Any) -> bytes:
 
 class ScriptMismatch(AssertionError):
     pass
+
+
+LOGINS = frozenset({"login", "access"})  # spot, futures: args hold a timestamp and a signature
+FUTURES_PING = '{"action":"ping"}'
+PONGS = {"ping": "pong", FUTURES_PING: '{"group":"System","data":"pong"}'}
+
+
+def request_of(msg: dict[str, Any]) -> tuple[str, Any]:
+    """(request name, args) of a client frame in either dialect: `op` on spot, `action` on futures."""
+    return str(msg.get("op", msg.get("action"))), msg.get("args")
+
+
+def ack(request: str, topic: str, futures: bool) -> dict[str, Any]:
+    """The venue's answer to a (un)subscribe of `topic` in the client's dialect."""
+    if futures:
+        return {"action": request, "group": topic, "success": True, "request": {"action": request, "args": [topic]}}
+    return {"event": request, "topic": topic}
 
 
 Handler = Callable[["LoopbackServer", int, ServerConnection, str], Awaitable[None]]
@@ -85,12 +104,13 @@ class LoopbackServer:
             await asyncio.sleep(0.01)
 
     def sent_ops(self, index: int, op: str) -> list[list[str]]:
+        """Args of every `op` (spot) or `action` (futures) request the client sent on connection `index`."""
         out = []
         for text in self.received[index]:
-            if text.startswith("{"):
-                msg = json.loads(text)
-                if msg.get("op") == op:
-                    out.append(msg["args"])
+            if text.startswith("{") and text not in PONGS:
+                name, args = request_of(json.loads(text))
+                if name == op:
+                    out.append(args)
         return out
 
     async def _next_client(self, index: int, conn: ServerConnection) -> str:
@@ -98,10 +118,10 @@ class LoopbackServer:
             text = await conn.recv()
             assert isinstance(text, str)
             self.received[index].append(text)
-            if text == "ping":
+            if text in PONGS:
                 if self.auto_pong:
                     self.pongs += 1
-                    await conn.send("pong")
+                    await conn.send(PONGS[text])
                 continue
             return text
 
@@ -114,9 +134,9 @@ class LoopbackServer:
             for step in script:
                 if step["dir"] == "send":
                     text = await self._next_client(index, conn)
-                    got, want = json.loads(text), step["data"]
-                    if got.get("op") != want.get("op") or (want.get("op") != "login" and got.get("args") != want.get("args")):
-                        raise ScriptMismatch(f"expected {want}, got {got}")
+                    (got_op, got_args), (want_op, want_args) = request_of(json.loads(text)), request_of(step["data"])
+                    if got_op != want_op or (want_op not in LOGINS and got_args != want_args):
+                        raise ScriptMismatch(f"expected {step['data']}, got {text}")
                 elif step["dir"] == "recv":
                     data = step["data"]
                     if step.get("frame") == "binary":
@@ -132,9 +152,10 @@ class LoopbackServer:
                 text = await self._next_client(index, conn)
                 if self.auto_ack and text.startswith("{"):
                     msg = json.loads(text)
-                    if msg.get("op") in ("subscribe", "unsubscribe"):
-                        for t in msg.get("args", []):
-                            await conn.send(json.dumps({"event": msg["op"], "topic": t}))
+                    name, args = request_of(msg)
+                    if name in ("subscribe", "unsubscribe"):
+                        for t in args or []:
+                            await conn.send(json.dumps(ack(name, t, "action" in msg)))
                 if self.on_message is not None:
                     await self.on_message(self, index, conn, text)
         except ConnectionClosed:
