@@ -11,6 +11,9 @@
                                          account (key/secret generated when omitted; an existing key: 409).
 * ``GET  /admin/connections``            open WebSocket connections and their topics.
 * ``POST /admin/ratelimits/reset``       forget rate-limit windows and bans.
+* ``/admin/futures/...``                 the futures venue (fund, prices, funding, settle, liquidate,
+                                         position-mode, book, positions, orders, ledger): futures/admin.py.
+                                         A refusal by the venue answers 409 ``{"error", "code"}``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from aiohttp import web
 
+from .core.errors import ExchangeError
+from .futures import admin as futures_admin
+from .futures.admin_views import AdminCall
 from .spot.formatting import plain
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,6 +61,8 @@ class Admin:
         r.add_post("/admin/accounts", self._guard(self.accounts))
         r.add_get("/admin/connections", self._guard(self.connections))
         r.add_post("/admin/ratelimits/reset", self._guard(self.reset_limits))
+        for method, path, route in futures_admin.ROUTES:
+            r.add_route(method, "/admin/futures/" + path, self._guard(self._futures(route)))
 
     def _guard(self, fn: Handler) -> Handler:
         async def wrapped(request: web.Request) -> web.StreamResponse:
@@ -70,7 +78,17 @@ class Admin:
                 return await fn(request)
             except (ValueError, KeyError, TypeError) as e:
                 return _json({"error": str(e)}, 400)
+            except ExchangeError as e:
+                return _json({"error": e.message, "code": e.code}, 409)
         return wrapped
+
+    def _futures(self, route: futures_admin.Route) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            body = await self._body(request) if request.method == "POST" else {}
+            venue = self.sb.state.futures
+            assert venue is not None, "the Sandbox builds its futures venue on start"
+            return _json(route(venue, AdminCall(request.query, body, self.sb.credentials.account_id)))
+        return handler
 
     async def _body(self, request: web.Request) -> dict[str, Any]:
         raw = await request.read()
@@ -93,14 +111,10 @@ class Admin:
         book = ex.engine.books[sym]
         out: dict[str, Any] = {"symbol": sym, "time_ms": ex.now_ms()}
         for name in ("bids", "asks"):
-            side = getattr(book, name)
-            levels = []
-            for price in side.prices():
-                queue = side.levels[price]
-                levels.append({"price": plain(price), "size": plain(side.totals[price]),
-                               "orders": [{"order_id": o.order_id, "account": o.account_id,
-                                           "remaining": plain(o.remaining)} for o in queue.values()]})
-            out[name] = levels
+            out[name] = [{"price": plain(price), "size": plain(total),
+                          "orders": [{"order_id": o.order_id, "account": o.account_id,
+                                      "remaining": plain(o.remaining)} for o in queue]}
+                         for price, total, queue in getattr(book, name).queues()]
         return _json(out)
 
     async def orders(self, request: web.Request) -> web.StreamResponse:
@@ -172,7 +186,8 @@ class Admin:
 
     async def connections(self, request: web.Request) -> web.StreamResponse:
         out = []
-        for hub in (self.sb.public_ws, self.sb.private_ws):
+        fws = self.sb.futures_ws
+        for hub in (self.sb.public_ws, self.sb.private_ws, fws and fws.public, fws and fws.private):
             if hub is not None:
                 out.extend(c.info() for c in hub.topics.conns)
         return _json({"connections": out})

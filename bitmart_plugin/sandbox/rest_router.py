@@ -97,6 +97,8 @@ class RestRouter:
         resp = envelope.response(1000, envelope.success_message(path), trace, data,
                                  headers=headers or None)
         if path in ORDER_PATHS:
+            if cred is not None and st.faults.take("push_first"):
+                await st.faults.hold_for_pushes(cred.account_id)
             if st.faults.take("lose_response"):
                 return await self._lose(request)
             if st.faults.take("delay_response"):

@@ -140,6 +140,7 @@ class Sandbox:
         ex.add_listener(self.private_ws.on_event)
         st.faults.on_drop = self._drop
         st.faults.on_stall = self._stall
+        st.faults.on_pushes_out = self._pushes_out
         for spec in cfg.faults:
             name, value = parse_cli(spec)
             st.faults.set(name, value)
@@ -276,6 +277,15 @@ class Sandbox:
                 c.stalled = True
                 n += 1
         return n
+
+    async def _pushes_out(self, account_id: str) -> int:
+        """Let pushes coalesced for this loop turn be queued, then wait until the account's private
+        sockets have written them; returns how many sockets were waited for."""
+        await asyncio.sleep(0)
+        conns = [c for hub in self._hubs("private") for c in hub.topics.conns if c.account_id == account_id]
+        for c in conns:
+            await c.drained()
+        return len(conns)
 
     def ready_line(self) -> str:
         """The single JSON line the CLI prints when ready."""

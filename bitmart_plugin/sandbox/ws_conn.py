@@ -40,6 +40,8 @@ class Conn:
         self.sent = 0
         self._q: deque[Item] = deque()
         self._wake = asyncio.Event()
+        self._idle = asyncio.Event()  # set while nothing is queued or being written
+        self._idle.set()
         self._task = asyncio.get_running_loop().create_task(self._writer())
 
     def send(self, item: Item) -> None:
@@ -51,6 +53,7 @@ class Conn:
             asyncio.get_running_loop().create_task(self.ws.close())
             return
         self._q.append(item)
+        self._idle.clear()
         self._wake.set()
 
     async def _writer(self) -> None:
@@ -58,6 +61,7 @@ class Conn:
         try:
             while not ws.closed:
                 if not self._q:
+                    self._idle.set()
                     self._wake.clear()
                     await self._wake.wait()
                     continue
@@ -83,6 +87,16 @@ class Conn:
             pass
         except Exception:  # pragma: no cover - defensive
             log.exception("websocket writer failed")
+        finally:
+            self._idle.set()
+
+    async def drained(self, timeout: float = 5.0) -> bool:
+        """Wait until every frame queued so far was written (or dropped: stalled, closed); False on timeout."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
 
     async def close(self) -> None:
         """Close the socket and stop the writer."""

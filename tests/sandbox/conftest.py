@@ -66,6 +66,14 @@ def signer(sandbox: Sandbox, http: aiohttp.ClientSession) -> Signer:
     return Signer(sandbox, http)
 
 
+async def admin(http: aiohttp.ClientSession, sb: Sandbox, method: str, path: str, body: object = None,
+                token: str | None = None) -> tuple[int, Any]:
+    """Call the admin API (``path`` under /admin) with the sandbox's token unless ``token`` is given."""
+    h = {"X-Admin-Token": token if token is not None else sb.admin_token}
+    async with http.request(method, sb.admin_url + path, json=body, headers=h) as r:
+        return r.status, await r.json()
+
+
 async def recv_json(ws: aiohttp.ClientWebSocketResponse, timeout: float = 3.0) -> Any:
     """Next message decoded: binary frames are inflated; 'pong' stays a string."""
     msg = await ws.receive(timeout=timeout)

@@ -10,14 +10,7 @@ import pytest
 
 from bitmart_plugin.sandbox.server import Sandbox
 
-from .conftest import Signer, make_config, recv_until
-
-
-async def admin(http: aiohttp.ClientSession, sb: Sandbox, method: str, path: str, body: object = None,
-                token: str | None = None) -> tuple[int, dict]:
-    h = {"X-Admin-Token": token if token is not None else sb.admin_token}
-    async with http.request(method, sb.admin_url + path, json=body, headers=h) as r:
-        return r.status, await r.json()
+from .conftest import Signer, admin, make_config, recv_until
 
 
 async def test_admin_views(sandbox: Sandbox, http: aiohttp.ClientSession, signer: Signer) -> None:

@@ -91,6 +91,11 @@ class BookSide:
         for k in self._keys:
             yield -k if self.is_bid else k
 
+    def queues(self) -> Iterator[tuple[Decimal, Decimal, list[Order]]]:
+        """(price, total, orders in time priority) of every level, best first (the admin's true book)."""
+        for price in self.prices():
+            yield price, self.totals[price], list(self.levels[price].values())
+
     def orders(self) -> Iterator[Order]:
         for level in self.levels.values():
             yield from level.values()

@@ -3,8 +3,10 @@
 They trade through ``FuturesVenue.submit_order``/``cancel_order`` like any account, in one-way mode
 with a wallet no position can exhaust, so their orders, fills and margin follow the venue's own rules.
 Quotes centre on the contract's index (the spot venue's mid where that pair exists), so the futures
-book, its trades and its mark move with the spot world. Every random choice comes from one
-``random.Random`` seeded by the venue seed.
+book, its trades and its mark move with the spot world. Like the spot agents they first write a
+past: a minute-by-minute trade history (``history``) ending at the index in the current minute, so
+klines have hours of candles at start and the first live trade continues them. Every random
+choice comes from ``random.Random`` seeded by the venue seed (the history from its own generator).
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
 from ..core.errors import ExchangeError
+from ..core.events import PublicTrade
+from ..core.history import minute_trades, walk
 from .contracts import ContractRules
 
 if TYPE_CHECKING:
@@ -24,6 +28,8 @@ AGENT_WALLET = Decimal("1000000000000")  # far beyond any position the agents ca
 BUY, SELL = 1, 4  # one-way side codes: buy and sell (closing the opposite position first)
 LEVELS = 8
 FORGET_EVERY = 2000  # agent actions between clean-ups of the agents' finished orders, fills and ledger rows
+HISTORY_MINUTES_BTC = 720  # minutes of seeded trade history of BTCUSDT (12 h) ...
+HISTORY_MINUTES = 180  # ... and of the other contracts the agents trade (3 h)
 
 
 class FuturesAgents:
@@ -35,6 +41,9 @@ class FuturesAgents:
         self.symbols = [c.symbol for c in venue.contract_list if c.trading][:contracts]
         self.resting: dict[str, list[str]] = {s: [] for s in self.symbols}
         self._actions = 0
+        self._seed = seed
+        for symbol in self.symbols:
+            venue.seed_history(self.history(venue.engine.contracts[symbol], venue.clock.now_ms()))
         for account in (MAKER, TAKER):
             venue.fund(account, AGENT_WALLET)
             venue.set_position_mode(account, "one_way_mode")
@@ -51,8 +60,17 @@ class FuturesAgents:
         ticks = max(1, int(self.venue.marks.index[rules.symbol] * Decimal("0.0002") / rules.price_tick))
         return rules.price_tick * ticks
 
-    def _size(self, rules: ContractRules, big: bool = False) -> Decimal:
-        steps = self.rng.randint(1, 60 if big else 20)
+    def history(self, rules: ContractRules, now_ms: int) -> list[PublicTrade]:
+        """Past trades, oldest first: 1-3 in every minute up to ``now_ms``, the newest minute at the index."""
+        rng = random.Random(self._seed * 1_000_033 + self.symbols.index(rules.symbol))
+        minutes = HISTORY_MINUTES_BTC if rules.symbol == "BTCUSDT" else HISTORY_MINUTES
+        gap = self._gap(rules)
+        prices = walk(rng, self.venue.marks.index[rules.symbol], gap, rules.price_tick, minutes)
+        return minute_trades(rng, rules.symbol, prices, now_ms // 60_000 - minutes + 1, gap, (1, 3),
+                             lambda _px: self._size(rules, rng=rng), now_ms)
+
+    def _size(self, rules: ContractRules, big: bool = False, rng: random.Random | None = None) -> Decimal:
+        steps = (rng or self.rng).randint(1, 60 if big else 20)
         size = rules.min_volume + rules.vol_step * steps
         return min(size, rules.market_max_volume).quantize(rules.vol_step, rounding=ROUND_DOWN)
 

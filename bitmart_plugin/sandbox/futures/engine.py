@@ -67,6 +67,10 @@ class FuturesEngine:
             self.emit(AssetChanged(account_id, USDT, w.available, w.frozen,
                                    self.accounts.position_margin(account_id), now))
 
+    def announce_asset(self, account_id: str) -> None:
+        """An AssetChanged for a wallet changed outside trading (an admin deposit)."""
+        self._asset(account_id, self.clock.now_ms())
+
     def _position(self, p: Position) -> None:
         if self.listeners:
             self.emit(PositionChanged(p.snapshot(), reported_price(p, self.contracts[p.symbol]),

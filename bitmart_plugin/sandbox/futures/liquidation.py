@@ -14,7 +14,7 @@ is cleared by the venue the same way, so a wallet never stays negative.
 """
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING
 
 from ..core.events import ZERO
@@ -72,6 +72,32 @@ class Liquidator:
         equity = w.available + w.frozen + sum((p.margin + p.unrealized(marks[p.symbol]) for p in cross), ZERO)
         maint = sum((maintenance(p, self.engine.contracts[p.symbol]) for p in cross), ZERO)
         return self._due(equity, maint)
+
+    def due_mark(self, p: Position, marks: dict[str, Decimal]) -> Decimal | None:
+        """The nearest mark on the tick grid at which ``p`` is liquidated (the other marks as given).
+
+        Isolated: its own equity against its maintenance. Cross: the account's cross equity, the
+        other cross positions held at their marks. None when no positive price would do it.
+        """
+        if not p.hold_volume:
+            return None
+        rules = self.engine.contracts[p.symbol]
+        q_cs = p.hold_volume * p.contract_size
+        if p.open_type == "isolated":
+            room = p.margin - maintenance(p, rules)
+        else:
+            acc = self.engine.accounts
+            w = acc.wallet(p.account_id)
+            cross = [x for x in acc.of(p.account_id) if x.open_type == "cross" and x.hold_volume]
+            others = sum((x.unrealized(marks[x.symbol]) for x in cross if x is not p), ZERO)
+            room = (w.available + w.frozen + others + sum((x.margin for x in cross), ZERO)
+                    - sum((maintenance(x, self.engine.contracts[x.symbol]) for x in cross), ZERO))
+        exact = p.entry_price - p.sign * room / q_cs  # equity == maintenance here
+        tick = rules.price_tick
+        price = (exact / tick).to_integral_value(ROUND_FLOOR if p.sign > 0 else ROUND_CEILING) * tick
+        if price == exact and not self.engine.config.liquidate_at_equal:
+            price -= p.sign * tick
+        return price if price > 0 else None
 
     def check(self, marks: dict[str, Decimal], now: int) -> list[Position]:
         """Liquidate everything due at ``marks`` (symbol -> mark); returns the positions closed."""

@@ -38,9 +38,19 @@ class FuturesMarket:
         if isinstance(ev, PublicTrade):
             self.data[ev.symbol].add_trade(ev)
         elif isinstance(ev, MarkChanged):
-            t = ev.time_ms // 1000
-            for series in self.marks[ev.symbol].values():
-                series.add(ev.mark_price, ZERO, ZERO, t)
+            self.add_mark(ev.symbol, ev.mark_price, ev.time_ms)
+
+    def add_mark(self, symbol: str, mark: Decimal, time_ms: int) -> None:
+        """One mark sample into every mark-candle step."""
+        t = time_ms // 1000
+        for series in self.marks[symbol].values():
+            series.add(mark, ZERO, ZERO, t)
+
+    def backfill(self, trades: list[PublicTrade]) -> None:
+        """Seeded past trades (oldest first, before any live one): trade candles, and marks at their prices."""
+        for t in trades:
+            self.data[t.symbol].add_trade(t)
+            self.add_mark(t.symbol, t.price, t.time_ms)
 
     def recent_trades(self, symbol: str, limit: int) -> list[PublicTrade]:
         """Newest first."""

@@ -64,11 +64,15 @@ class Marks:
             if got is None:
                 got = self.index[symbol] * Decimal(repr(1 + self._rng.gauss(0, WALK_STEP)))
             self.index[symbol] = self._tick(symbol, got)
+        return self.index[symbol], self.derive_mark(symbol, mid)
+
+    def derive_mark(self, symbol: str, mid: Decimal | None) -> Decimal:
+        """The mark from the book ``mid`` within the band of the current index (unless pinned)."""
         if symbol not in self.pinned_mark:
             idx = self.index[symbol]
             base = mid if mid is not None else idx
             self.mark[symbol] = self._tick(symbol, min(max(base, idx * (1 - self.band)), idx * (1 + self.band)))
-        return self.index[symbol], self.mark[symbol]
+        return self.mark[symbol]
 
     def pin(self, symbol: str, *, index: Decimal | None = None, mark: Decimal | None = None) -> None:
         """Admin: hold the index and/or mark at a price until ``unpin``."""

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..core.clock import Clock, SystemClock
-from ..core.events import ZERO
+from ..core.events import ZERO, PublicTrade
 from . import errors as E
 from .config import FuturesConfig
 from .contracts import ContractRules, generate_contracts
@@ -51,6 +51,17 @@ class FuturesVenue:
     # -- accounts and settings --------------------------------------------------------------
     def fund(self, account_id: str, amount: Decimal) -> None:
         self.accounts.deposit(account_id, amount)
+
+    def deposit(self, account_id: str, amount: Decimal) -> None:
+        """Admin: fund a wallet and announce its new asset row (call on the venue's event loop)."""
+        self.fund(account_id, amount)
+        self.engine.announce_asset(account_id)
+
+    def seed_history(self, trades: list[PublicTrade]) -> None:
+        """Past trades (oldest first) into the candles; the last price becomes the newest one's."""
+        self.market.backfill(trades)
+        for t in trades:
+            self.engine.last_price[t.symbol] = t.price
 
     def set_position_mode(self, account_id: str, mode: str) -> None:
         """hedge_mode | one_way_mode; 40059 while the account holds a position or an open order."""
@@ -120,18 +131,59 @@ class FuturesVenue:
         return self.liquidator.check(self.marks.mark, now)
 
     def refresh_marks(self, now: int) -> None:
-        for symbol, book in self.engine.books.items():
-            bid, ask = book.bids.best_price(), book.asks.best_price()
-            mid = (bid + ask) / 2 if bid is not None and ask is not None else None
-            index, mark = self.marks.refresh(symbol, mid)
-            self.funding.sample(symbol, index, mark)
-            if self.engine.listeners:
-                self.engine.emit(MarkChanged(symbol, index, mark, now))
+        for symbol in self.engine.books:
+            self.refresh_mark(symbol, now)
+
+    def refresh_mark(self, symbol: str, now: int) -> None:
+        """Move the index one step, re-derive the mark from the book mid, sample the funding premium."""
+        index, mark = self.marks.refresh(symbol, self._mid(symbol))
+        self.funding.sample(symbol, index, mark)
+        if self.engine.listeners:
+            self.engine.emit(MarkChanged(symbol, index, mark, now))
+
+    def _mid(self, symbol: str) -> Decimal | None:
+        book = self.engine.books[symbol]
+        bid, ask = book.bids.best_price(), book.asks.best_price()
+        return (bid + ask) / 2 if bid is not None and ask is not None else None
 
     def set_prices(self, symbol: str, *, mark: Decimal | None = None, index: Decimal | None = None) -> list[Position]:
-        """Admin: pin the mark/index (e.g. to a liquidation price) and liquidate what that makes due."""
+        """Admin: pin the mark/index (e.g. to a liquidation price) and liquidate what that makes due.
+
+        An unpinned mark is re-derived from the book at once within the band of a newly pinned index.
+        """
         self.marks.pin(symbol, mark=mark, index=index)
-        return self.liquidator.check(self.marks.mark, self.clock.now_ms())
+        return self._repriced(symbol)
+
+    def unpin_prices(self, symbol: str) -> list[Position]:
+        """Admin: index and mark follow the model again (the index from the next clock tick)."""
+        self.marks.unpin(symbol)
+        return self._repriced(symbol)
+
+    def _repriced(self, symbol: str) -> list[Position]:
+        """After an admin price change: re-derive an unpinned mark (the index stays), announce, liquidate."""
+        now = self.clock.now_ms()
+        mark = self.marks.derive_mark(symbol, self._mid(symbol))
+        if self.engine.listeners:
+            self.engine.emit(MarkChanged(symbol, self.marks.index[symbol], mark, now))
+        return self.liquidator.check(self.marks.mark, now)
+
+    def move_to_liquidation(self, account_id: str, symbol: str,
+                            direction: str | None = None) -> tuple[Decimal, list[Position]]:
+        """Admin: pin the mark at the nearest price that liquidates the account's ``symbol`` position.
+
+        ``direction`` (long | short) is needed only when both sides are held. Returns the mark and what
+        was liquidated. ValueError when no such position is held or no positive mark would liquidate it.
+        """
+        held = [p for p in self.accounts.of(account_id, symbol) if p.hold_volume
+                and (direction is None or p.direction == direction)]
+        if not held:
+            raise ValueError(f"{account_id} holds no {symbol} {direction or ''} position".replace("  ", " "))
+        if len(held) > 1:
+            raise ValueError(f"{account_id} holds both {symbol} sides: name a direction (long | short)")
+        price = self.liquidator.due_mark(held[0], self.marks.mark)
+        if price is None:
+            raise ValueError("no positive mark liquidates this position")
+        return price, self.set_prices(symbol, mark=price)
 
     def set_funding_rate(self, symbol: str, rate: Decimal | None) -> None:
         """Admin: fix (freeze) the rate that settles next, or None to return to the premium model."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..core.errors import ExchangeError
 from ..core.events import PublicTrade
+from ..core.history import minute_trades, walk
 from .symbols import SymbolRules
 
 if TYPE_CHECKING:
@@ -79,29 +80,14 @@ class Agents:
 
     # -- construction-time work -----------------------------------------------------------
     def history(self, rules: SymbolRules, now_ms: int) -> list[PublicTrade]:
-        """A deterministic past trade history ending at ``ref_price`` just before ``now_ms``."""
+        """A deterministic past trade history ending at ``ref_price`` in the minute before ``now_ms``."""
         rng = random.Random(self.seed * 1_000_003 + rules.symbol_id)
-        minutes = HISTORY_MINUTES_BTC if rules.symbol == "BTC_USDT" else HISTORY_MINUTES
+        btc = rules.symbol == "BTC_USDT"
+        minutes = HISTORY_MINUTES_BTC if btc else HISTORY_MINUTES
         gap = self._gap(rules)
-        ticks = 0  # walk backwards from the reference price, in gaps
-        prices: list[Decimal] = []
-        for _ in range(minutes):
-            prices.append(max(rules.tick, rules.ref_price + gap * ticks))
-            ticks += rng.choice((-1, 0, 0, 1))
-        prices.reverse()
-        start_min = now_ms // 60_000 - minutes
-        out: list[PublicTrade] = []
-        for m, price in enumerate(prices):
-            k = rng.randint(1, 3) if rules.symbol == "BTC_USDT" else rng.randint(0, 2)
-            offsets = sorted(rng.randrange(60_000) for _ in range(k))
-            for off in offsets:
-                side = rng.choice(("buy", "sell"))
-                px = price + (gap if side == "buy" else -gap) * rng.randint(0, 2)
-                if px <= 0:
-                    px = price
-                out.append(PublicTrade(rules.symbol, px, self._size(rng, rules, px), side,
-                                       (start_min + m) * 60_000 + off))
-        return [t for t in out if t.time_ms < now_ms]
+        prices = walk(rng, rules.ref_price, gap, rules.tick, minutes)
+        return minute_trades(rng, rules.symbol, prices, now_ms // 60_000 - minutes, gap, (1, 3) if btc else (0, 2),
+                             lambda px: self._size(rng, rules, px), now_ms)
 
     def populate(self, symbol: str) -> None:
         """Put the maker's ladder on both sides of a freshly materialized symbol."""
