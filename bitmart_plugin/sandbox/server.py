@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from .admin import Admin
+from .agent_timer import run_agents
 from .config import SandboxConfig
 from .spot.exchange import Exchange
 from .faults import parse_cli
@@ -136,8 +137,8 @@ class Sandbox:
         frames = firehose_frames(cfg.firehose, cfg.seed) if cfg.firehose > 0 else None
         self.public_ws = PublicWs(st, frames)
         self.private_ws = PrivateWs(st)
-        ex.add_listener(self.public_ws.on_event)
-        ex.add_listener(self.private_ws.on_event)
+        ex.add_listener(self.public_ws.on_event, PublicWs.KINDS)
+        ex.add_listener(self.private_ws.on_event, PrivateWs.KINDS, quiet_accounts=False)  # nobody logs in as an agent
         st.faults.on_drop = self._drop
         st.faults.on_stall = self._stall
         st.faults.on_pushes_out = self._pushes_out
@@ -159,7 +160,7 @@ class Sandbox:
         await site.start()
         self._port = site.port
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._agents_loop()), loop.create_task(self._push_loop()),
+        self._tasks = [loop.create_task(run_agents(self)), loop.create_task(self._push_loop()),
                        loop.create_task(self._drop_loop()),
                        loop.create_task(run_clock(st.futures, cfg.futures_tick_s))]
         return self
@@ -206,28 +207,6 @@ class Sandbox:
         return cred
 
     # ---- timers -----------------------------------------------------------------------------
-    async def _agents_loop(self) -> None:
-        tick = self.config.agent_tick_s
-        carry = 0.0
-        last = time.monotonic()
-        while True:
-            await asyncio.sleep(tick)
-            now = time.monotonic()
-            dt, last = now - last, now
-            if self.agents_paused or self.agent_rate <= 0:
-                carry = 0.0
-                continue
-            carry += self.agent_rate * dt
-            n = int(carry)
-            if n:
-                carry -= n
-                try:
-                    self.exchange.step_agents(n)
-                    if self.futures_agents is not None:
-                        self.futures_agents.step(n)
-                except Exception:  # pragma: no cover - keep the market alive
-                    log.exception("agents failed")
-
     async def _push_loop(self) -> None:
         period = self.config.snapshot_push_ms / 1000
         hb = 0.0

@@ -12,7 +12,7 @@ from decimal import ROUND_UP, Decimal
 from typing import TYPE_CHECKING
 
 from ..core.errors import ExchangeError
-from ..core.events import PublicTrade
+from ..core.events import OPEN_STATES, Order, PublicTrade
 from ..core.history import minute_trades, walk
 from .symbols import SymbolRules
 
@@ -32,7 +32,7 @@ class _SymbolState:
         self.mid = mid
         self.gap = gap  # distance between agent levels, a multiple of the tick
         self.levels = levels
-        self.orders: list[str] = []  # resting maker order ids (pruned lazily)
+        self.orders: list[Order] = []  # resting agent orders (finished ones pruned lazily)
 
 
 class Agents:
@@ -76,7 +76,7 @@ class Agents:
         except ExchangeError:
             return
         if order.is_open:
-            st.orders.append(order.order_id)
+            st.orders.append(order)
 
     # -- construction-time work -----------------------------------------------------------
     def history(self, rules: SymbolRules, now_ms: int) -> list[PublicTrade]:
@@ -106,7 +106,9 @@ class Agents:
             if not self.symbols:
                 return
             rng = self.rng
-            symbol = "BTC_USDT" if rng.random() < 0.3 and "BTC_USDT" in self.state else rng.choice(self.symbols)
+            # BTC_USDT gets 30% of the actions, but never more than 30 other symbols' share (1,000 pairs)
+            btc_share = 0.3 if len(self.symbols) <= 100 else 30 / len(self.symbols)
+            symbol = "BTC_USDT" if rng.random() < btc_share and "BTC_USDT" in self.state else rng.choice(self.symbols)
             st = self.state[symbol]
             rules = self.ex.rules[symbol]
             r = rng.random()
@@ -135,17 +137,13 @@ class Agents:
         if best is None or abs(st.mid - best) > st.gap * 2:
             price = st.mid + sign * st.gap
         elif len(bs) < st.levels:
-            worst = best
-            for worst in bs.prices():
-                pass
-            price = worst + sign * st.gap
+            price = bs.worst_price() + sign * st.gap  # type: ignore[operator]
         else:
             price = st.mid + sign * st.gap * self.rng.randint(1, st.levels)
         self._place(st, rules, side, price)
 
     def _cancel(self, st: _SymbolState, rules: SymbolRules) -> None:
-        live = [o for o in map(self.ex.order_by_id, st.orders) if o is not None and o.is_open]
-        st.orders = [o.order_id for o in live]
+        live = st.orders = [o for o in st.orders if o.state in OPEN_STATES]
         if not live:
             return
         book = self.ex.engine.books[rules.symbol]
@@ -184,6 +182,6 @@ class Agents:
                 order = self.ex.submit_order(TAKER, rules.symbol, side, "ioc" if kind < 0.7 else "limit",
                                              size=size, price=price)
                 if order.is_open:
-                    st.orders.append(order.order_id)  # a resting taker rest may be cancelled later
+                    st.orders.append(order)  # a resting taker rest may be cancelled later
         except ExchangeError:
             return
