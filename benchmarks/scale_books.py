@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import resource
@@ -59,6 +60,33 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+class LoopWatch:
+    """How late a 5 ms timer fires (the event loop's lag) and how long the collector's passes take."""
+
+    def __init__(self) -> None:
+        self.lags: list[float] = []
+        self.gc: dict[int, list[float]] = {}
+        self._t0 = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.gc.setdefault(info["generation"], []).append(time.perf_counter() - self._t0)
+
+    async def run(self) -> None:
+        while True:
+            t = time.perf_counter()
+            await asyncio.sleep(0.005)
+            self.lags.append(time.perf_counter() - t - 0.005)
+
+    def summary(self) -> dict[str, Any]:
+        return {"lag_p50": 1000 * _pct(self.lags, 0.5), "lag_p99": 1000 * _pct(self.lags, 0.99),
+                "lag_max": 1000 * _pct(self.lags, 1.0),
+                "gc": {g: (len(v), 1000 * sum(v), 1000 * max(v)) for g, v in sorted(self.gc.items())}}
+
+
 class Tally:
     """What the consumers saw: first-book times, views and delays inside the measured window."""
 
@@ -90,11 +118,15 @@ class Tally:
         all_books = max(self.first.values()) if len(self.first) == self.n_pairs else None
         self.measuring = True
         print("measuring", flush=True)
+        watch = LoopWatch()
+        watcher = asyncio.create_task(watch.run())
         t0, c0 = time.monotonic(), _cpu()
         await asyncio.sleep(seconds)
         wall, cpu = time.monotonic() - t0, _cpu() - c0
         self.measuring = False
-        return {"pairs": self.n_pairs, "with_book": len(self.first), "all_books_s": all_books,
+        watcher.cancel()
+        gc.callbacks.remove(watch._on_gc)
+        return {**watch.summary(), "pairs": self.n_pairs, "with_book": len(self.first), "all_books_s": all_books,
                 "views": self.views, "trades": self.trades, "wall": wall, "cpu": cpu, "rss_mb": _rss_mb(),
                 "p50": _pct(self.delays, 0.50), "p99": _pct(self.delays, 0.99), "max": _pct(self.delays, 1.0),
                 "errors": self.errors}
@@ -263,6 +295,8 @@ def show(kind: str, r: dict[str, Any]) -> None:
           + (f"; {r['connections']} sockets" if "connections" in r else ""))
     if r.get("book_stats"):
         print(f"  book feeds: {r['book_stats']}")
+    pauses = ", ".join(f"gen{g} {n}x max {mx:.0f} ms" for g, (n, _, mx) in r["gc"].items())
+    print(f"  client loop lag p50 {r['lag_p50']:.1f} ms, p99 {r['lag_p99']:.1f} ms, max {r['lag_max']:.0f} ms; GC {pauses}")
     print(f"  sandbox CPU during this client: {100 * r['sandbox_cpu_share_run']:.0f}% of one core")
     for text, n in sorted(r["errors"].items(), key=lambda kv: -kv[1])[:5]:
         print(f"  {n} x {text}")

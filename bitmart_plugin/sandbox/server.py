@@ -28,6 +28,7 @@ from .spot.firehose import firehose_frames
 from .futures.agents import FuturesAgents
 from .futures.runtime import build_venue, run_clock
 from .futures.ws_routes import FuturesWs, futures_ws
+from .heap import freeze_survivors
 from .head_timeout import HeadTimeoutSite, on_response_prepare
 from .rest_router import RestRouter
 from .state import Credentials, State, derive_credentials
@@ -391,9 +392,11 @@ def main(argv: list[str] | None = None, on_ready: Callable[[Sandbox], object] | 
             on_ready(sandbox)
         sys.stdout.write(sandbox.ready_line() + "\n")
         sys.stdout.flush()
+        heap = loop.create_task(freeze_survivors())  # this process is the sandbox's own
         try:
             await stop.wait()
         finally:
+            heap.cancel()
             await sandbox.stop()
 
     try:

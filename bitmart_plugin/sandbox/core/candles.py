@@ -42,9 +42,30 @@ class CandleSeries:
         self.data[t] = c
         return c
 
-    def merge(self, minute_s: int, o: Decimal, h: Decimal, lo: Decimal, c: Decimal, v: Decimal, qv: Decimal) -> None:
-        """Fold the trades of one minute (open, high, low, close, volumes) in, as ``add`` would one by one."""
-        t = minute_s - minute_s % self.seconds
+    def merge(self, minutes: list[list[Any]]) -> None:
+        """Fold per-minute aggregates ``[minute_s, open, high, low, close, volume, quote volume]`` (in
+        arrival order) in, as ``add`` would their trades one by one; one new Candle per bucket touched."""
+        t = None
+        agg: list[Any] = []
+        for m, o, h, lo, c, v, qv in minutes:
+            bucket = m - m % self.seconds
+            if bucket != t:
+                if t is not None:
+                    self._fold(t, agg)
+                t, agg = bucket, [o, h, lo, c, v, qv]
+            else:
+                if h > agg[1]:
+                    agg[1] = h
+                if lo < agg[2]:
+                    agg[2] = lo
+                agg[3] = c
+                agg[4] += v
+                agg[5] += qv
+        if t is not None:
+            self._fold(t, agg)
+
+    def _fold(self, t: int, agg: list[Any]) -> None:
+        o, h, lo, c, v, qv = agg
         old = self.data.get(t)
         if old is None:
             if self.times and t < self.times[-1]:
@@ -124,8 +145,7 @@ class SymbolMarketData:
             else:
                 minutes.append([m, px, px, px, px, size, px * size])
         for series in self._series.values():
-            for agg in minutes:
-                series.merge(*agg)
+            series.merge(minutes)
 
     def add_trade(self, trade: PublicTrade) -> list[tuple[int, Candle]]:
         """Record ``trade``; returns ``(step, updated candle)`` for every interval."""

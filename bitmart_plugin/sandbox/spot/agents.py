@@ -44,6 +44,7 @@ class Agents:
         self.rng = random.Random(seed * 7919 + 17)
         self.state: dict[str, _SymbolState] = {}
         self.symbols: list[str] = []
+        self._round: list[str] = []  # symbols still to act in this round (a shuffled copy, consumed from the end)
         for acct in (MAKER, TAKER):
             exchange.accounts.ensure(acct)
             exchange.accounts.unlimited.add(acct)
@@ -102,13 +103,22 @@ class Agents:
     # -- live actions ---------------------------------------------------------------------
     def step(self, n: int) -> None:
         """Perform ``n`` agent actions."""
+        rng = self.rng
+        # BTC_USDT gets 30% of the actions, but never more than 30 other symbols' share (1,000 pairs)
+        btc_share = 0.3 if len(self.symbols) <= 100 else 30 / len(self.symbols)
+        btc = "BTC_USDT" in self.state
         for _ in range(n):
             if not self.symbols:
                 return
-            rng = self.rng
-            # BTC_USDT gets 30% of the actions, but never more than 30 other symbols' share (1,000 pairs)
-            btc_share = 0.3 if len(self.symbols) <= 100 else 30 / len(self.symbols)
-            symbol = "BTC_USDT" if rng.random() < btc_share and "BTC_USDT" in self.state else rng.choice(self.symbols)
+            if btc and rng.random() < btc_share:
+                symbol = "BTC_USDT"
+            else:
+                # every symbol acts once per round, in a fresh random order each round: a symbol's actions
+                # come at a steady pace, so more of its depth batches carry a change than with random picks
+                if not self._round:
+                    self._round = self.symbols[:]
+                    rng.shuffle(self._round)
+                symbol = self._round.pop()
             st = self.state[symbol]
             rules = self.ex.rules[symbol]
             r = rng.random()
