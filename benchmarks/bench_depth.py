@@ -155,6 +155,9 @@ def main() -> None:
 
     from bitmart_plugin.ws.public import JSON_LIB
 
+    from host_spec import orderbook
+
+    print(f"book hot loop: {'C (host_spec/_levels.c)' if orderbook._store is not None else 'Python (host_spec/_levels.c not built)'}")
     print(f"(c) floor  inflate+json.loads           {floor:>10,.0f} msg/s")
     if floor_or is not None:
         print(f"(c') floor inflate+orjson.loads         {floor_or:>10,.0f} msg/s")

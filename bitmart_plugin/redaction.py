@@ -1,7 +1,8 @@
 """Keep a session's secrets out of log records, whatever level the host logs at.
 
 At DEBUG, ccxt logs every request's headers (`X-BM-KEY`, `X-BM-SIGN`) and websockets dumps every
-frame, the private socket's login (`{"op":"login","args":[key, ts, sign]}`) included. A session puts
+frame, the private socket's login (spot `{"op":"login","args":[key, ts, sign]}`, futures
+`{"action":"access","args":[key, ts, sign, device]}`) included. A session puts
 one `SecretRedactor` on each logger it drives while it is open: the record's text (message with its
 arguments, traceback, stack) is rewritten with the key, secret, memo, signatures and login arguments
 masked. A logger filter sees only records created on that very logger (not its children's), so the
@@ -35,8 +36,10 @@ THIRD_PARTY_LOGGERS = (
 # A literal shorter than this is not masked: it would mask ordinary words (a memo can be "bot").
 MIN_LITERAL = 4
 _SIGNATURE_HEADER = re.compile(r"""(X-BM-(?:SIGN|KEY)['"]?\s*[:=]\s*['"]?)[^'",}\s]+""", re.IGNORECASE)
-# The login op's arguments, as JSON or as a Python repr, also when a frame dump cut it short.
-_LOGIN_ARGS = re.compile(r"""(['"]op['"]\s*:\s*['"]login['"]\s*,\s*['"]args['"]\s*:\s*\[)[^\]]*""")
+# The login's arguments (spot op login, futures action access), as JSON or as a Python repr, also when a frame
+# dump cut it short.
+_LOGIN_ARGS = re.compile(
+    r"""(['"](?:op|action)['"]\s*:\s*['"](?:login|access)['"]\s*,\s*['"]args['"]\s*:\s*\[)[^\]]*""")
 
 
 def _modules(folder: Path, prefix: str) -> Iterable[str]:

@@ -23,7 +23,7 @@ from host_spec import (
     BalanceEvent, ConnectorError, NetworkError, Order, OrderEvent, OrderNotFound, OrderState, OrderStateUnknown,
 )
 
-from bitmart_plugin.orders import OrderTracker, Snapshot
+from bitmart_plugin.orders import OrderTracker
 
 RESOLVE_DELAYS = (0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 RESOLVE_BUDGET_S = 20.0
@@ -33,9 +33,12 @@ _NO_ANSWER = (ConnectorError, asyncio.TimeoutError)
 
 
 class Resolution:
-    """Mixin of `BitmartSpotSession`: the lost-answer paths of order entry and cancel."""
+    """Mixin of the trading sessions (spot and perpetual): the lost-answer paths of order entry and cancel.
 
-    rest: Any
+    The session says how to ask the venue about one of our orders (`_lookup`), how to apply the answer
+    (`_apply_rest`) and where the venue's order id is in it (`_exchange_id`)."""
+
+    connector_id: str
     tracker: OrderTracker
     resolve_delays: tuple[float, ...]
     resolve_budget_s: float
@@ -43,8 +46,11 @@ class Resolution:
     _placing: set[str]
     _background: set[asyncio.Task[None]]
     _following: set[str]
+    _skipped: set[str]  # placing orders a reconciliation passed over: asked about once their placing ends
 
     if TYPE_CHECKING:  # provided by the session
+        async def _lookup(self, cid: str) -> Mapping[str, Any]: ...
+        def _exchange_id(self, raw: Mapping[str, Any]) -> str: ...
         async def _apply_rest(self, raw: Mapping[str, Any]) -> Order: ...
         def _emit(self, events: Iterable[OrderEvent | BalanceEvent]) -> None: ...
         @staticmethod
@@ -54,6 +60,14 @@ class Resolution:
         task = asyncio.get_running_loop().create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    def _done_placing(self, cid: str) -> None:
+        """The submit (and its resolution) of `cid` is over. A reconciliation that ran meanwhile could not ask
+        about it, and what the venue said during the resolution may be older than a push lost since: follow up."""
+        self._placing.discard(cid)
+        if cid in self._skipped:
+            self._skipped.discard(cid)
+            self._follow(cid)
 
     def _follow(self, cid: str) -> None:
         """Start the background follow-up of `cid` unless one is running."""
@@ -66,7 +80,7 @@ class Resolution:
         delays = self.resolve_delays or (0.5,)
         await asyncio.sleep(delays[min(step, len(delays) - 1)])
         left = deadline - asyncio.get_running_loop().time()
-        return await asyncio.wait_for(self.rest.query_client_order(cid), max(0.1, left))  # type: ignore[no-any-return]
+        return await asyncio.wait_for(self._lookup(cid), max(0.1, left))
 
     async def _resolve(self, cid: str) -> Order:
         """The submit's answer was lost: the placed order, or NetworkError (not placed), or OrderStateUnknown."""
@@ -87,7 +101,7 @@ class Resolution:
                     if order is not None and order.reason != NOT_PLACED:
                         return order  # the user stream reported it while we asked
                     raise NetworkError(f"order {cid} was not placed: the request got no answer and BitMart does not "
-                                       "know it; it is safe to send again", connector="bitmart") from None
+                                       "know it; it is safe to send again", connector=self.connector_id) from None
                 last = exc
             except _NO_ANSWER as exc:
                 last = exc
@@ -100,7 +114,7 @@ class Resolution:
         raise OrderStateUnknown(
             f"order {cid}: the request got no answer and BitMart could not be asked within "
             f"{self.resolve_budget_s:g} s (last: {_describe(last)}); the order may exist: do not send it again, "
-            "the user stream will report its state", client_order_id=cid, connector="bitmart")
+            "the user stream will report its state", client_order_id=cid, connector=self.connector_id)
 
     async def _resolve_in_background(self, cid: str) -> None:
         """For a caller that gave up (cancelled) while its order was in flight; `cid` is in `_placing`."""
@@ -109,14 +123,14 @@ class Resolution:
         except (ConnectorError, asyncio.TimeoutError):
             pass
         finally:
-            self._placing.discard(cid)
+            self._done_placing(cid)
 
     async def _found(self, cid: str, raw: Mapping[str, Any]) -> Order:
         """BitMart knows the order. If its fills cannot be fetched now, it is accepted and followed up."""
         try:
             return await self._apply_rest(raw)
         except _NO_ANSWER:
-            self._emit(self.tracker.accepted(cid, Snapshot.from_v4(raw).exchange_order_id, self._now()))
+            self._emit(self.tracker.accepted(cid, self._exchange_id(raw), self._now()))
             self._follow(cid)
             return self.tracker.get(cid)  # type: ignore[return-value]
 
@@ -135,7 +149,7 @@ class Resolution:
             if order is None or order.state.is_done:
                 return
             try:
-                await self._apply_rest(await self.rest.query_client_order(cid))
+                await self._apply_rest(await self._lookup(cid))
                 return
             except OrderNotFound:
                 if order.state is OrderState.PENDING_CREATE:
@@ -156,7 +170,7 @@ class Resolution:
                 known = self.tracker.get(cid)
                 if known is None or known.state is not OrderState.PENDING_CREATE:
                     raise
-                last = OrderNotFound("BitMart does not know it yet", connector="bitmart")
+                last = OrderNotFound("BitMart does not know it yet", connector=self.connector_id)
             except _NO_ANSWER as exc:
                 last = exc
             step += 1
@@ -165,7 +179,7 @@ class Resolution:
         raise OrderStateUnknown(
             f"order {cid}: the cancel request got no answer and BitMart could not be asked within "
             f"{self.resolve_budget_s:g} s (last: {_describe(last)}); it may or may not be cancelled, the user "
-            "stream will report its state", client_order_id=cid, connector="bitmart")
+            "stream will report its state", client_order_id=cid, connector=self.connector_id)
 
 
 def _describe(exc: BaseException | None) -> str:

@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from host_spec import ConfigError, SessionConfig, VenueRecords
 
-__all__ = ["BitmartSettings", "choose_venue", "load_settings"]
+__all__ = ["FUTURES_URLS", "SPOT_URLS", "BitmartSettings", "choose_venue", "load_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +23,11 @@ LIVE_FUTURES_REST_URL = "https://api-cloud-v2.bitmart.com"
 LIVE_FUTURES_WS_PUBLIC_URL = "wss://openapi-ws-v2.bitmart.com/api?protocol=1.1"
 LIVE_FUTURES_WS_PRIVATE_URL = "wss://openapi-ws-v2.bitmart.com/user?protocol=1.1"
 
-_URLS = ("rest_url", "ws_public_url", "ws_private_url")
+SPOT_URLS = ("rest_url", "ws_public_url", "ws_private_url")
+FUTURES_URLS = ("futures_rest_url", "futures_ws_public_url", "futures_ws_private_url")
 _CREDENTIALS = ("api_key", "secret_key", "memo")
 LIVE_CLOSED = ("BitMart live trading closed on 2026-08-26 and no sandbox is running: start one with "
-               "`host-spec sandbox &` (or add --sandbox, or set BITMART_REST_URL and the BITMART_WS_* URLs)")
+               "`host-spec sandbox &` (or add --sandbox, or set {urls})")
 
 _SCHEMES = {"rest_url": ("http", "https"), "ws_public_url": ("ws", "wss"), "ws_private_url": ("ws", "wss"),
             "futures_rest_url": ("http", "https"), "futures_ws_public_url": ("ws", "wss"),
@@ -34,7 +35,8 @@ _SCHEMES = {"rest_url": ("http", "https"), "ws_public_url": ("ws", "wss"), "ws_p
 
 
 class BitmartSettings(BaseSettings):
-    """Credentials (secret, never shown) and endpoint overrides for the BitMart spot and perpetual connectors."""
+    """Credentials (secret, never shown) and endpoint overrides for the BitMart spot and perpetual connectors
+    (one account, one set of keys; the futures venue has its own host and sockets)."""
 
     model_config = SettingsConfigDict(env_prefix="BITMART_", env_file=".env", extra="ignore", frozen=True)
 
@@ -44,7 +46,7 @@ class BitmartSettings(BaseSettings):
     rest_url: str = LIVE_REST_URL
     ws_public_url: str = LIVE_WS_PUBLIC_URL
     ws_private_url: str = LIVE_WS_PRIVATE_URL
-    futures_rest_url: str = LIVE_FUTURES_REST_URL  # USDT-M perpetuals live on their own host
+    futures_rest_url: str = LIVE_FUTURES_REST_URL
     futures_ws_public_url: str = LIVE_FUTURES_WS_PUBLIC_URL
     futures_ws_private_url: str = LIVE_FUTURES_WS_PRIVATE_URL
     rate_limit_safety: float = Field(default=0.9, gt=0, le=1)
@@ -56,7 +58,7 @@ class BitmartSettings(BaseSettings):
             raise ValueError("is empty; set it to the value shown when the API key was created")
         return value
 
-    @field_validator(*_SCHEMES)
+    @field_validator(*SPOT_URLS, *FUTURES_URLS)
     @classmethod
     def _url(cls, value: str, info: Any) -> str:
         schemes = _SCHEMES[info.field_name]
@@ -83,22 +85,29 @@ def load_settings(**overrides: Any) -> BitmartSettings:
         raise ConfigError("invalid BitMart settings: " + "; ".join(problems), connector="bitmart") from None
 
 
-def choose_venue(config: SessionConfig, records: VenueRecords | None = None) -> SessionConfig:
+def choose_venue(config: SessionConfig, records: VenueRecords | None = None,
+                 urls: tuple[str, ...] = SPOT_URLS) -> SessionConfig:
     """`config` as given when it, `BITMART_*` or `.env` names a URL; else the running `host-spec sandbox`.
 
-    With neither, raise ConfigError before any network call: the live venue is closed and would only hang.
-    On the recorded sandbox its own account is used unless credentials were given (config, env or .env).
+    `urls` are the settings the connector reads (`SPOT_URLS`, or `FUTURES_URLS` for the perpetual connector,
+    whose venue the same sandbox serves). With neither, raise ConfigError before any network call: the live
+    venue is closed and would only hang. On the recorded sandbox its own account is used unless credentials
+    were given (config, env or .env).
     """
     settings = load_settings(**{k: config.credentials.get(k) for k in _CREDENTIALS},
-                             **{k: config.options.get(k) for k in _URLS})
-    if settings.model_fields_set & set(_URLS):
+                             **{k: config.options.get(k) for k in urls})
+    if settings.model_fields_set & set(urls):
         return config
     venue = (records or VenueRecords()).find("bitmart")
-    if venue is None or not all(venue.options.get(k) for k in _URLS):
-        raise ConfigError(LIVE_CLOSED, connector="bitmart")
+    if venue is None:
+        names = " and ".join(", ".join(f"BITMART_{k.upper()}" for k in urls).rsplit(", ", 1))
+        raise ConfigError(LIVE_CLOSED.format(urls=names), connector=config.connector_id)
+    if not all(venue.options.get(k) for k in urls):
+        raise ConfigError(f"the running sandbox (pid {venue.pid}) does not serve {', '.join(urls)}: restart it with "
+                          "this version (`host-spec sandbox &`)", connector=config.connector_id)
     own_account = not settings.model_fields_set & set(_CREDENTIALS)
-    log.warning("bitmart: using the sandbox running at %s (pid %d, started by `host-spec sandbox`) with %s",
-                venue.options["rest_url"], venue.pid, "its own account" if own_account else "the credentials given")
+    log.warning("%s: using the sandbox running at %s (pid %d, started by `host-spec sandbox`) with %s",
+                config.connector_id, venue.options[urls[0]], venue.pid, "its own account" if own_account else "the credentials given")
     credentials = dict(venue.credentials) if own_account else dict(config.credentials)
     return dataclasses.replace(config, credentials=credentials,
-                               options={**config.options, **{k: venue.options[k] for k in _URLS}})
+                               options={**config.options, **{k: venue.options[k] for k in urls}})

@@ -1,4 +1,4 @@
-"""Per-endpoint sliding-window throttle at BitMart's documented spot limits (bitmart_api.md §4).
+"""Per-endpoint sliding-window throttle at BitMart's documented limits (bitmart_api.md §4; futures §4.3).
 
 Each endpoint belongs to a group that shares one window (e.g. submit and cancel share 40 / 2 s).
 The local count is scaled by `safety`. Response headers keep us honest: `X-BM-RateLimit-Remaining` is
@@ -59,6 +59,25 @@ LIMITS: dict[str, Limit] = {
 }
 DEFAULT = _l("other", 5, 2)
 
+# Futures (bitmart_api.md §4.3): the doc lists a limit per endpoint, so each path is its own window.
+_FUTURES_COUNTS = {
+    "/system/time": 10, "/contract/public/details": 12, "/contract/public/depth": 12,
+    "/contract/public/funding-rate": 12, "/contract/public/funding-rate-history": 12,
+    "/contract/public/kline": 12, "/contract/public/markprice-kline": 12, "/contract/public/leverage-bracket": 12,
+    "/contract/public/market-trade": 12, "/contract/public/open-interest": 2,
+    "/contract/private/submit-order": 24, "/contract/private/cancel-order": 40, "/contract/private/cancel-orders": 2,
+    "/contract/private/modify-limit-order": 24, "/contract/private/cancel-all-after": 4,
+    "/contract/private/set-position-mode": 2, "/contract/private/get-position-mode": 2,
+    "/contract/private/get-open-orders": 50, "/contract/private/order": 50,
+    "/contract/private/order-history": 6, "/contract/private/trades": 6, "/contract/private/transaction-history": 6,
+    "/contract/private/position": 6, "/contract/private/position-v2": 6, "/contract/private/assets-detail": 12,
+    "/contract/private/submit-leverage": 24, "/contract/private/position-risk": 24,
+    "/contract/private/trade-fee-rate": 2,
+}
+FUTURES_LIMITS: dict[str, Limit] = {
+    path: _l("futures" + path, n, 1 if path == "/system/time" else 2) for path, n in _FUTURES_COUNTS.items()
+}
+
 
 @dataclass
 class _Window:
@@ -75,8 +94,10 @@ class Throttle:
     def __init__(
         self, safety: float = 0.9, *, clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, limits: dict[str, Limit] | None = None,
+        connector: str = CONNECTOR,
     ) -> None:
         self._safety = safety
+        self._connector = connector
         self._clock = clock
         self._sleep = sleep
         self._limits = limits or LIMITS
@@ -100,7 +121,7 @@ class Throttle:
         if now < win.banned_until:
             left = win.banned_until - now
             raise RateLimited(f"BitMart banned requests to {path} (HTTP 418); not sending for another {left:.1f} s",
-                              retry_after=left, banned=True, connector=CONNECTOR, code=30017)
+                              retry_after=left, banned=True, connector=self._connector, code=30017)
 
     async def acquire(self, path: str) -> None:
         """Wait until one more request to `path` fits in its group's window (raises if banned)."""

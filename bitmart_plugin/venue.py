@@ -21,7 +21,8 @@ LIVELY_AGENT_RATE = 20.0
 
 
 class BitmartLocalVenue(LocalVenue):
-    """A running sandbox: `credentials` for its funded account, `options` with its URLs, `sandbox` itself.
+    """A running sandbox: `credentials` for its funded account, `options` with its spot and futures URLs (one
+    port serves both venues), `sandbox` itself.
 
     An async context manager (from LocalVenue): leaving the block stops the sandbox.
     """
@@ -34,6 +35,8 @@ class BitmartLocalVenue(LocalVenue):
         }
         self.options: dict[str, Any] = {
             "rest_url": sandbox.rest_url, "ws_public_url": sandbox.ws_public_url, "ws_private_url": sandbox.ws_private_url,
+            "futures_rest_url": sandbox.futures_rest_url, "futures_ws_public_url": sandbox.futures_ws_public_url,
+            "futures_ws_private_url": sandbox.futures_ws_private_url,
         }
 
     def __repr__(self) -> str:

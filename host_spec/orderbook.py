@@ -12,6 +12,11 @@ BookDataError and is not applied: its version is never recorded and none of its 
 because the book drops everything (`synced` False) until the next snapshot. So a synced book always
 reads. (Dropping the book, rather than undoing the levels already stored, keeps the hot path to one
 pass: the check is folded into the store. Whoever owns the book resyncs it anyway.)
+
+The hot path (a held price spelling, a size of plain ASCII digits, both exact str) runs in C
+(`host_spec/_levels.c`, built at install where a C compiler is present: `_stored`) or, without it, in
+Python (`_looped`). The two take exactly the same levels, everything else goes through the exact path
+(`_level`), and the tests run the book through both.
 """
 
 from __future__ import annotations
@@ -23,6 +28,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 
 from host_spec.models import OrderBookView, TradingPair
+
+try:
+    from host_spec._levels import store as _store
+except ImportError:  # not built (no C compiler at install): L2Book._looped does the same in Python
+    _store = None
 
 __all__ = ["BookDataError", "L2Book", "SeqResult", "check_sequence"]
 
@@ -117,13 +127,12 @@ def _check(
     """
     out: list[tuple[object, object]] = []
     for i, level in enumerate(levels):
-        where = f"{name}[{i}]" if indexed else f"a {name} level"
         try:
             if not isinstance(level, list | tuple):
                 raise TypeError
             price, size = level
         except (TypeError, ValueError):
-            raise BookDataError(f"{where} is not a [price, size] pair: {level!r:.60}") from None
+            raise BookDataError(f"{_where(name, i, indexed)} is not a [price, size] pair: {level!r:.60}") from None
         try:
             if price.__class__ is not str:
                 _canonical(price)
@@ -132,11 +141,16 @@ def _check(
             if not _plain(size):
                 _value(size, "size")
         except BookDataError as exc:
-            raise BookDataError(f"{where}: {exc}") from None
+            raise BookDataError(f"{_where(name, i, indexed)}: {exc}") from None
         except (TypeError, ArithmeticError):  # an unhashable price, an exponent Decimal cannot hold
-            raise BookDataError(f"{where} is not a valid level: {level!r:.60}") from None
+            raise BookDataError(f"{_where(name, i, indexed)} is not a valid level: {level!r:.60}") from None
         out.append((price, size))
     return out
+
+
+def _where(name: str, i: int, indexed: bool) -> str:
+    """Where a bad level sits, for its error (built only when one is refused)."""
+    return f"{name}[{i}]" if indexed else f"a {name} level"
 
 
 class L2Book:
@@ -210,32 +224,43 @@ class L2Book:
             self.invalidate()
             return SeqResult.GAP
         try:
-            side = self._bids
-            for level in bids:  # hot loop: a held spelling and a size of plain digits (valid as it stands): one store
-                if level.__class__ is list:
-                    price, size = level
-                    if price in side and size.__class__ is str and size.isascii() and size.replace(".", "", 1).isdigit():
-                        side[price] = size
-                        continue
-                self._level(level, "bids", side, self._bid_keys, self._bid_px)
-            side = self._asks
-            for level in asks:
-                if level.__class__ is list:
-                    price, size = level
-                    if price in side and size.__class__ is str and size.isascii() and size.replace(".", "", 1).isdigit():
-                        side[price] = size
-                        continue
-                self._level(level, "asks", side, self._ask_keys, self._ask_px)
+            apply_side = self._stored if _store is not None and type(bids) is list and type(asks) is list else self._looped
+            apply_side(bids, "bids", self._bids, self._bid_keys, self._bid_px)
+            apply_side(asks, "asks", self._asks, self._ask_keys, self._ask_px)
         except BookDataError:
             self.invalidate()
             raise
-        except (TypeError, ValueError):  # a list level that is not a pair, an unhashable price
+        except (TypeError, ValueError):  # a list or tuple level that is not a pair, an unhashable price
             self.invalidate()
             raise BookDataError("a level is not a [price, size] pair") from None
         self.sequence = sequence
         if timestamp_ms:
             self.timestamp_ms = timestamp_ms
         return SeqResult.APPLIED
+
+    def _looped(
+        self, levels: Iterable[Level], name: str, side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]
+    ) -> None:
+        """One side through the hot loop in Python (no C loop built, or levels not in a list)."""
+        for level in levels:  # a held spelling and a size of plain digits (valid as it stands): one store
+            kind = level.__class__
+            if kind is list or kind is tuple:
+                price, size = level
+                if price.__class__ is str and price in side and size.__class__ is str and size.isascii() and size.replace(".", "", 1).isdigit():
+                    side[price] = size
+                    continue
+            self._level(level, name, side, keys, prices)
+
+    def _stored(
+        self, levels: Sequence[Level], name: str, side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]
+    ) -> None:
+        """One side through the C loop; each level it leaves (new price, other spelling, invalid) goes to `_level`, in order."""
+        store = _store
+        assert store is not None
+        i = store(side, levels, 0)  # type: ignore[arg-type]  # a list: apply_update checked
+        while i < len(levels):
+            self._level(levels[i], name, side, keys, prices)
+            i = store(side, levels, i + 1)  # type: ignore[arg-type]
 
     def _level(
         self, level: object, name: str, side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]

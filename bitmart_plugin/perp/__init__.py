@@ -20,11 +20,15 @@ What exists (each module one idea; spec: ../shared/bitmart_futures.md beside the
   transaction-history).
 - `errors_map`: every futures code of §6 -> host_spec errors that say what to change.
 
-What the connector will add once the sandbox futures venue serves REST and WS (Appendix C): the session
-(REST client on the futures host with its throttle, clock offset, start-up sequence: details, position mode,
-leverage), the public streams (depthIncrease50 through the shared `ws/book_feed.BookFeed`, trades, ticker and
-fundingRate feeding `FundingInfo`), the private stream (access, order/position/asset pushes, REST
-reconciliation after each reconnect, fills confirmed from `/trades`), funding-payment polling after each
-settlement, lost-answer resolution by order id (`bitmart_plugin.resolution`), the perp candles feed (§9),
-and the hookimpls and `ConnectorInfo` (instrument perpetual, capabilities positions/position_mode/leverage/funding).
+The connector on top of them (I/O):
+- `rest`: the futures REST client (ccxt raw endpoints through `bitmart_plugin.rest_client`, futures limits and
+  error map); every method returns the venue's `data`.
+- `streams` (`ws_public`, `ws_private`): books through the shared `ws/book_feed.BookFeed`, trades, tickers and
+  funding, and the private order/position/asset pushes with `Reconnected` markers.
+- `connector`: `BitmartPerpSession` on the shared `bitmart_plugin.trading.TradingSession` (order entry, lost-answer
+  resolution, the user-stream pump with REST reconciliation after each reconnect): the listing, orders checked
+  and sized in whole contracts before sending, lookups by the venue's id or by our client id, fills from `/trades`.
+- `account`: balances, positions (position-v2; socket rows completed with mark and leverage), position mode,
+  leverage with margin mode, funding info and funding payments (polled into `FundingEvent`s).
+The hookimpls and `ConnectorInfo` (`bitmart_perpetual`, instrument perpetual) are in `bitmart_plugin.plugin`.
 """

@@ -12,6 +12,7 @@ and named in `Contracts.skipped`, so one odd contract never hides the others.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +21,7 @@ from host_spec import InvalidPair, TradingPair, TradingRule
 from bitmart_plugin.fields import ParseError, dec, opt_dec, opt_int, text
 from bitmart_plugin.perp.symbols import Contract, Contracts, to_symbol
 
-__all__ = ["contract_from_details", "contracts_from_details"]
+__all__ = ["contract_from_details", "contracts_from_details", "with_maintenance_rates"]
 
 PERPETUAL = 1  # details `product_type`: 1 perpetual, 2 dated futures
 
@@ -96,3 +97,36 @@ def contracts_from_details(data: dict[str, Any] | Iterable[Any]) -> Contracts:
         except ParseError as exc:
             skipped.append(f"{row.get('symbol', '?')}: {exc}")
     return Contracts(contracts, skipped)
+
+
+def _first_tier_rate(row: object) -> tuple[str, Decimal]:
+    """(symbol, maintenance margin ratio of its first risk tier) of one leverage-bracket row."""
+    if not isinstance(row, dict) or not isinstance(row.get("brackets"), list) or not row["brackets"]:
+        raise ParseError("expected {symbol, brackets: [...]}")
+    tiers = [t for t in row["brackets"] if isinstance(t, dict)]
+    if len(tiers) != len(row["brackets"]):
+        raise ParseError("a bracket is not an object")
+    first = min(tiers, key=lambda t: opt_dec(t, "notional_floor") or Decimal(0))
+    rate = dec(first, "maint_margin_ratio")
+    if not 0 < rate < 1:
+        raise ParseError(f"maint_margin_ratio: expected a ratio between 0 and 1, got {rate}")
+    return text(row, "symbol"), rate
+
+
+def with_maintenance_rates(contracts: Contracts, data: object) -> Contracts:
+    """The listing with each rule's `maintenance_margin_rate` from `/contract/public/leverage-bracket` data: the
+    ratio of the contract's first risk tier (the smallest positions; larger ones need more). Rows that cannot be
+    read leave their contract without a rate and are named in `skipped`."""
+    rows = data.get("rules") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise ParseError("leverage-bracket: expected data.rules to be a list")
+    rates, skipped = {}, list(contracts.skipped)
+    for row in rows:
+        try:
+            symbol, rate = _first_tier_rate(row)
+        except ParseError as exc:
+            skipped.append(f"{row.get('symbol', '?') if isinstance(row, dict) else '?'} brackets: {exc}")
+            continue
+        rates[symbol] = rate
+    return Contracts((replace(c, rule=replace(c.rule, maintenance_margin_rate=rates[c.symbol]))
+                      if c.symbol in rates else c for c in contracts), skipped)

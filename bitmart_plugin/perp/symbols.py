@@ -9,7 +9,7 @@ Spot-style symbols (`BTC_USDT`) and pairs not quoted in USDT are refused with th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -80,6 +80,10 @@ class Contracts:
 
     def __contains__(self, symbol: object) -> bool:
         return symbol in self._by_symbol
+
+    def __iter__(self) -> Iterator[Contract]:
+        """Every contract of the listing, delisted ones included."""
+        return iter(self._by_symbol.values())
 
     def rules(self) -> dict[TradingPair, TradingRule]:
         """Host rules of the contracts that are listed now (delisted ones left out)."""

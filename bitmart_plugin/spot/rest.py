@@ -1,6 +1,6 @@
 """BitMart spot REST through ccxt 4.5.70 (async), mapped to host_spec models and errors.
 
-We use ccxt's implicit raw endpoint methods (`private_post_spot_v2_submit_order`, ...) rather than the
+We use ccxt's raw endpoints (`POST spot/v2/submit_order` through `request`) rather than the
 unified API, on purpose:
 - the unified `create_order` needs `load_markets`, which also fetches futures contracts from a second host,
   and it passes amounts through floats; we send our exact Decimal strings;
@@ -10,36 +10,22 @@ unified API, on purpose:
 - the unified order/trade parsers drop what we need (`partially_canceled` vs `canceled`, `cancelSource`,
   `tradeRole`, exact decimals) and the client order id is only reachable through params anyway.
 ccxt still does the work we want from it: URL building, signing (key/secret/memo as `uid`), aiohttp.
-Its own rate limiter is off: `throttle.Throttle` applies BitMart's per-endpoint limits and headers.
+Its own rate limiter is off: `throttle.Throttle` applies BitMart's per-endpoint limits and headers
+(the request machinery, shared with the futures client, is `bitmart_plugin.rest_client`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from host_spec import Balance, FeeRates, Fill, NetworkError, RateLimited, Side, TradingPair, TradingRule
+from host_spec import Balance, FeeRates, Fill, Side, TradingPair, TradingRule
 
-from bitmart_plugin.errors_map import from_exception, from_response
+from bitmart_plugin.rest_client import RestClient
 from bitmart_plugin.spot.rules import rule_from_symbol
-from bitmart_plugin.settings import BitmartSettings
-from bitmart_plugin.throttle import Throttle
 
 PUBLIC_PREFIXES = ("/system/", "/spot/v1/symbols", "/spot/v1/currencies", "/spot/quotation/", "/contract/public/")
-
-
-@dataclass
-class _Capture:
-    status: int | None = None
-    headers: dict[str, str] | None = None
-    body: str | None = None
-
-
-_CAPTURE: contextvars.ContextVar[_Capture | None] = contextvars.ContextVar("bitmart_rest_capture", default=None)
 
 
 def pair_of(symbol: str) -> TradingPair:
@@ -50,12 +36,6 @@ def pair_of(symbol: str) -> TradingPair:
 
 def dec(value: Any) -> Decimal:
     return Decimal(str(value)) if value not in (None, "") else Decimal(0)
-
-
-def method_name(path: str, http_method: str) -> str:
-    """ccxt implicit method for a path: `/spot/v4/query/client-order` POST -> `private_post_spot_v4_query_client_order`."""
-    access = "public" if path.startswith(PUBLIC_PREFIXES) else "private"
-    return f"{access}_{http_method.lower()}_{path.strip('/').replace('/', '_').replace('-', '_')}"
 
 
 def fill_from_v4(raw: Mapping[str, Any]) -> Fill:
@@ -75,81 +55,10 @@ def fill_from_v4(raw: Mapping[str, Any]) -> Fill:
     )
 
 
-class BitmartRest:
-    """One ccxt client plus our throttle; every call returns the envelope's `data` or raises a host_spec error."""
+class BitmartRest(RestClient):
+    """The spot endpoints on the spot host; every call returns the envelope's `data` or raises a host_spec error."""
 
-    def __init__(
-        self, settings: BitmartSettings, *, throttle: Throttle | None = None, timeout_ms: int = 10_000,
-        retries: int = 3, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self._settings = settings
-        self.throttle = throttle or Throttle(settings.rate_limit_safety)
-        self._timeout_ms = timeout_ms
-        self._retries = retries
-        self._sleep = sleep
-        self._client: Any = None
-        self.calls: list[str] = []  # paths in the order sent (tests and diagnostics)
-
-    def _ensure_client(self) -> Any:
-        if self._client is None:
-            import ccxt.async_support as ccxt_async  # heavy: imported only when a session talks REST
-
-            s = self._settings
-            config: dict[str, Any] = {"enableRateLimit": False, "timeout": self._timeout_ms}
-            if s.has_credentials:
-                assert s.api_key and s.secret_key and s.memo
-                config.update(apiKey=s.api_key.get_secret_value(), secret=s.secret_key.get_secret_value(),
-                              uid=s.memo.get_secret_value())
-            client = ccxt_async.bitmart(config)
-            client.urls["api"] = {"spot": s.rest_url, "swap": s.rest_url}
-            client.on_rest_response = self._on_response
-            self._client = client
-        return self._client
-
-    @staticmethod
-    def _on_response(status: int, reason: str, url: str, method: str, headers: dict[str, str], body: str,
-                     request_headers: Any, request_body: Any) -> str:
-        cap = _CAPTURE.get()
-        if cap is not None:
-            cap.status, cap.headers, cap.body = status, dict(headers), body
-        return body
-
-    async def request(self, path: str, http_method: str = "GET", params: Mapping[str, Any] | None = None, *,
-                      idempotent: bool = True, what: str = "") -> Any:
-        """Send one request; reads are retried on 429/5xx/timeouts, writes never are."""
-        client = self._ensure_client()
-        call = getattr(client, method_name(path, http_method))
-        what = what or path
-        attempt = 0
-        while True:
-            await self.throttle.acquire(path)
-            cap = _Capture()
-            token = _CAPTURE.set(cap)
-            self.calls.append(path)
-            try:
-                response = await call(dict(params or {}))
-            except Exception as exc:  # noqa: BLE001 - every failure is mapped below
-                err = from_exception(exc, status=cap.status, body=cap.body, headers=cap.headers, what=what)
-                self.throttle.observe(path, cap.headers)
-                if isinstance(err, RateLimited) and err.banned:
-                    self.throttle.ban(path, err.retry_after)
-                    raise err from None
-                if isinstance(err, RateLimited):
-                    self.throttle.penalize(path, err.retry_after)
-                elif not isinstance(err, NetworkError):
-                    raise err from None
-                if not idempotent or attempt >= self._retries:
-                    raise err from None
-                attempt += 1
-                if isinstance(err, NetworkError):
-                    await self._sleep(min(2.0, 0.1 * 2**attempt))
-                continue
-            finally:
-                _CAPTURE.reset(token)
-            self.throttle.observe(path, cap.headers)
-            if isinstance(response, dict) and "code" in response and str(response.get("code")) != "1000":
-                raise from_response(int(response["code"]), str(response.get("message", "")), what=what)
-            return response.get("data") if isinstance(response, dict) else response
+    public_prefixes = PUBLIC_PREFIXES
 
     # ---- endpoints ------------------------------------------------------------------------------
 
@@ -216,8 +125,3 @@ class BitmartRest:
 
     async def order_trades(self, order_id: str) -> list[dict[str, Any]]:
         return list(await self.request("/spot/v4/query/order-trades", "POST", {"orderId": order_id}, what="order fills"))
-
-    async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.close()

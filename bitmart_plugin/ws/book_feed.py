@@ -1,6 +1,7 @@
-"""One symbol's spot/depth/increase100 book: sequencing, validation, resyncs that cannot loop, fan-out.
+"""One symbol's versioned book (spot/depth/increase100, futures/depthIncrease50): sequencing, validation,
+resyncs that cannot loop, fan-out. Venue-neutral: it applies `bitmart_plugin.depth.Depth` messages.
 
-Resync rules (bitmart_api.md §8.4, §4.4):
+Resync rules (bitmart_api.md §8.4, §4.4; bitmart_futures.md §3.5 for futures):
 
 * A gap, a rejected frame (BookDataError: an invalid level) or a stale book starts a resync: a
   `request` for a snapshot, logged once at WARNING with the reason. Updates are buffered meanwhile.
@@ -24,6 +25,10 @@ Resync rules (bitmart_api.md §8.4, §4.4):
 * A book that gets nothing valid (an applied update, a heartbeat at its version, an adopted snapshot)
   for `stale_after` seconds while its socket is up is resynced. BitMart sends a same-version heartbeat
   on a quiet book (the interval is not documented; the sandbox sends one every 5 s).
+* A venue without heartbeats (futures, bitmart_futures.md C10: a quiet book sends nothing) is built with
+  `heartbeats=False`: a book quiet for `stale_after` is probed instead, with a `request` while it stays
+  usable. An answer at the book's version proves it current (counted as a heartbeat); a newer one means
+  updates were lost and replaces the book; no answer within `resync_timeout` resyncs it as above.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ from typing import Any
 
 from host_spec import BookDataError, L2Book, OrderBookView, SeqResult, TradingPair
 
-from bitmart_plugin.spot.parsing import DEPTH_INCREASE, Depth, parse_depth
+from bitmart_plugin.depth import Depth
+from bitmart_plugin.spot.parsing import DEPTH_INCREASE, parse_depth
 from bitmart_plugin.ws.fanout import Latest, Mailbox
 
 __all__ = ["BookFeed"]
@@ -76,6 +82,7 @@ class BookFeed:
         spacing: float = 0.5,
         max_requests: int = 3,
         max_buffer: int = 5000,
+        heartbeats: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.symbol, self.pair = symbol, pair
@@ -85,6 +92,8 @@ class BookFeed:
         self._request, self._resubscribe, self._reconnect = request, resubscribe, reconnect
         self._resync_timeout, self._stale_after, self._spacing = resync_timeout, stale_after, spacing
         self._max_requests, self._max_buffer, self._clock = max_requests, max_buffer, clock
+        self._heartbeats = heartbeats
+        self._probe_at: float | None = None  # a quiet book's probe is unanswered since then (heartbeats=False)
         self.awaiting = True  # no usable book: buffer updates until a snapshot
         self._buffer: list[Depth] = []
         self._expected = 1  # snapshots asked for and not yet received (the subscription's is the first)
@@ -94,7 +103,8 @@ class BookFeed:
         self._asked_at = self._quiet_since = clock()  # the subscription's snapshot is due from now
         self._valid_seen = 0
         self.stats = {"applied": 0, "snapshots": 0, "stale": 0, "heartbeats": 0, "gaps": 0, "requests": 0, "bad": 0,
-                      "stale_snapshots": 0, "restarts": 0, "resubscribes": 0, "reconnects": 0, "stale_books": 0}
+                      "stale_snapshots": 0, "restarts": 0, "resubscribes": 0, "reconnects": 0, "stale_books": 0,
+                      "probes": 0}
 
     # ---- the depth stream ------------------------------------------------------------------------
 
@@ -128,8 +138,13 @@ class BookFeed:
             self._emit()
 
     def _rejected(self, version: int, exc: BookDataError) -> None:
+        self.reject(f"rejected depth v{version}: {exc}")
+
+    def reject(self, reason: str) -> None:
+        """A depth message of this book that cannot be applied (or not even read): it may have changed the
+        book, so the book is dropped and resynced (counted as `bad`)."""
         self.stats["bad"] += 1
-        self._resync(f"rejected depth v{version}: {exc}")
+        self._resync(reason)
 
     def _update(self, depth: Depth) -> bool:
         if self.awaiting:
@@ -158,7 +173,11 @@ class BookFeed:
         solicited = self._expected > 0
         if solicited:
             self._expected -= 1
+        probed, self._probe_at = self._probe_at is not None, None
         if not self.awaiting and book.sequence is not None and depth.version <= book.sequence:
+            if probed and depth.version == book.sequence:  # a quiet book's probe: the book is current
+                self.stats["heartbeats"] += 1
+                return False
             if solicited:  # the late answer to a request: the book is already past it
                 self.stats["stale_snapshots"] += 1
                 return False
@@ -193,6 +212,7 @@ class BookFeed:
         self.book.invalidate()
         self._expected = 1  # answers never cross sockets: only the new subscription's snapshot is due
         self._want = False
+        self._probe_at = None
         self.awaiting = True
         self._buffer.clear()
         self._asked_at = self._clock()
@@ -206,6 +226,7 @@ class BookFeed:
         self.awaiting = True
         self._buffer.clear()
         self._want = True
+        self._probe_at = None
         self._drive(self._clock())
 
     def _drive(self, now: float) -> None:
@@ -251,10 +272,27 @@ class BookFeed:
         seen = self.stats["applied"] + self.stats["heartbeats"] + self.stats["snapshots"]
         if seen != self._valid_seen:
             self._valid_seen, self._quiet_since = seen, now
+            self._probe_at = None
+        elif self._probe_at is not None:
+            if now - self._probe_at > self._resync_timeout:
+                self.stats["stale_books"] += 1
+                self._quiet_since = now
+                self._resync(f"nothing valid for {self._stale_after:g} s and no answer to a probe")
         elif now - self._quiet_since > self._stale_after:
+            if not self._heartbeats:
+                self._probe(now)
+                return
             self.stats["stale_books"] += 1
             self._quiet_since = now
             self._resync(f"nothing valid for {self._stale_after:g} s")
+
+    def _probe(self, now: float) -> None:
+        """Ask a quiet book's venue for a snapshot, keeping the book (see the module docstring)."""
+        if self._request() is False:  # not sent: the next tick tries again
+            return
+        self.stats["probes"] += 1
+        self._expected += 1
+        self._probe_at = now
 
     # ---- consumers -------------------------------------------------------------------------------
 

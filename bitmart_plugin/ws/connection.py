@@ -1,10 +1,12 @@
-"""One BitMart spot WebSocket connection: text ping/pong, raw-deflate inflate, reconnect, resubscribe, login.
+"""One BitMart WebSocket connection: keepalive, raw-deflate inflate, reconnect, resubscribe, login.
 
 The transport knows nothing of channels: topics are opaque strings it (re)subscribes, payloads are
-handed to `on_payload` as inflated bytes (binary frames) or str (text frames other than `pong`).
-Acks and `errorCode` events (text frames) are recognised here and surfaced as host_spec errors.
-With `action_key="action"` it speaks the futures dialect (`{"action": "subscribe", ...}`; the futures
-venue answers the same text `ping` with `pong`, and its acks and refusals reach `on_payload`).
+handed to `on_payload` as inflated bytes (binary frames) or str (text frames other than pongs).
+What the control frames look like is the connection's `Dialect` (`ws/dialect.py`: spot by default,
+futures with `dialect=FUTURES`): acks and refusals are recognised here and surfaced as host_spec
+errors, the keepalive ping is sent in the venue's form and its pong swallowed. `action_key="action"`
+alone (the candles feed) writes futures requests in the spot dialect: text `ping` (the futures venue
+answers it with `pong`), and futures acks and refusals reach `on_payload`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from host_spec import AuthError, ConnectorError, InvalidPair, StreamError
+from host_spec import ConnectorError
+
+from bitmart_plugin.ws.dialect import SPOT, Dialect, error_from_event
 
 __all__ = [
     "MAX_ARGS_BYTES", "MAX_INFLATED_BYTES", "MAX_TOPICS_PER_MESSAGE", "ConnectLimiter", "FrameTooLarge", "RateWindow",
@@ -37,10 +41,8 @@ _MAX_QUEUE = 4096  # frames websockets may buffer before pausing the socket (def
 # 64 KiB; 4 MiB leaves room for anything legitimate and bounds what a deflate bomb can cost.
 MAX_INFLATED_BYTES = 4 << 20
 _INFLATE_CHUNK = 1 << 16
-# api §4.4: at most 30 connection attempts per minute per IP (we stay a little under it), and the
-# venue's refusals of a connection (as opposed to a topic), after which we wait before trying again.
+# api §4.4: at most 30 connection attempts per minute per IP (we stay a little under it).
 CONNECTS_PER_MINUTE = 25
-_CONNECTION_REFUSALS = frozenset({"94001", "94002", "90007"})
 Payload = bytes | str
 LoginFactory = Callable[[], dict[str, object]]
 
@@ -83,23 +85,6 @@ def batch_topics(topics: Iterable[str], per_message: int = MAX_TOPICS_PER_MESSAG
     if current:
         batches.append(current)
     return batches
-
-
-def error_from_event(event: dict[str, Any]) -> ConnectorError:
-    """Map a BitMart `{"event":..,"errorCode":..}` frame to a host_spec error."""
-    code = str(event.get("errorCode", ""))
-    text = str(event.get("errorMessage", "")) or "error"
-    op = str(event.get("event", ""))
-    if code.startswith("91") or op == "login":
-        return AuthError(
-            f"BitMart refused the WebSocket login ({text}): check the API key, secret key and MEMO "
-            "(the memo is the name given when the API key was created)",
-            code=code or None,
-            connector="bitmart",
-        )
-    if code == "92001":
-        return InvalidPair(f"BitMart rejected a {op or 'stream'} request: {text}", code=code, connector="bitmart")
-    return StreamError(f"BitMart WebSocket {op or 'request'} failed: {text}", code=code or None, connector="bitmart")
 
 
 def _inline_connection_class() -> type[Any]:
@@ -189,10 +174,12 @@ class WsConnection:
         connect_limiter: ConnectLimiter | None = None,
         max_inflated: int = MAX_INFLATED_BYTES,
         name: str = "ws",
-        action_key: str = "op",
+        dialect: Dialect = SPOT,
+        action_key: str | None = None,
     ) -> None:
         self.url = url
-        self._key = action_key  # spot writes {"op": "subscribe", ...}, futures {"action": "subscribe", ...}
+        self._dialect = dialect
+        self._key = action_key or dialect.action_key  # spot writes {"op": "subscribe", ...}, futures {"action": ...}
         self.name = name
         self.topics: dict[str, None] = {}  # insertion-ordered set
         self._on_payload = on_payload
@@ -368,13 +355,14 @@ class WsConnection:
                 continue
             self.last_recv = time.monotonic()
             event = self._event(frame)
-            if event is not None and str(event.get("errorCode", "")) in _CONNECTION_REFUSALS:
-                self._handle_event(frame)
-                raise ConnectionError(f"refused before login: {event.get('errorMessage', '')}")
-            if event is None or event.get("event") != "login":
+            reply = self._dialect.reply(event) if event is not None else None
+            if reply is None or reply.kind not in ("refused", "login"):
                 continue
-            if "errorCode" in event:
-                raise error_from_event(event)
+            if reply.kind == "refused":
+                self._handle_event(frame)
+                raise ConnectionError(f"refused before login: {reply.error}")
+            if reply.error is not None:
+                raise reply.error
             return
 
     async def _writer(self, ws: Any) -> None:
@@ -383,7 +371,7 @@ class WsConnection:
             await self._send(ws, message)
 
     async def _keepalive(self, ws: Any) -> None:
-        """Text `ping` after `ping_interval` s without a message (and at least every `ping_max` s)."""
+        """The dialect's ping after `ping_interval` s without a message (and at least every `ping_max` s)."""
         waiting_since: float | None = None
         while True:
             now = time.monotonic()
@@ -396,7 +384,7 @@ class WsConnection:
                     return
             due = min(self.last_recv + self._ping_interval, self._last_send + self._ping_max)
             if waiting_since is None and now >= due:
-                await self._send(ws, "ping")
+                await self._send(ws, self._dialect.ping)
                 self.pings_sent += 1
                 waiting_since = time.monotonic()
                 continue
@@ -424,10 +412,10 @@ class WsConnection:
             except UnicodeDecodeError:
                 log.warning("%s: skipped a text frame that is not UTF-8 (%d bytes)", self.name, len(data))
                 return
-            if payload == "pong":
+            if payload in self._dialect.pongs:
                 return
         try:
-            if not binary and (payload.startswith('{"event"') or '"errorCode"' in payload[:200]) and self._handle_event(payload):  # type: ignore[union-attr]
+            if not binary and self._dialect.maybe_control(payload) and self._handle_event(payload):  # type: ignore[arg-type]
                 return
             self._on_payload(payload, self)
         except Exception:  # noqa: BLE001 - a bad frame must never kill the connection
@@ -454,11 +442,10 @@ class WsConnection:
                     continue
                 payload: Payload = data
             else:
-                if frame == "pong":
+                if frame in self._dialect.pongs:
                     continue
-                if frame.startswith('{"event"') or '"errorCode"' in frame[:200]:
-                    if self._handle_event(frame):
-                        continue
+                if self._dialect.maybe_control(frame) and self._handle_event(frame):
+                    continue
                 payload = frame
             try:
                 on_payload(payload, self)
@@ -476,21 +463,21 @@ class WsConnection:
     def _handle_event(self, frame: str) -> bool:
         """Acks and errors; True when the frame was consumed here."""
         event = self._event(frame)
-        if event is None or "table" in event:
+        reply = self._dialect.reply(event) if event is not None else None
+        if reply is None:
             return False
-        if "errorCode" in event and str(event["errorCode"]) in _CONNECTION_REFUSALS:
+        if reply.kind == "refused":
             # about the connection, not a topic: the venue closes it; wait longer and carry on
-            log.warning("%s: BitMart refused the connection (%s %s); reconnecting after %.0f s", self.name,
-                        event["errorCode"], event.get("errorMessage", ""), self._refusal_wait)
+            log.warning("%s: %s; reconnecting after %.0f s", self.name, reply.error, self._refusal_wait)
             self._refused = True
-            return True
-        if "errorCode" in event:
-            culprits = tuple(sorted(self._pending))
-            self._pending.clear()
-            self._report(error_from_event(event), culprits)
-            return True
-        topic = event.get("topic")
-        if isinstance(topic, str):
-            self._pending.discard(topic)
-        return "event" in event
-
+        elif reply.kind == "error" and reply.error is not None:
+            if reply.topic is not None:  # futures name the refused topic
+                culprits: tuple[str, ...] = (reply.topic,)
+                self._pending.discard(reply.topic)
+            else:  # spot does not: blame every topic not yet acknowledged
+                culprits = tuple(sorted(self._pending))
+                self._pending.clear()
+            self._report(reply.error, culprits)
+        elif reply.kind == "ack" and reply.topic is not None:
+            self._pending.discard(reply.topic)
+        return True

@@ -9,12 +9,11 @@ from host_spec import AuthError, OrderBookView, PublicTrade, TradingPair
 
 from bitmart_plugin.spot.parsing import WsBalanceUpdate, WsOrderUpdate
 from bitmart_plugin.settings import BitmartSettings
+from bitmart_plugin.ws.market_streams import pop_book_options
 from bitmart_plugin.ws.private import PrivateEvent, PrivateStreams, Reconnected
 from bitmart_plugin.ws.public import PublicStreams
 
 __all__ = ["BitmartStreams", "Reconnected", "WsBalanceUpdate", "WsOrderUpdate"]
-
-_BOOK_OPTIONS = ("resync_timeout", "stale_after", "resync_spacing", "resync_budget", "tick")
 
 
 class BitmartStreams:
@@ -27,7 +26,7 @@ class BitmartStreams:
     def __init__(self, settings: BitmartSettings, *, public_cap: int = 115, private_cap: int = 100, **conn_options: Any) -> None:
         self._settings = settings
         self._private_cap = private_cap
-        book_options = {k: conn_options.pop(k) for k in _BOOK_OPTIONS if k in conn_options}
+        book_options = pop_book_options(conn_options)
         self._options = conn_options
         self.public = PublicStreams(settings.ws_public_url, cap=public_cap, **book_options, **conn_options)
         self.private: PrivateStreams | None = None

@@ -9,9 +9,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from host_spec import BookDataError, L2Book, SeqResult, TradingPair, check_sequence
+from host_spec import orderbook
 
 PAIR = TradingPair("BTC", "USDT")
 D = Decimal
+
+
+@pytest.fixture(autouse=True, params=["C", "python"])
+def hot_loop(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs through the book's C hot loop (host_spec/_levels.c) and through its Python loop."""
+    if request.param == "python":
+        monkeypatch.setattr(orderbook, "_store", None)
+    elif orderbook._store is None:
+        pytest.skip("host_spec/_levels.c is not built here (see tests/connector/test_book_store.py)")
+    return str(request.param)
 
 
 def test_price_spellings_are_one_level() -> None:
@@ -100,12 +111,26 @@ def test_invalid_price_rejects_the_whole_frame(price: object) -> None:
     assert _rejected(book) and _resynced(book)
 
 
+class _Str(str):
+    pass
+
+
+def test_str_subclass_price_or_size_rejects_the_whole_frame() -> None:
+    """Only exact str spellings are decimal strings, even for a price the book holds (the hot path takes no other)."""
+    for level in ([_Str("101"), "9"], ["101", _Str("9")]):
+        book = _book()
+        with pytest.raises(BookDataError):
+            book.apply_update([level], [], 8)
+        assert _rejected(book) and _resynced(book)
+
+
 @pytest.mark.parametrize("level", [["1"], ["1", "2", "3"], [], None, "12", 5, [["1"], "2"], {"101": 0, "2": 0}], ids=repr)
 def test_malformed_level_rejects_the_whole_frame(level: object) -> None:
-    book = _book()
-    with pytest.raises(BookDataError):
-        book.apply_update([HELD], [["102", "1"], level], 8)  # type: ignore[list-item]
-    assert _rejected(book)
+    for bids, asks in (([HELD], [["102", "1"], level]), ([HELD], (["102", "1"], level)), ([level], [])):
+        book = _book()
+        with pytest.raises(BookDataError, match="pair|level"):
+            book.apply_update(bids, asks, 8)  # type: ignore[arg-type]
+        assert _rejected(book)
 
 
 def test_invalid_snapshot_is_not_applied() -> None:

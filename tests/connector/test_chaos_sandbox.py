@@ -6,18 +6,17 @@ the sandbox made appears exactly once in our events.
 
 from __future__ import annotations
 
-import asyncio
 import random
-from collections import Counter
 from decimal import Decimal as D
 
 import pytest
 
-from host_spec import NetworkError, OrderEventKind as K, OrderRequest, OrderState, OrderType, SessionConfig, Side
+from host_spec import OrderRequest, OrderState, OrderType, SessionConfig, Side
 
 from bitmart_plugin.spot.connector import BitmartSpotSession
 from bitmart_plugin.venue import start_local_venue
 
+from .chaos import Chaos
 from .conftest import BTC_USDT
 
 pytestmark = pytest.mark.e2e
@@ -32,73 +31,23 @@ async def test_chaos_no_order_lost_or_doubled_and_fills_exactly_once() -> None:
     session = BitmartSpotSession.from_config(SessionConfig("bitmart", venue.credentials, venue.options))
     session.resolve_delays = (0.05, 0.1, 0.2, 0.4)
     session.settle_s = 0.3
-    events: list = []
-
-    async def consume() -> None:
-        async for ev in session.user_stream():
-            events.append(ev)
-
-    task = asyncio.create_task(consume())
     rng = random.Random(5)
-    errors: Counter[str] = Counter()
+
+    def request() -> OrderRequest:
+        bids, asks = sb.exchange.depth("BTC_USDT", 1)
+        side = rng.choice([Side.BUY, Side.SELL])
+        ticks = D(rng.randint(-15, 8))  # USDT away from our side's best: < -spread crosses (taker)
+        price = (bids[0][0] - ticks) if side is Side.BUY else (asks[0][0] + ticks)
+        return OrderRequest(BTC_USDT, side, OrderType.LIMIT, D("0.001") * rng.randint(1, 5), price)
+
+    chaos = Chaos(session, sb)
     try:
         await session.trading_rules()
-        await asyncio.sleep(0.5)
-        faults = sb.state.faults
-        for batch in range(N_ORDERS // 10):
-            faults.set("lose_response", 3)
-            faults.set("http_5xx", 1)
-            if batch % 2 == 1:
-                faults.set("drop_ws", "private")
-            bids, asks = sb.exchange.depth("BTC_USDT", 1)
-            reqs = []
-            for _ in range(10):
-                side = rng.choice([Side.BUY, Side.SELL])
-                ticks = D(rng.randint(-15, 8))  # USDT away from our side's best: < -spread crosses (taker)
-                price = (bids[0][0] - ticks) if side is Side.BUY else (asks[0][0] + ticks)
-                reqs.append(OrderRequest(BTC_USDT, side, OrderType.LIMIT, D("0.001") * rng.randint(1, 5), price))
-            results = await asyncio.gather(*(session.place_order(r) for r in reqs), return_exceptions=True)
-            for r in results:
-                if isinstance(r, BaseException):
-                    errors[type(r).__name__] += 1
-                    assert isinstance(r, NetworkError), r
-            await asyncio.sleep(0.2)
-        faults.set("clear", 1)
-        await asyncio.sleep(0.5)
-        sb.agents_paused = True
-        await session.cancel_all_orders(None)
-        for _ in range(200):
-            if not session.tracker.active():
-                break
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.3)
-
-        truth = [o for o in sb.exchange.all_orders() if o.account_id == "default"]
-        ours = {o.client_order_id: o for o in session.tracker.orders()}
-        per_cid = Counter(o.client_order_id for o in truth)
-        doubled = sum(1 for n in per_cid.values() if n > 1)
-        lost = [o.client_order_id for o in truth if o.client_order_id not in ours]
-        wrong = [o.client_order_id for o in truth if ours[o.client_order_id].state is not STATE[o.state]]
-        not_placed = [c for c, o in ours.items() if c not in per_cid]
-        venue_fills = sb.exchange.fills("default", limit=100_000)
-        fill_ids = Counter(e.fill.trade_id for e in events if getattr(e, "fill", None) is not None)
-        venue_ids = Counter(f.trade_id for f in venue_fills)
-        print(f"\nchaos: requested={N_ORDERS} placed_at_venue={len(truth)} not_placed={len(not_placed)} "
-              f"lost={len(lost)} doubled={doubled} wrong_state={len(wrong)} errors={dict(errors)} "
-              f"fills_made={len(venue_ids)} fills_seen={sum(fill_ids.values())} faults={faults.fired} "
-              f"reconciles={session.reconciles}")
-        assert doubled == 0 and lost == [] and wrong == []
-        assert all(ours[c].state is OrderState.FAILED for c in not_placed)
-        assert len(truth) + len(not_placed) == N_ORDERS
-        assert fill_ids == Counter(set(venue_ids)) and set(fill_ids) == set(venue_ids)
-        assert faults.fired.get("lose_response", 0) >= 6 and faults.fired.get("drop_ws", 0) >= 1
-        for cid in ours:
-            ks = [e.kind for e in events if getattr(e, "order", None) is not None and e.order.client_order_id == cid]
-            terminal = [k for k in ks if k in (K.FILLED, K.CANCELED, K.FAILED)]
-            assert len(terminal) == 1 and ks[-1] == terminal[0], (cid, ks)
-            assert ks.count(K.CREATED) <= 1
+        await chaos.run(N_ORDERS, request)
+        truth = [(o.client_order_id, STATE[o.state]) for o in sb.exchange.all_orders() if o.account_id == "default"]
+        chaos.check(N_ORDERS, truth, (f.trade_id for f in sb.exchange.fills("default", limit=100_000)))
     finally:
-        task.cancel()
+        await chaos.stop()
         await session.close()
         await venue.close()
 

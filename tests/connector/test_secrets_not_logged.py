@@ -53,32 +53,37 @@ def pieces(value: str, width: int = 16) -> set[str]:
     return {value[i:i + width] for i in range(max(1, len(value) - width + 1))}
 
 
-async def test_a_debug_session_logs_no_secret(venue: Any, debug_log: io.StringIO, capfd: pytest.CaptureFixture[str],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    key, secret, memo = secrets.token_hex(20), secrets.token_hex(32), "memo" + secrets.token_hex(6)
-    venue.sandbox.add_account(key, secret, memo, {"USDT": "100000", "BTC": "10"})
-    sent_signs: list[str] = []
-    real_login = ws_private.ws_login_message
+def spy_signatures(session: Any, monkeypatch: pytest.MonkeyPatch, login_module: Any, login_name: str
+                   ) -> tuple[list[str], list[str]]:
+    """Record what `session` signs: (every signature sent, the socket-login ones). The login factory
+    `login_module.login_name` must put its signature third in `args`, as both BitMart logins do."""
+    signs: list[str] = []
+    logins: list[str] = []
+    real_login = getattr(login_module, login_name)
 
     def spy_login(*args: Any, **kw: Any) -> dict[str, object]:
         message = real_login(*args, **kw)
-        sent_signs.append(str(message["args"][2]))  # type: ignore[index]
+        logins.append(str(message["args"][2]))  # type: ignore[index]
+        signs.append(logins[-1])
         return message
 
-    monkeypatch.setattr(ws_private, "ws_login_message", spy_login)
-    creds = {"api_key": SecretStr(key), "secret_key": SecretStr(secret), "memo": SecretStr(memo)}
-    session = BitmartSpotSession.from_config(SessionConfig("bitmart", creds, venue.options))
-    session.settle_s = 0.3
+    monkeypatch.setattr(login_module, login_name, spy_login)
     client = session.rest._ensure_client()  # noqa: SLF001 - spy on the signatures ccxt sends
     real_sign = client.sign
 
     def spy_sign(*args: Any, **kw: Any) -> Any:
         request = real_sign(*args, **kw)
         if request.get("headers") and "X-BM-SIGN" in request["headers"]:
-            sent_signs.append(request["headers"]["X-BM-SIGN"])
+            signs.append(request["headers"]["X-BM-SIGN"])
         return request
 
     client.sign = spy_sign
+    return signs, logins
+
+
+async def place_and_cancel(session: Any, request: OrderRequest, before: Any = None) -> list[Any]:
+    """Listen to the user stream, run `before()` if given, place and cancel `request`, and wait (bounded) for
+    the cancel event; returns the events seen."""
     events: list[Any] = []
 
     async def collect() -> None:
@@ -87,12 +92,10 @@ async def test_a_debug_session_logs_no_secret(venue: Any, debug_log: io.StringIO
 
     task = asyncio.create_task(collect())
     try:
-        await session.check_credentials()
-        await session.balances()
-        bids, _ = venue.sandbox.exchange.depth("BTC_USDT", 1)
-        order = await session.place_order(OrderRequest(BTC_USDT, Side.BUY, OrderType.LIMIT, D("0.001"),
-                                                       bids[0][0] - 100))
-        await session.cancel_order(BTC_USDT, order.client_order_id)
+        if before is not None:
+            await before()
+        order = await session.place_order(request)
+        await session.cancel_order(request.pair, order.client_order_id)
         for _ in range(250):
             if any(getattr(e, "kind", None) is K.CANCELED for e in events):
                 break
@@ -100,6 +103,29 @@ async def test_a_debug_session_logs_no_secret(venue: Any, debug_log: io.StringIO
     finally:
         task.cancel()
         await session.close()
+    return events
+
+
+def assert_nothing_leaked(text: str, key: str, secret: str, memo: str, signs: list[str]) -> None:
+    leaked = [name for name, value in (("api key", key), ("secret", secret), ("memo", memo)) if value in text]
+    leaked += [f"signature {s[:6]}..." for s in signs if s in text]
+    assert not leaked, f"in the DEBUG log: {leaked}"
+    partial = [p for v in (key, secret, *signs) for p in pieces(v) if p in text]
+    assert not partial, f"pieces of a secret in the DEBUG log: {partial[:3]}"
+
+
+async def test_a_debug_session_logs_no_secret(venue: Any, debug_log: io.StringIO, capfd: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    key, secret, memo = secrets.token_hex(20), secrets.token_hex(32), "memo" + secrets.token_hex(6)
+    venue.sandbox.add_account(key, secret, memo, {"USDT": "100000", "BTC": "10"})
+    creds = {"api_key": SecretStr(key), "secret_key": SecretStr(secret), "memo": SecretStr(memo)}
+    session = BitmartSpotSession.from_config(SessionConfig("bitmart", creds, venue.options))
+    session.settle_s = 0.3
+    sent_signs, _ = spy_signatures(session, monkeypatch, ws_private, "ws_login_message")
+    bids, _ = venue.sandbox.exchange.depth("BTC_USDT", 1)
+    events = await place_and_cancel(session, OrderRequest(BTC_USDT, Side.BUY, OrderType.LIMIT, D("0.001"),
+                                                          bids[0][0] - 100),
+                                    before=lambda: asyncio.gather(session.check_credentials(), session.balances()))
 
     assert not [n for n in connector_loggers() if session._redactor in logging.getLogger(n).filters]  # noqa: SLF001
     out, err = capfd.readouterr()
@@ -108,8 +134,4 @@ async def test_a_debug_session_logs_no_secret(venue: Any, debug_log: io.StringIO
     assert "X-BM-SIGN" in text and '"op":"login"' in text
     assert any(getattr(e, "kind", None) is K.CANCELED for e in events)
     assert len(sent_signs) >= 4
-    leaked = [name for name, value in (("api key", key), ("secret", secret), ("memo", memo)) if value in text]
-    leaked += [f"signature {s[:6]}..." for s in sent_signs if s in text]
-    assert not leaked, f"in the DEBUG log: {leaked}"
-    partial = [p for v in (key, secret, *sent_signs) for p in pieces(v) if p in text]
-    assert not partial, f"pieces of a secret in the DEBUG log: {partial[:3]}"
+    assert_nothing_leaked(text, key, secret, memo, sent_signs)

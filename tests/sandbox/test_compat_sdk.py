@@ -14,6 +14,7 @@ from bitmart.lib.cloud_exceptions import APIException
 from bitmart_plugin.sandbox.server import Sandbox
 
 from .conftest import make_config
+from .sdk_daemon_ping import DaemonPing
 
 
 @pytest.fixture
@@ -82,8 +83,6 @@ async def test_sdk_private(live: Sandbox) -> None:
 def test_sdk_websocket_public(monkeypatch: pytest.MonkeyPatch) -> None:
     """SDK SpotSocketClient: subscribe, receive raw-deflate binary pushes it inflates (threads; sandbox in a thread)."""
     pytest.importorskip("websocket")
-    import threading
-
     from bitmart.websocket import socket_manager
     from bitmart.websocket.spot_socket_client import SpotSocketClient as SdkClient
 
@@ -98,23 +97,8 @@ def test_sdk_websocket_public(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket_manager, "inflate", counting_inflate)
 
-    class SpotSocketClient(SdkClient):  # type: ignore[misc]
-        """The SDK re-arms a non-daemon threading.Timer for its ping forever, even after stop(), which keeps
-        the interpreter from exiting; ping on a daemon timer that ends with the client instead."""
-
-        stopped = False
-
-        def start_send_ping(self) -> None:
-            if self.stopped:
-                return
-            self.ping()
-            timer = threading.Timer(self.ping_interval, self.start_send_ping)
-            timer.daemon = True
-            timer.start()
-
-        def stop(self) -> None:
-            self.stopped = True
-            super().stop()
+    class SpotSocketClient(DaemonPing, SdkClient):  # type: ignore[misc]
+        pass
 
     from bitmart_plugin.sandbox.server import run_sandbox_in_thread
     handle = run_sandbox_in_thread(make_config(pairs=2))
