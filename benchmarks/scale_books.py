@@ -1,19 +1,21 @@
 """Scale benchmark (not a test): follow every sandbox pair's order book at once through the public Host API.
 
-The sandbox runs as its own process (`bitmart_plugin.sandbox.server`, the code behind `host-spec sandbox`;
-run directly so the benchmark does not record itself as the default venue), optionally under cProfile.
-Each client runs in a fresh process of its own, one after the other against the same sandbox:
+The sandbox runs as its own process: the code behind `host-spec sandbox` (bitmart_plugin.sandbox.server.main,
+started directly so the run does not record itself as the default venue), wrapped to watch its event loop's
+lag and its collector's pauses, optionally under cProfile. Each client runs in a fresh process of its own,
+one after the other, against the same sandbox:
 
   connector : Host.discover() -> open("bitmart") -> one `order_book(pair, 20)` consumer per tradable pair
-              (the connector spreads the topics over as many sockets as the per-connection cap needs);
+              (the connector spreads the topics over as many sockets as BitMart's 115-topic cap needs);
               with --trades also one `trades(pair)` consumer per pair
-  ccxt.pro  : (--peer) one `watch_order_book(symbol)` loop per pair on the same pairs
+  ccxt.pro  : (--peer) one `watch_order_book(symbol)` loop per pair, on the same pairs
 
-For each it prints pairs with a book, the time until every pair had one, views/s (total and per pair),
-the delay from the venue's timestamp (the push's ms_t) to the consumer p50/p99 over the measured window,
-its CPU share, CPU-us per view and RSS; and the sandbox's own CPU share over the same window.
+For each client: pairs with a book, the time until every pair had one, views/s (and trades/s), the delay from
+the venue's timestamp (the push's ms_t) to the consumer, p50/p99, the client's CPU share, CPU per view and per
+pair, RSS per pair, its loop lag and GC pauses; and over the same window the sandbox's CPU share, agent
+actions/s, loop lag and GC pauses.
 
-Run: .venv/bin/python benchmarks/scale_books.py --pairs 1000 --seconds 30 --agent-rate 20000 [--peer]
+Run: .venv/bin/python benchmarks/scale_books.py --pairs 1000 --seconds 30 --agent-rate 12000 [--peer] [--trades]
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from typing import Any
-
-SANDBOX = [sys.executable, "-m", "bitmart_plugin.sandbox.server"]
 
 
 def _cpu() -> float:
@@ -47,10 +49,10 @@ def _rss_mb(pid: int | str = "self") -> float:
 
 
 def _proc_cpu(pid: int) -> float:
-    """user+system CPU seconds of another process (and its reaped children)."""
+    """user+system CPU seconds of another process."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -74,6 +76,12 @@ class LoopWatch:
             self._t0 = time.perf_counter()
         else:
             self.gc.setdefault(info["generation"], []).append(time.perf_counter() - self._t0)
+
+    def reset(self) -> None:
+        self.lags, self.gc = [], {}
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._on_gc)
 
     async def run(self) -> None:
         while True:
@@ -117,7 +125,7 @@ class Tally:
             await asyncio.sleep(0.05)
         all_books = max(self.first.values()) if len(self.first) == self.n_pairs else None
         self.measuring = True
-        print("measuring", flush=True)
+        print("measuring", flush=True)  # the parent starts the sandbox's window here
         watch = LoopWatch()
         watcher = asyncio.create_task(watch.run())
         t0, c0 = time.monotonic(), _cpu()
@@ -125,21 +133,21 @@ class Tally:
         wall, cpu = time.monotonic() - t0, _cpu() - c0
         self.measuring = False
         watcher.cancel()
-        gc.callbacks.remove(watch._on_gc)
+        watch.stop()
         return {**watch.summary(), "pairs": self.n_pairs, "with_book": len(self.first), "all_books_s": all_books,
                 "views": self.views, "trades": self.trades, "wall": wall, "cpu": cpu, "rss_mb": _rss_mb(),
                 "p50": _pct(self.delays, 0.50), "p99": _pct(self.delays, 0.99), "max": _pct(self.delays, 1.0),
                 "errors": self.errors}
 
 
-async def client_connector(ready: dict[str, str], seconds: float, settle_max: float, trades: bool, limit: int) -> dict[str, Any]:
+async def client_connector(ready: dict[str, str], a: argparse.Namespace) -> dict[str, Any]:
     from host_spec import Host
 
     host = Host.discover()
-    options = {"rest_url": ready["rest_url"], "ws_public_url": ready["ws_public_url"], "ws_private_url": ready["ws_private_url"]}
+    options = {k: ready[k] for k in ("rest_url", "ws_public_url", "ws_private_url")}
     async with await host.open("bitmart", options=options) as conn:
         rules = await conn.trading_rules()
-        pairs = [p for p, r in rules.items() if r.trading_enabled][:limit]
+        pairs = [p for p, r in rules.items() if r.trading_enabled][:a.limit]
         tally = Tally(len(pairs))
         rss0 = _rss_mb()
 
@@ -160,11 +168,11 @@ async def client_connector(ready: dict[str, str], seconds: float, settle_max: fl
                 tally.error(exc)
 
         tasks = [asyncio.create_task(follow_book(p)) for p in pairs]
-        if trades:
+        if a.trades:
             tasks += [asyncio.create_task(follow_trades(p)) for p in pairs]
         try:
-            result = await tally.run(seconds, settle_max)
-            public = conn.session._streams().public  # noqa: SLF001 - report only
+            result = await tally.run(a.seconds, a.settle_max)
+            public = conn.session._streams().public  # noqa: SLF001 - diagnostics only
             result["connections"] = len(public.pool.connections)
             totals: dict[str, int] = {}
             for feed in public.books.values():
@@ -179,7 +187,7 @@ async def client_connector(ready: dict[str, str], seconds: float, settle_max: fl
         return result
 
 
-async def client_ccxt(ready: dict[str, str], seconds: float, settle_max: float, limit: int) -> dict[str, Any]:
+async def client_ccxt(ready: dict[str, str], a: argparse.Namespace) -> dict[str, Any]:
     import ccxt.pro
 
     ex = ccxt.pro.bitmart()
@@ -188,7 +196,7 @@ async def client_ccxt(ready: dict[str, str], seconds: float, settle_max: float, 
     ex.urls["api"]["ws"]["spot"] = {"public": ready["ws_public_url"], "private": ready["ws_private_url"]}
     try:
         markets = await ex.load_markets()
-        symbols = [s for s, m in markets.items() if m.get("spot") and m.get("active", True)][:limit]
+        symbols = [s for s, m in markets.items() if m.get("spot") and m.get("active", True)][:a.limit]
         tally = Tally(len(symbols))
         rss0 = _rss_mb()
 
@@ -204,7 +212,7 @@ async def client_ccxt(ready: dict[str, str], seconds: float, settle_max: float, 
 
         tasks = [asyncio.create_task(follow(s)) for s in symbols]
         try:
-            result = await tally.run(seconds, settle_max)
+            result = await tally.run(a.seconds, a.settle_max)
         finally:
             for t in tasks:
                 t.cancel()
@@ -215,64 +223,45 @@ async def client_ccxt(ready: dict[str, str], seconds: float, settle_max: float, 
         await ex.close()
 
 
-def run_client(kind: str, ready: dict[str, str], a: argparse.Namespace, sandbox_pid: int) -> dict[str, Any]:
-    args = [sys.executable, __file__, "--client", kind, "--ready", json.dumps(ready), "--seconds", str(a.seconds),
-            "--settle-max", str(a.settle_max), "--limit", str(a.limit)]
-    if a.trades:
-        args.append("--trades")
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    # the client says when its measured window starts: the sandbox's CPU (and profile) cover that window
-    line = proc.stdout.readline()
-    s0, t0 = _proc_cpu(sandbox_pid), time.monotonic()
-    if line.strip() == "measuring" and a.profile_sandbox and kind == "connector":
-        os.kill(sandbox_pid, signal.SIGUSR1)
-    else:
-        line = ""
-    out = proc.stdout.read()
-    s1, t1 = _proc_cpu(sandbox_pid), time.monotonic()
-    if proc.wait() != 0 or not out.strip():
-        raise SystemExit(f"{kind} client failed (exit {proc.returncode})")
-    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    result["sandbox_cpu_share_run"] = (s1 - s0) / (t1 - t0)
-    return result
+# ---- the sandbox process ----------------------------------------------------------------------------------
 
 
-def serve_profiled(path: str, argv: list[str]) -> None:
-    """The sandbox under cProfile: SIGUSR1 starts a fresh profile (the measured window), SIGUSR2 writes it and exits.
-
-    Signal handlers run between bytecodes, so this works even when the sandbox's event loop is saturated.
-    """
+def serve(stats_path: str, profile_path: str | None, argv: list[str]) -> None:
+    """The sandbox CLI, watched: SIGUSR1 starts a window (and the profile), SIGUSR2 writes the window's stats."""
     import cProfile
-    import signal
 
     from bitmart_plugin.sandbox.server import main as sandbox_main
 
-    prof = cProfile.Profile()
+    watch = LoopWatch()
+    prof = cProfile.Profile() if profile_path else None
 
     def start(*_: object) -> None:
-        prof.disable()
-        prof.clear()
-        prof.enable()
+        watch.reset()
+        if prof is not None:
+            prof.disable()
+            prof.clear()
+            prof.enable()
 
-    def dump(*_: object) -> None:
-        prof.disable()
-        prof.dump_stats(path)
-        os._exit(0)
+    def write(*_: object) -> None:
+        with open(stats_path, "w") as f:
+            json.dump(watch.summary(), f)
+
+    def on_ready(_: object) -> None:
+        asyncio.get_running_loop().create_task(watch.run())
 
     signal.signal(signal.SIGUSR1, start)
-    signal.signal(signal.SIGUSR2, dump)
-    sandbox_main(argv)
+    signal.signal(signal.SIGUSR2, write)
+    sandbox_main(argv, on_ready=on_ready)
+    if prof is not None and profile_path:
+        prof.disable()
+        prof.dump_stats(profile_path)
 
 
-def start_sandbox(a: argparse.Namespace) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    cmd = list(SANDBOX)
+def start_sandbox(a: argparse.Namespace, stats_path: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    cmd = [sys.executable, __file__, "--serve", stats_path]
     if a.profile_sandbox:
-        cmd = [sys.executable, __file__, "--serve-profiled", a.profile_sandbox, "--"]
-    cmd += ["--port", "0", "--pairs", str(a.pairs), "--agent-rate", str(a.agent_rate)]
-    if a.workers:
-        cmd += ["--workers", str(a.workers)]
-    cmd += a.sandbox_arg
+        cmd += ["--profile-sandbox", a.profile_sandbox]
+    cmd += ["--", "--port", "0", "--pairs", str(a.pairs), "--agent-rate", str(a.agent_rate), *a.sandbox_arg]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -281,80 +270,123 @@ def start_sandbox(a: argparse.Namespace) -> tuple[subprocess.Popen[str], dict[st
     return proc, json.loads(line)
 
 
+def _agent_actions(ready: dict[str, str]) -> int:
+    """The spot agent actions the sandbox's timer has performed so far (its admin API)."""
+    req = urllib.request.Request(ready["admin_url"] + "/agents", data=b"{}", method="POST",
+                                 headers={"X-Admin-Token": ready["admin_token"], "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return int(json.load(resp).get("actions", 0))
+
+
+def run_client(kind: str, ready: dict[str, str], a: argparse.Namespace, sandbox: subprocess.Popen[str],
+               stats_path: str) -> dict[str, Any]:
+    args = [sys.executable, __file__, "--client", kind, "--ready", json.dumps(ready), "--seconds", str(a.seconds),
+            "--settle-max", str(a.settle_max), "--limit", str(a.limit), *(["--trades"] if a.trades else [])]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    proc.stdout.readline()  # "measuring": the sandbox's window starts with the client's
+    os.kill(sandbox.pid, signal.SIGUSR1)
+    s0, t0, a0 = _proc_cpu(sandbox.pid), time.monotonic(), _agent_actions(ready)
+    out = proc.stdout.read()
+    s1, t1, a1 = _proc_cpu(sandbox.pid), time.monotonic(), _agent_actions(ready)
+    os.kill(sandbox.pid, signal.SIGUSR2)
+    if proc.wait() != 0 or not out.strip():
+        raise SystemExit(f"{kind} client failed (exit {proc.returncode})")
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    result["sandbox_cpu"] = (s1 - s0) / (t1 - t0)
+    result["sandbox_actions"] = (a1 - a0) / (t1 - t0)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with open(stats_path) as f:
+                result["sandbox_watch"] = json.load(f)
+            os.unlink(stats_path)
+            break
+        except (OSError, ValueError):
+            time.sleep(0.05)
+    return result
+
+
+def _pauses(gcs: dict[str, list[float]]) -> str:
+    return ", ".join(f"gen{g} {int(n)}x max {mx:.0f} ms" for g, (n, _, mx) in gcs.items()) or "none"
+
+
 def show(kind: str, r: dict[str, Any]) -> None:
-    per_pair = r["views"] / r["wall"] / max(1, r["pairs"])
+    n, wall = max(1, r["pairs"]), r["wall"]
     first = f"{r['all_books_s']:.1f} s" if r["all_books_s"] is not None else "never (timeout)"
-    print(f"{kind}: {r['with_book']}/{r['pairs']} pairs with a book; every pair by {first}")
-    print(f"  views {r['views'] / r['wall']:,.0f}/s ({per_pair:.1f}/s per pair)"
-          + (f", trades {r['trades'] / r['wall']:,.0f}/s ({r['trades'] / r['wall'] / max(1, r['pairs']):.2f}/s per pair)" if r["trades"] else ""))
+    print(f"{kind}: {r['with_book']}/{r['pairs']} pairs with a book; every pair had one {first} after following began")
+    trades = (f", trades {r['trades'] / wall:,.0f}/s ({r['trades'] / wall / n:.2f}/s per pair)" if r["trades"] else "")
+    print(f"  views {r['views'] / wall:,.0f}/s ({r['views'] / wall / n:.1f}/s per pair){trades}")
     print(f"  delay venue ms_t -> consumer: p50 {r['p50']:.0f} ms, p99 {r['p99']:.0f} ms, max {r['max']:.0f} ms")
     cpu_us = r["cpu"] / r["views"] * 1e6 if r["views"] else float("nan")
-    print(f"  client CPU {100 * r['cpu'] / r['wall']:.1f}% of one core ({cpu_us:.0f} us/view, "
-          f"{1000 * r['cpu'] / r['wall'] / max(1, r['pairs']):.2f} ms CPU/s per pair); RSS {r['rss_mb']:.0f} MB "
-          f"({1024 * (r['rss_mb'] - r['rss_base_mb']) / max(1, r['pairs']):.0f} KB per pair above the {r['rss_base_mb']:.0f} MB before following)"
-          + (f"; {r['connections']} sockets" if "connections" in r else ""))
+    sockets = f"; {r['connections']} sockets" if "connections" in r else ""
+    print(f"  client CPU {100 * r['cpu'] / wall:.1f}% of one core ({cpu_us:.0f} us/view, "
+          f"{1000 * r['cpu'] / wall / n:.2f} ms CPU/s per pair); RSS {r['rss_mb']:.0f} MB, "
+          f"{1024 * (r['rss_mb'] - r['rss_base_mb']) / n:.0f} KB per pair above the {r['rss_base_mb']:.0f} MB "
+          f"before following{sockets}")
+    print(f"  client loop lag p50 {r['lag_p50']:.1f} ms, p99 {r['lag_p99']:.1f} ms, max {r['lag_max']:.0f} ms; "
+          f"GC {_pauses(r['gc'])}")
     if r.get("book_stats"):
         print(f"  book feeds: {r['book_stats']}")
-    pauses = ", ".join(f"gen{g} {n}x max {mx:.0f} ms" for g, (n, _, mx) in r["gc"].items())
-    print(f"  client loop lag p50 {r['lag_p50']:.1f} ms, p99 {r['lag_p99']:.1f} ms, max {r['lag_max']:.0f} ms; GC {pauses}")
-    print(f"  sandbox CPU during this client: {100 * r['sandbox_cpu_share_run']:.0f}% of one core")
-    for text, n in sorted(r["errors"].items(), key=lambda kv: -kv[1])[:5]:
-        print(f"  {n} x {text}")
+    w = r.get("sandbox_watch", {})
+    lag = (f"; loop lag p50 {w['lag_p50']:.1f} ms, p99 {w['lag_p99']:.1f} ms, max {w['lag_max']:.0f} ms; "
+           f"GC {_pauses(w['gc'])}" if w else "")
+    print(f"  sandbox meanwhile: CPU {100 * r['sandbox_cpu']:.0f}% of one core, "
+          f"{r['sandbox_actions']:,.0f} agent actions/s{lag}")
+    for text, count in sorted(r["errors"].items(), key=lambda kv: -kv[1])[:5]:
+        print(f"  {count} x {text}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pairs", type=int, default=1000, help="sandbox pairs (some are pre-trade: only tradable ones are followed)")
-    ap.add_argument("--seconds", type=float, default=30.0, help="measured window after every pair has a book")
+    ap.add_argument("--pairs", type=int, default=1000, help="sandbox pairs (pre-trade ones are not followed)")
+    ap.add_argument("--seconds", type=float, default=30.0, help="measured window once every pair has a book")
     ap.add_argument("--settle-max", type=float, default=60.0, help="longest wait for every pair's first book")
-    ap.add_argument("--agent-rate", type=float, default=20000.0)
-    ap.add_argument("--workers", type=int, default=0, help="sandbox worker processes (0: its default)")
+    ap.add_argument("--agent-rate", type=float, default=12000.0, help="sandbox agent actions per second")
     ap.add_argument("--limit", type=int, default=1_000_000, help="follow at most this many pairs")
     ap.add_argument("--peer", action="store_true", help="also run ccxt.pro watch_order_book on the same pairs")
     ap.add_argument("--trades", action="store_true", help="the connector client also follows every pair's trades")
-    ap.add_argument("--profile-sandbox", metavar="FILE", help="run the sandbox under cProfile, stats to FILE")
-    ap.add_argument("--sandbox-arg", action="append", default=[], help="extra argument for the sandbox CLI")
-    ap.add_argument("--serve-profiled", metavar="FILE", help=argparse.SUPPRESS)
-    ap.add_argument("sandbox_argv", nargs="*", help=argparse.SUPPRESS)
+    ap.add_argument("--profile-sandbox", metavar="FILE", help="cProfile the sandbox over the measured windows")
+    ap.add_argument("--sandbox-arg", action="append", default=[], help="one more argument for the sandbox CLI")
+    ap.add_argument("--serve", metavar="STATS", help=argparse.SUPPRESS)
     ap.add_argument("--client", choices=["connector", "ccxt"], help=argparse.SUPPRESS)
     ap.add_argument("--ready", help=argparse.SUPPRESS)
+    ap.add_argument("sandbox_argv", nargs="*", help=argparse.SUPPRESS)
     a = ap.parse_args()
-    if a.serve_profiled:
-        serve_profiled(a.serve_profiled, a.sandbox_argv)
+    if a.serve:
+        serve(a.serve, a.profile_sandbox, a.sandbox_argv)
         return
     if a.client:
         ready = json.loads(a.ready)
-        if a.client == "ccxt":
-            result = asyncio.run(client_ccxt(ready, a.seconds, a.settle_max, a.limit))
-        else:
-            result = asyncio.run(client_connector(ready, a.seconds, a.settle_max, a.trades, a.limit))
-        print(json.dumps(result))
+        client = client_ccxt if a.client == "ccxt" else client_connector
+        print(json.dumps(asyncio.run(client(ready, a))))
         return
 
-    sandbox, ready = start_sandbox(a)
+    stats_path = os.path.join(tempfile.mkdtemp(prefix="scale_books_"), "sandbox.json")
+    sandbox, ready = start_sandbox(a, stats_path)
     results: dict[str, dict[str, Any]] = {}
     try:
-        results["connector"] = run_client("connector", ready, a, sandbox.pid)
+        results["connector"] = run_client("connector", ready, a, sandbox, stats_path)
         if a.peer:
-            results["ccxt.pro"] = run_client("ccxt", ready, a, sandbox.pid)
+            results["ccxt.pro"] = run_client("ccxt", ready, a, sandbox, stats_path)
     finally:
-        if a.profile_sandbox:
-            os.kill(sandbox.pid, signal.SIGUSR2)
-        else:
-            sandbox.terminate()
+        sandbox.terminate()
         try:
             sandbox.wait(60)
         except subprocess.TimeoutExpired:
             sandbox.kill()
             sandbox.wait()
-    print(f"sandbox --pairs {a.pairs} --agent-rate {a.agent_rate:g}{f' --workers {a.workers}' if a.workers else ''}; "
-          f"{a.seconds:g} s measured per client; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    extra = f" {' '.join(a.sandbox_arg)}" if a.sandbox_arg else ""
+    print(f"sandbox --pairs {a.pairs} --agent-rate {a.agent_rate:g}{extra}; {a.seconds:g} s measured per client; "
+          f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     for kind, r in results.items():
         show(kind, r)
     if "ccxt.pro" in results:
         c, p = results["connector"], results["ccxt.pro"]
-        print(f"connector/ccxt.pro: pairs with a book {c['with_book']}/{max(1, p['with_book'])} = "
-              f"{c['with_book'] / max(1, p['with_book']):.1f}x; views/s {c['views'] / max(1, p['views']) * p['wall'] / c['wall']:.1f}x")
+        rate = (c["views"] / c["wall"]) / max(1e-9, p["views"] / p["wall"])
+        print(f"connector/ccxt.pro: pairs with a book {c['with_book']}/{p['with_book']} = "
+              f"{c['with_book'] / max(1, p['with_book']):.1f}x; views/s {rate:.1f}x; "
+              f"delay p99 {p['p99'] / max(1e-9, c['p99']):.1f}x lower")
 
 
 if __name__ == "__main__":

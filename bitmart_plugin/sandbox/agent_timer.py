@@ -15,7 +15,7 @@ from typing import Any
 from .config import SandboxConfig
 
 log = logging.getLogger(__name__)
-SLICE = 100
+SLICE = 64
 MAX_BACKLOG_S = 0.25
 
 
@@ -52,8 +52,10 @@ async def run_agents(sandbox: Any) -> None:
                 k, kf = min(n, SLICE), min(nf, SLICE)
                 if k:
                     sandbox.exchange.step_agents(k)
+                    sandbox.agent_actions += k
                 if kf:
                     sandbox.futures_agents.step(kf)
+                    sandbox.futures_agent_actions += kf
                 n, nf = n - k, nf - kf
                 if n > 0 or nf > 0:
                     await asyncio.sleep(0)

@@ -67,6 +67,7 @@ class Sandbox:
         self.admin_token = self.config.admin_token or secrets.token_hex(16)
         self.agents_paused = False
         self.agent_rate = self.config.agent_rate
+        self.agent_actions = self.futures_agent_actions = 0  # performed by the timer (admin: POST /admin/agents)
         self.credentials: Credentials = derive_credentials(self.config.seed)
         self.public_ws: PublicWs | None = None
         self.private_ws: PrivateWs | None = None

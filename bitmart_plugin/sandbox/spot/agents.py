@@ -153,16 +153,17 @@ class Agents:
         self._place(st, rules, side, price)
 
     def _cancel(self, st: _SymbolState, rules: SymbolRules) -> None:
+        """Cancel a resting agent order, unless that thins the ladder: then quote instead."""
         live = st.orders = [o for o in st.orders if o.state in OPEN_STATES]
-        if not live:
+        if not live or (len(live) < 2 * st.levels * 2 and self.rng.random() < 0.5):
+            self._make(st, rules)
             return
         book = self.ex.engine.books[rules.symbol]
-        if len(live) < 2 * st.levels * 2 and self.rng.random() < 0.5:
-            return
         order = live[self.rng.randrange(len(live))]
         side = book.side_for(order.side)
         if len(side) <= st.levels and side.totals.get(order.price, 0) == order.remaining:  # type: ignore[arg-type]
-            return  # keep the ladder deep enough
+            self._make(st, rules)  # keep the ladder deep enough
+            return
         self.ex.cancel_order(order.account_id, rules.symbol, order_id=order.order_id)
 
     def _take(self, st: _SymbolState, rules: SymbolRules) -> None:

@@ -6,10 +6,10 @@ or entering levels are sent with their absolute size, levels that vanished or le
 size "0". So a client applying the stream holds exactly the true top-100 book as of the last version.
 
 Batching: one timer for all symbols. The first change of a symbol after a flush puts it on the dirty
-list; every `depth_flush_ms` the dirty symbols are flushed, each as one version. The diff is
-incremental: the LevelChanged events since the last flush carry every changed level's new total,
-so while a side holds at most 100 levels the view is patched from them alone; a side with more
-levels (where the window's edge moves) is diffed against the book's top 100 as a whole.
+list; every `depth_flush_ms` the dirty symbols are flushed, each as one version, CHUNK at a time.
+The diff is incremental: the LevelChanged events since the last flush carry every changed level's
+new total, so while a side holds at most 100 levels the view is patched from them alone; a side
+with more levels (where the window's edge moves) is diffed against the book's top 100 as a whole.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ..ws_conn import Conn
 
 TABLE = "spot/depth/increase100"
 DEPTH = 100
+CHUNK = 64  # symbols flushed per callback: the sockets get their frames between chunks
 Side = dict[Decimal, Decimal]
 
 
@@ -84,8 +85,15 @@ class DepthFeeds:
     def _flush_dirty(self) -> None:
         self._tick = None
         dirty, self._dirty = self._dirty, []
-        for f in dirty:
+        self._flush_from(dirty, 0)
+
+    def _flush_from(self, dirty: list[SymbolFeed], start: int) -> None:
+        """Flush CHUNK symbols, then let the loop write them out before the next CHUNK."""
+        end = start + CHUNK
+        for f in dirty[start:end]:
             self.flush(f.symbol)
+        if end < len(dirty):
+            asyncio.get_running_loop().call_soon(self._flush_from, dirty, end)
 
     def flush(self, symbol: str) -> None:
         """Send the coalesced batch as one version (unless nothing visible changed)."""

@@ -26,6 +26,7 @@ KLINES = {"1m": 1, "5m": 5, "15m": 15, "30m": 30, "1H": 60, "2H": 120, "4H": 240
 PUBLIC_CHANNELS = ({"spot/ticker", "spot/trade", "spot/depth5", "spot/depth20", "spot/depth50", INC_TABLE}
                    | {f"spot/kline{k}" for k in KLINES})
 MAX_TOPICS_PER_MSG = 20
+PER_CHANGE = (INC_TABLE, "spot/trade")  # pushed as things happen, not by periodic()
 
 
 def error_text(event: str, code: str, message: str) -> str:
@@ -233,6 +234,10 @@ class PublicWs(WsEndpoint):
         """Push ticker / depthN / kline for symbols that changed since the last period."""
         books, self._dirty_books = self._dirty_books, set()
         traded, self._dirty_trades = self._dirty_trades, set()
+        # only symbols someone follows on these channels (1,000 busy pairs, few such subscriptions)
+        watched = {t.partition(":")[2] for t in self.topics.subs if not t.startswith(PER_CHANGE)}
+        books &= watched
+        traded &= watched
         for sym in books:
             for n in (5, 20, 50):
                 self._push(f"spot/depth{n}", sym, lambda n=n, s=sym: self._depth_all(n, s))
