@@ -79,12 +79,12 @@ class WsEndpoint:
             return ws
         self._live[ip] = self._live.get(ip, 0) + 1
         try:
-            return await self._serve(ws)
+            return await self._serve(ws, request.transport)
         finally:
             self._live[ip] -= 1
 
-    async def _serve(self, ws: web.WebSocketResponse) -> web.StreamResponse:
-        conn = Conn(ws, self.kind, self.state.faults)
+    async def _serve(self, ws: web.WebSocketResponse, transport: Any = None) -> web.StreamResponse:
+        conn = Conn(ws, self.kind, self.state.faults, transport)
         self.topics.conns.add(conn)
         stamps: deque[float] = deque()
         idle = self.state.config.ws_idle_timeout_s
