@@ -15,7 +15,7 @@ the venue's timestamp (the push's ms_t) to the consumer, p50/p99, the client's C
 pair, RSS per pair, its loop lag and GC pauses; and over the same window the sandbox's CPU share, agent
 actions/s, loop lag and GC pauses.
 
-Run: .venv/bin/python benchmarks/scale_books.py --pairs 1000 --seconds 30 --agent-rate 12000 [--peer] [--trades]
+Run: .venv/bin/python benchmarks/scale_books.py --pairs 1000 --seconds 30 --agent-rate 14000 [--peer] [--trades]
 """
 
 from __future__ import annotations
@@ -342,7 +342,7 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=1000, help="sandbox pairs (pre-trade ones are not followed)")
     ap.add_argument("--seconds", type=float, default=30.0, help="measured window once every pair has a book")
     ap.add_argument("--settle-max", type=float, default=60.0, help="longest wait for every pair's first book")
-    ap.add_argument("--agent-rate", type=float, default=12000.0, help="sandbox agent actions per second")
+    ap.add_argument("--agent-rate", type=float, default=14000.0, help="sandbox agent actions per second")
     ap.add_argument("--limit", type=int, default=1_000_000, help="follow at most this many pairs")
     ap.add_argument("--peer", action="store_true", help="also run ccxt.pro watch_order_book on the same pairs")
     ap.add_argument("--trades", action="store_true", help="the connector client also follows every pair's trades")

@@ -354,6 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--pairs", type=int, default=20)
     p.add_argument("--agent-rate", type=float, default=5.0)
+    p.add_argument("--futures-agent-rate", type=float, default=None,
+                   help="futures agent actions/s (default: --agent-rate scaled by 12 contracts / --pairs, at most x1)")
     p.add_argument("--post-only-reject", action="store_true")
     p.add_argument("--no-rate-limits", action="store_true")
     p.add_argument("--rate-limit-scale", type=float, default=1.0)
@@ -373,7 +375,8 @@ def main(argv: list[str] | None = None, on_ready: Callable[[Sandbox], object] | 
         print(f"error: --port {args.port} is out of range (0-65535; 0 picks a free port)", file=sys.stderr)
         return 2
     cfg = SandboxConfig(host=args.host, port=args.port, seed=args.seed, pairs=args.pairs,
-                        agent_rate=args.agent_rate, post_only_reject=args.post_only_reject,
+                        agent_rate=args.agent_rate, futures_agent_rate=args.futures_agent_rate,
+                        post_only_reject=args.post_only_reject,
                         rate_limits=not args.no_rate_limits, rate_limit_scale=args.rate_limit_scale,
                         firehose=args.firehose, faults=list(args.fault), admin_token=args.admin_token)
 
