@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from typing import Any
+from typing import Any, Callable
 
 
 def _cpu() -> float:
@@ -164,6 +164,20 @@ def _watch_arrivals(tally: Tally) -> None:
     PublicStreams.on_payload = on_payload  # type: ignore[method-assign]
 
 
+async def _measure(tally: Tally, tasks: list[asyncio.Task[None]], a: argparse.Namespace, rss0: float,
+                   diagnostics: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run the tally's window over the consumer tasks, then stop them."""
+    try:
+        result = await tally.run(a.seconds, a.settle_max)
+        result.update(diagnostics())
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    result["rss_base_mb"] = rss0
+    return result
+
+
 async def client_connector(ready: dict[str, str], a: argparse.Namespace) -> dict[str, Any]:
     from host_spec import Host
 
@@ -195,21 +209,16 @@ async def client_connector(ready: dict[str, str], a: argparse.Namespace) -> dict
         tasks = [asyncio.create_task(follow_book(p)) for p in pairs]
         if a.trades:
             tasks += [asyncio.create_task(follow_trades(p)) for p in pairs]
-        try:
-            result = await tally.run(a.seconds, a.settle_max)
-            public = conn.session._streams().public  # noqa: SLF001 - diagnostics only
-            result["connections"] = len(public.pool.connections)
+        public = conn.session._streams().public  # noqa: SLF001 - diagnostics only
+
+        def diagnostics() -> dict[str, Any]:
             totals: dict[str, int] = {}
             for feed in public.books.values():
                 for k, v in feed.stats.items():
                     totals[k] = totals.get(k, 0) + v
-            result["book_stats"] = {k: v for k, v in totals.items() if v}
-        finally:
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        result["rss_base_mb"] = rss0
-        return result
+            return {"connections": len(public.pool.connections), "book_stats": {k: v for k, v in totals.items() if v}}
+
+        return await _measure(tally, tasks, a, rss0, diagnostics)
 
 
 async def client_ccxt(ready: dict[str, str], a: argparse.Namespace) -> dict[str, Any]:
@@ -235,15 +244,7 @@ async def client_ccxt(ready: dict[str, str], a: argparse.Namespace) -> dict[str,
             except Exception as exc:  # noqa: BLE001
                 tally.error(exc)
 
-        tasks = [asyncio.create_task(follow(s)) for s in symbols]
-        try:
-            result = await tally.run(a.seconds, a.settle_max)
-        finally:
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        result["rss_base_mb"] = rss0
-        return result
+        return await _measure(tally, [asyncio.create_task(follow(s)) for s in symbols], a, rss0, dict)
     finally:
         await ex.close()
 

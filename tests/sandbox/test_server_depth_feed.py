@@ -16,6 +16,7 @@ from bitmart_plugin.sandbox.server import Sandbox
 from bitmart_plugin.sandbox.spot.depth_feed import TABLE
 
 from .conftest import make_config
+from .test_server_ws import apply
 
 D = Decimal
 SYMBOL = "ETH_USDT"
@@ -31,15 +32,6 @@ class Frames:
 
     def send(self, item: bytes) -> None:
         self.sent.append(item)
-
-
-def apply(book: dict[str, dict[Decimal, Decimal]], data: dict) -> None:
-    for side in ("bids", "asks"):
-        for p, s in data[side]:
-            if D(s) == 0:
-                book[side].pop(D(p), None)
-            else:
-                book[side][D(p)] = D(s)
 
 
 async def test_batches_keep_the_true_top_100_while_sides_cross_100_levels() -> None:

@@ -9,11 +9,30 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterable
 
 from .events import ZERO, Candle, PublicTrade
 
 STEPS: tuple[int, ...] = (1, 3, 5, 15, 30, 45, 60, 120, 180, 240, 1440, 10080, 43200)
+
+
+def runs(rows: Iterable[list[Any]]) -> list[list[Any]]:
+    """Consecutive rows ``[bucket, open, high, low, close, volume, quote volume]`` of one bucket folded into
+    one (arrival order kept: a bucket met again later starts a new run)."""
+    out: list[list[Any]] = []
+    for row in rows:
+        agg = out[-1] if out else None
+        if agg is None or agg[0] != row[0]:
+            out.append(row)
+            continue
+        if row[2] > agg[2]:
+            agg[2] = row[2]
+        if row[3] < agg[3]:
+            agg[3] = row[3]
+        agg[4] = row[4]
+        agg[5] += row[5]
+        agg[6] += row[6]
+    return out
 
 
 class CandleSeries:
@@ -45,24 +64,9 @@ class CandleSeries:
     def merge(self, minutes: list[list[Any]]) -> None:
         """Fold per-minute aggregates ``[minute_s, open, high, low, close, volume, quote volume]`` (in
         arrival order) in, as ``add`` would their trades one by one; one new Candle per bucket touched."""
-        t = None
-        agg: list[Any] = []
-        for m, o, h, lo, c, v, qv in minutes:
-            bucket = m - m % self.seconds
-            if bucket != t:
-                if t is not None:
-                    self._fold(t, agg)
-                t, agg = bucket, [o, h, lo, c, v, qv]
-            else:
-                if h > agg[1]:
-                    agg[1] = h
-                if lo < agg[2]:
-                    agg[2] = lo
-                agg[3] = c
-                agg[4] += v
-                agg[5] += qv
-        if t is not None:
-            self._fold(t, agg)
+        seconds = self.seconds
+        for agg in runs([m - m % seconds, *rest] for m, *rest in minutes):
+            self._fold(agg[0], agg[1:])
 
     def _fold(self, t: int, agg: list[Any]) -> None:
         o, h, lo, c, v, qv = agg
@@ -129,21 +133,8 @@ class SymbolMarketData:
 
     def _catch_up(self) -> None:
         pending, self._pending = self._pending, []
-        minutes: list[list[Any]] = []  # [minute_s, open, high, low, close, volume, quote volume], arrival order
-        for t in pending:
-            ts = t.time_ms // 1000
-            m, px, size = ts - ts % 60, t.price, t.size
-            agg = minutes[-1] if minutes else None
-            if agg is not None and agg[0] == m:
-                if px > agg[2]:
-                    agg[2] = px
-                elif px < agg[3]:
-                    agg[3] = px
-                agg[4] = px
-                agg[5] += size
-                agg[6] += px * size
-            else:
-                minutes.append([m, px, px, px, px, size, px * size])
+        minutes = runs([t.time_ms // 1000 - t.time_ms // 1000 % 60, t.price, t.price, t.price, t.price, t.size,
+                        t.price * t.size] for t in pending)
         for series in self._series.values():
             series.merge(minutes)
 
