@@ -11,6 +11,7 @@ raw-deflate compressed as on the wire. Each contender consumes the same bytes in
   (c) floors: zlib inflate + json.loads, and zlib inflate + orjson.loads (when orjson is installed)
 
 Run: .venv/bin/python benchmarks/bench_depth.py [--frames 100000] [--repeat 3]
+     .venv/bin/python benchmarks/bench_depth.py --market perp [--per-frame 10]   (futures: bench_depth_perp.py)
 """
 
 from __future__ import annotations
@@ -100,11 +101,13 @@ class _StubClient:
         return result
 
 
-def ccxt_runner(frames: list[bytes]) -> Callable[[list[bytes]], None]:
+def ccxt_runner(frames: list[bytes] | list[str], symbol: str = "BTC_USDT", unresolved: int = 0) -> Callable[[list[bytes]], None]:
+    """ccxt.pro consuming `frames` (bytes: binary messages, str: text ones); all but `unresolved` resolve a book."""
     import ccxt.pro
     from aiohttp import WSMessage, WSMsgType
 
-    messages = [WSMessage(WSMsgType.BINARY, f, None) for f in frames]  # built by aiohttp's reader in real life
+    # built by aiohttp's reader in real life
+    messages = [WSMessage(WSMsgType.TEXT if isinstance(f, str) else WSMsgType.BINARY, f, None) for f in frames]
 
     def run(_: list[bytes]) -> None:
         exchange = ccxt.pro.bitmart()
@@ -112,8 +115,8 @@ def ccxt_runner(frames: list[bytes]) -> Callable[[list[bytes]], None]:
         handle = client.handle_message
         for m in messages:
             handle(m)
-        assert client.resolved == len(frames), client.resolved
-        book = exchange.orderbooks["BTC_USDT"]
+        assert client.resolved == len(messages) - unresolved, client.resolved
+        book = exchange.orderbooks[symbol]
         assert len(book["bids"]) and len(book["asks"])
 
     return run
@@ -135,7 +138,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--market", choices=["spot", "perp"], default="spot")
+    ap.add_argument("--per-frame", type=int, default=10, help="perp: levels changed per update")
     args = ap.parse_args()
+    if args.market == "perp":
+        from bench_depth_perp import main as perp_main  # beside this script
+
+        perp_main(args.frames, args.repeat, args.per_frame)
+        return
     frames = make_frames(args.frames)
     raw = sum(len(zlib.decompress(f, -15)) for f in frames[1:1001]) / 1000
     print(f"{len(frames)} frames (1 snapshot + {len(frames) - 1} updates of 20 levels, 100-level book); "

@@ -35,6 +35,8 @@ class Record:
     live_cancel_ms: int | None = None  # the sandbox's time of our cancel of the live order
     signals: dict[str, asyncio.Event] = field(default_factory=dict)
     ptrace: dict[str, list[str]] = field(default_factory=dict)  # model -> queue changes the paper made
+    side: str = "buy"
+    venue_cancel_ms: int | None = None  # the venue cancelled the live order before we asked (STP, a closer cut)
 
 
 def outcome(order: Order | None) -> str:
@@ -160,7 +162,7 @@ class Figures:
                 lines.append("   true tape at the price (ms kind qty, * = ahead of ours):")
                 end = r.live.updated_ms if r.live else r.live_arrival_ms + 10000
                 for ms, kind, side, price, qty, oid, cid in self.tape:
-                    if price == r.price and side == "buy" and r.live_arrival_ms - 200 <= ms <= end:
+                    if price == r.price and side == r.side and r.live_arrival_ms - 200 <= ms <= end:
                         ahead = "*" if oid and r.order_id and int(oid) < int(r.order_id) else (" =" if oid == r.order_id else "")
                         lines.append(f"     {ms % 100000} {kind} {qty}{ahead}")
                 for m in ("front", "default"):

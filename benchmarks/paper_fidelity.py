@@ -56,16 +56,16 @@ class Harness(Figures):
     async def run(self) -> None:
         a = self.args
         host = Host.discover(env={"HOST_SPEC_PLUGINS": "bitmart,paper"}, warn=io.StringIO())
-        venue = await host.start_sandbox("bitmart", {"pairs": 2, "agent_rate": a.agent_rate, "seed": a.seed,
-                                                     "depth_flush_ms": a.depth_flush_ms, "rate_limits": False})
+        venue = await host.start_sandbox(self.base_id, {"pairs": 2, "agent_rate": a.agent_rate, "seed": a.seed,
+                                                        "depth_flush_ms": a.depth_flush_ms, "rate_limits": False,
+                                                        **self._sandbox_options()})
         self.sandbox = venue.sandbox  # type: ignore[attr-defined]
         self.by_cid: dict[str, Record] = {}
-        self.tape: list[tuple[int, str, str, Decimal, Decimal, str, str]] = []  # true order events at BTC_USDT
-        self.sandbox.exchange.add_listener(self._venue_event)  # read-only observer of the true engine
+        self.tape: list[tuple[int, str, str, Decimal, Decimal, str, str]] = []  # true order events at our symbol
+        self._listen()  # read-only observer of the true engine
         try:
-            self.live = await host.open("bitmart", venue.credentials, venue.options)
-            common = {**venue.options, "balance": "USDT=1000000,BTC=100", "maker_fee": "0.0006",
-                      "taker_fee": "0.0008", "entry_latency_ms": 0, "reorder_ms": a.reorder_ms,
+            self.live = await host.open(self.base_id, venue.credentials, venue.options)
+            common = {**venue.options, **self._paper_options(), "entry_latency_ms": 0, "reorder_ms": a.reorder_ms,
                       "lookahead_ms": a.lookahead_ms, "shadow": not a.no_shadow}
             self.rule = (await self.live.trading_rules())[PAIR]
             tasks = [asyncio.create_task(self._watch_book())]
@@ -75,15 +75,18 @@ class Harness(Figures):
                     break
                 await asyncio.sleep(0.05)
             common["entry_latency_ms"] = int(a.latency) if a.latency.isdigit() else 0
-            self.papers = {m: await host.open("bitmart_paper_trade", {}, {**common, "queue_model": m}) for m in MODELS}
+            self.papers = {m: await host.open(self.paper_id, {}, {**common, "queue_model": m}) for m in MODELS}
             for k in self.ks:  # calibration candidates: the default model with another k
                 self.papers[f"default@{k}"] = await host.open(
-                    "bitmart_paper_trade", {}, {**common, "queue_model": "default", "queue_k": k})
+                    self.paper_id, {}, {**common, "queue_model": "default", "queue_k": k})
+            await self._prepare()
             tasks += [asyncio.create_task(self._collect(name, conn)) for name, conn in
                       (("live", self.live), *self.papers.items())]
-            await asyncio.gather(*(p.place_order(OrderRequest(PAIR, Side.BUY, OrderType.LIMIT_MAKER, self.rule.min_size * 10,
-                                                              self.book.bids[-1][0])) for p in self.papers.values()),
-                                 return_exceptions=True)  # warm the paper feeds
+            warm = OrderRequest(PAIR, Side.BUY, OrderType.LIMIT_MAKER, self.rule.min_size * 10, self.book.bids[-1][0],
+                                client_order_id="warm")
+            await asyncio.gather(*(p.place_order(warm) for p in self.papers.values()), return_exceptions=True)
+            await asyncio.gather(*(p.cancel_order(PAIR, "warm") for p in self.papers.values()),
+                                 return_exceptions=True)  # the paper feeds are warm; the far order goes
             for m, conn in self.papers.items():
                 self._spy(m, conn.session)  # type: ignore[attr-defined]
             if a.latency == "measured":
@@ -94,11 +97,13 @@ class Harness(Figures):
             started = time.monotonic()
             flows = []
             for i in range(a.orders):
+                await self._pace(i, flows)
                 flows.append(asyncio.create_task(self._one(i)))
                 await asyncio.sleep(a.interval_s)
             await asyncio.gather(*flows, return_exceptions=True)
             self.elapsed = time.monotonic() - started
             await asyncio.sleep(1.0)
+            await self._finish()
             for t in tasks:
                 t.cancel()
         finally:
@@ -130,39 +135,76 @@ class Harness(Figures):
             return 0, 0, 0
         return samples[len(samples) // 10], int(statistics.median(samples)), samples[-1 - len(samples) // 10]
 
+    # ---- the market's hooks (spot here; benchmarks/fidelity_perp.py overrides them for perpetuals) ----
+
+    base_id, paper_id, symbol = "bitmart", "bitmart_paper_trade", "BTC_USDT"
+    unit = Decimal(1)  # base units per venue size unit (a contract's size on the futures venue)
+
+    def _sandbox_options(self) -> dict[str, Any]:
+        return {}
+
+    def _paper_options(self) -> dict[str, Any]:
+        return {"balance": "USDT=1000000,BTC=100", "maker_fee": "0.0006", "taker_fee": "0.0008"}
+
+    async def _prepare(self) -> None:
+        """Account settings on the live and paper connections before the flow (none on spot)."""
+
+    async def _pace(self, i: int, flows: list[asyncio.Task[None]]) -> None:
+        """Called before order `i` of the flow is sent (spot: nothing to wait for)."""
+
+    async def _finish(self) -> None:
+        """Figures read after the flow, before the connections close (none on spot)."""
+
+    def _listen(self) -> None:
+        from bitmart_plugin.sandbox.core.events import OrderChanged
+
+        self.order_events: type = OrderChanged
+        self.sandbox.exchange.add_listener(self._venue_event)
+
+    def _true_depth(self) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
+        """Top 5 of the venue's true book, base units."""
+        bids, asks = self.sandbox.exchange.depth(self.symbol, 5)
+        return list(bids), list(asks)
+
+    @staticmethod
+    def _fill_size(fill: Any) -> Decimal:
+        return fill.size  # type: ignore[no-any-return]
+
     def _venue_event(self, ev: Any) -> None:
         """Sandbox listener (synchronous, in engine order): the true book when our live order is accepted,
         the venue times of our live orders' arrival and cancel, and the tape of order events."""
-        from bitmart_plugin.sandbox.core.events import OrderChanged
-
-        if isinstance(ev, OrderChanged) and ev.order.state in ("canceled", "partially_canceled"):
-            rec = self.by_cid.get(ev.order.client_order_id)
+        if not isinstance(ev, self.order_events):
+            return
+        o, unit = ev.order, self.unit
+        if o.state in ("canceled", "partially_canceled"):
+            rec = self.by_cid.get(o.client_order_id)
             if rec is not None and rec.cancel_sent and rec.live_cancel_ms is None:
-                rec.live_cancel_ms = ev.order.update_time_ms
+                rec.live_cancel_ms = o.update_time_ms
                 rec.signals.setdefault("live_cancel_ms", asyncio.Event()).set()
-
-        if isinstance(ev, OrderChanged) and ev.order.symbol == "BTC_USDT" and ev.order.price is not None:
-            o = ev.order
+            elif rec is not None and not rec.cancel_sent and rec.venue_cancel_ms is None:
+                rec.venue_cancel_ms = o.update_time_ms
+        if o.symbol != self.symbol:
+            return
+        if o.price is not None:
             if ev.fill is not None:
-                kind, qty = ("fill", ev.fill.size) if ev.fill.role == "maker" else ("", ZERO)
+                kind, qty = ("fill", self._fill_size(ev.fill) * unit) if ev.fill.role == "maker" else ("", ZERO)
             elif o.state == "new":
-                kind, qty = "add", o.size or ZERO
+                kind, qty = "add", (o.size or ZERO) * unit
             elif o.state in ("canceled", "partially_canceled"):
-                kind, qty = "cancel", o.remaining
+                kind, qty = "cancel", o.remaining * unit
             else:
                 kind, qty = "", ZERO
             if kind:
                 self.tape.append((o.update_time_ms, kind, o.side, o.price, qty, o.order_id, o.client_order_id))
-        if isinstance(ev, OrderChanged) and ev.fill is None and ev.order.state == "new" and ev.order.symbol == "BTC_USDT":
-            rec = self.by_cid.get(ev.order.client_order_id)
+        if ev.fill is None and o.state == "new":
+            rec = self.by_cid.get(o.client_order_id)
             if rec is not None and rec.live_arrival_ms is None:
-                rec.order_id = ev.order.order_id
-                rec.live_arrival_ms = ev.order.create_time_ms
+                rec.order_id = o.order_id
+                rec.live_arrival_ms = o.create_time_ms
                 rec.signals.setdefault("live_arrival_ms", asyncio.Event()).set()
-                bids, asks = self.sandbox.exchange.depth("BTC_USDT", 5)
-                rec.true_book = (list(bids), list(asks))
+                bids, asks = rec.true_book = self._true_depth()
                 if rec.kind.startswith("maker"):
-                    rec.true_ahead = dict(bids).get(ev.order.price, Decimal(0))
+                    rec.true_ahead = dict(bids if o.side == "buy" else asks).get(o.price, Decimal(0))
 
     def _spy(self, model: str, session: Any) -> None:
         """Wrap the paper engine's `arrive` to note the book it decided against."""
@@ -257,10 +299,10 @@ class Harness(Figures):
     def _size(self, lo: int, hi: int) -> Decimal:
         return self.rule.min_size * self.rng.randint(lo, hi)
 
-    async def _one(self, i: int) -> None:
+    def _request(self, cid: str) -> tuple[OrderRequest, str, float] | None:
+        """The next order of the flow (buys only on spot), its kind and how long it lives (s); None: skip it."""
         book, tick = self.book, self.rule.price_increment
         r = self.rng.random()
-        cid = f"fid{self.args.seed}x{i}"
         if r < self.args.taker_share:
             depth = sum(a for _, a in book.asks[:2])
             amount = max(self.rule.min_size, (depth * Decimal("0.8")).quantize(self.rule.size_increment, ROUND_DOWN))
@@ -277,7 +319,15 @@ class Harness(Figures):
             req = OrderRequest(PAIR, Side.BUY, OrderType.LIMIT_MAKER, self._size(10, 50), book.asks[0][0],
                                client_order_id=cid)
             kind, life = "post_only", 0.3
-        rec = Record(cid, kind, req.amount or Decimal(0), price=req.price)
+        return req, kind, life
+
+    async def _one(self, i: int) -> None:
+        cid = f"fid{self.args.seed}x{i}"
+        planned = self._request(cid)
+        if planned is None:
+            return
+        req, kind, life = planned
+        rec = Record(cid, kind, req.amount or Decimal(0), price=req.price, side=req.side.value.lower())
         rec.sent_ms = self.papers[MODELS[0]].session.venue_now()  # type: ignore[attr-defined]
         self.records.append(rec)
         self.by_cid[cid] = rec
@@ -341,10 +391,17 @@ def main() -> None:
     p.add_argument("--no-shadow", action="store_true", help="do not tell the paper that its live twins are in the public data")
     p.add_argument("--calibrate", default="", help="comma-separated k values: extra `default` sessions with queue_k=k")
     p.add_argument("--explain", action="store_true", help="print every mismatching order: fills, books, times")
+    p.add_argument("--market", choices=["spot", "perp"], default="spot",
+                   help="spot: bitmart vs bitmart_paper_trade; perp: bitmart_perpetual vs bitmart_perpetual_paper_trade "
+                        "on the sandbox's futures venue (benchmarks/fidelity_perp.py)")
+    from fidelity_perp import PerpHarness, add_arguments  # beside this script
+
+    add_arguments(p)
     args = p.parse_args()
+    harness = PerpHarness if args.market == "perp" else Harness
     runs = []
     for seed in ([int(x) for x in args.seeds.split(",")] if args.seeds else [args.seed]):
-        h = Harness(argparse.Namespace(**{**vars(args), "seed": seed}))
+        h = harness(argparse.Namespace(**{**vars(args), "seed": seed}))
         asyncio.run(h.run())
         if args.explain:
             print(h.explain())

@@ -18,10 +18,17 @@ class ParseError(ValueError):
     """A payload that does not have the documented shape."""
 
 
+try:  # orjson decodes a frame ~2x faster (the futures depth hot path decodes here); json is the fallback
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - exercised only without orjson
+    _loads = json.loads
+
+
 def decode(payload: bytes | str) -> dict[str, Any]:
-    """JSON-decode one (already inflated) frame into a dict."""
+    """JSON-decode one (already inflated) frame into a dict. With orjson an integer beyond 64 bits comes back as a
+    float, which every reader here refuses (ParseError), as it refuses NaN, which orjson does not even read."""
     try:
-        obj = json.loads(payload)
+        obj = _loads(payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError(f"frame is not JSON: {exc}") from None
     if not isinstance(obj, dict):

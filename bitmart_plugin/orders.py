@@ -7,7 +7,9 @@ may carry one fill) and REST trade rows. Rules:
 - events per order: `created` first, fills as `partially_filled` (or `filled` for the completing one),
   exactly one terminal event (`filled` | `cancelled` | `failed`), nothing after it;
 - `partially_canceled` is CANCELED, except a market buy that spent its notional (BitMart quirk) -> FILLED;
-- a LIMIT_MAKER cancelled by the system without fills (we never asked) -> FAILED, post-only crossed.
+- a LIMIT_MAKER cancelled by the system without fills (we never asked) -> FAILED, post-only crossed; one
+  cancelled by self-trade prevention (`cancelSource` "stp": it rested on the book) is CANCELED. Futures
+  payloads name no cancel source, so there an unasked cancel of an unfilled maker-only order reads as FAILED.
 """
 
 from __future__ import annotations
@@ -216,7 +218,8 @@ class OrderTracker:
             if self._spent(o, snap, t.size_step):
                 return OrderState.FILLED
         if (state is OrderState.CANCELED and o.order_type is OrderType.LIMIT_MAKER and snap.filled_size == 0
-                and not t.fills and (snap.cancel_source == "system" or not t.cancel_requested)):
+                and not t.fills and snap.cancel_source not in ("stp", "user")
+                and (snap.cancel_source == "system" or not t.cancel_requested)):
             return OrderState.FAILED
         return state
 

@@ -85,6 +85,7 @@ def perp_connector_info() -> ConnectorInfo:
         capabilities=PERP_CAPABILITIES,
         options=PERP_OPTIONS,
         instrument=Instrument.PERPETUAL,
+        shares_credentials_with=CONNECTOR_ID,  # one BitMart account: `host-spec connect bitmart` serves both
         **_COMMON,
         description="BitMart USDT-M perpetual futures through ccxt 4.5.70 (raw REST endpoints) and native futures "
         "WebSocket streams; amounts in base units (converted to whole contracts before sending). Same API keys as "

@@ -43,24 +43,29 @@ def write_private_json(path: Path, data: object) -> Path:
 
 
 class CredentialStore:
-    """Reads and writes `<home>/credentials/<connector>.json` with mode 0600 (folder 0700)."""
+    """Reads and writes `<home>/credentials/<key>.json` with mode 0600 (folder 0700).
+
+    The key is a connector's `credentials_key`: its id, or the id of the connector whose keys it shares
+    (so `bitmart_perpetual` reads what `host-spec connect bitmart` stored). A str is taken as the key itself.
+    """
 
     def __init__(self, home: Path | None = None, env: Mapping[str, str] | None = None) -> None:
         self.env = os.environ if env is None else env
         self.home = Path(self.env.get("HOST_SPEC_HOME") or home or config_home(self.env))
 
-    def path(self, connector_id: str) -> Path:
-        return self.home / "credentials" / f"{connector_id}.json"
+    def path(self, connector: ConnectorInfo | str) -> Path:
+        key = connector.credentials_key if isinstance(connector, ConnectorInfo) else connector
+        return self.home / "credentials" / f"{key}.json"
 
-    def save(self, connector_id: str, values: Mapping[str, SecretStr]) -> Path:
-        return write_private_json(self.path(connector_id), {k: v.get_secret_value() for k, v in values.items()})
+    def save(self, connector: ConnectorInfo | str, values: Mapping[str, SecretStr]) -> Path:
+        return write_private_json(self.path(connector), {k: v.get_secret_value() for k, v in values.items()})
 
     def load(self, info: ConnectorInfo) -> dict[str, SecretStr]:
         """Stored values overlaid by environment variables; only the connector's declared fields."""
         from pydantic import SecretStr
 
         stored: dict[str, str] = {}
-        path = self.path(info.id)
+        path = self.path(info)
         if path.exists():
             try:
                 stored = json.loads(path.read_text())
@@ -74,8 +79,8 @@ class CredentialStore:
                 found[field.name] = SecretStr(value)
         return found
 
-    def forget(self, connector_id: str) -> bool:
-        path = self.path(connector_id)
+    def forget(self, connector: ConnectorInfo | str) -> bool:
+        path = self.path(connector)
         if path.exists():
             path.unlink()
             return True

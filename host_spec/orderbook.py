@@ -17,6 +17,11 @@ The hot path (a held price spelling, a size of plain ASCII digits, both exact st
 (`host_spec/_levels.c`, built at install where a C compiler is present: `_stored`) or, without it, in
 Python (`_looped`). The two take exactly the same levels, everything else goes through the exact path
 (`_level`), and the tests run the book through both.
+
+Views: once a view (or `top(n)`) has been read, the book keeps each side's best n levels as it changes
+(`host_spec/book_top.py`), so a view per update costs the levels the update changed inside the top, not n
+levels; a side whose top did not change hands out the same tuple again. It stops keeping them after `_IDLE`
+updates with no read (a consumer that reads now and then pays one walk per read, as before).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 
+from host_spec.book_top import TopLevels
 from host_spec.models import OrderBookView, TradingPair
 
 try:
@@ -41,8 +47,12 @@ _ONE = Decimal(1)
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)  # canonical keys never round two prices into one
 _CACHE_LIMIT = 8192
 _MIN_SWEEP = 64  # a side is swept of tombstones once it holds more prices than this (and than 2x its live count)
+_IDLE = 8  # updates applied with no read before the book stops keeping its tops
+_NO_TOP: dict[str, Decimal] = {}  # `held` of no top: nothing is watched
 
 Level = Sequence[str | Decimal]
+_Side = dict[str | Decimal, str | Decimal]  # price spelling -> size as received
+_Keys = dict[Decimal, str | Decimal]  # canonical price -> the spelling held
 
 
 class SeqResult(enum.Enum):
@@ -164,7 +174,8 @@ class L2Book:
     """
 
     __slots__ = (
-        "_asks", "_ask_keys", "_ask_px", "_bids", "_bid_keys", "_bid_px", "_keys", "_limits", "_sizes", "sequence", "timestamp_ms",
+        "_asks", "_ask_keys", "_ask_px", "_bids", "_bid_keys", "_bid_px", "_keys", "_limits", "_sizes", "_tops", "_unread", "sequence",
+        "timestamp_ms",
     )
 
     def __init__(self) -> None:
@@ -177,6 +188,8 @@ class L2Book:
         self._limits = [_MIN_SWEEP, _MIN_SWEEP]  # per side (bids, asks): sweep tombstones past this many prices
         self._keys: dict[str | Decimal, Decimal] = {}  # raw price spelling -> canonical key (cache)
         self._sizes: dict[str | Decimal, Decimal] = {}  # raw size spelling -> Decimal (_ZERO for zero), lazily
+        self._tops: tuple[TopLevels, TopLevels] | None = None  # (bids, asks) best levels, kept while views are read
+        self._unread = 0  # updates applied since the last read of the tops
         self.sequence: int | None = None
         self.timestamp_ms: int = 0
 
@@ -190,6 +203,7 @@ class L2Book:
         for part in (self._bids, self._asks, self._bid_keys, self._ask_keys, self._bid_px, self._ask_px):
             part.clear()
         self._limits[:] = [_MIN_SWEEP, _MIN_SWEEP]
+        self._tops = None
         self.sequence = None
 
     def apply_snapshot(self, bids: Iterable[Level], asks: Iterable[Level], sequence: int, timestamp_ms: int = 0) -> None:
@@ -223,10 +237,15 @@ class L2Book:
                 return SeqResult.STALE
             self.invalidate()
             return SeqResult.GAP
+        tops = self._tops
+        if tops is not None:
+            self._unread += 1
+            if self._unread > _IDLE:  # nobody reads: stop keeping them
+                tops = self._tops = None
         try:
             apply_side = self._stored if _store is not None and type(bids) is list and type(asks) is list else self._looped
-            apply_side(bids, "bids", self._bids, self._bid_keys, self._bid_px)
-            apply_side(asks, "asks", self._asks, self._ask_keys, self._ask_px)
+            apply_side(bids, "bids", self._bids, self._bid_keys, self._bid_px, None if tops is None else tops[0])
+            apply_side(asks, "asks", self._asks, self._ask_keys, self._ask_px, None if tops is None else tops[1])
         except BookDataError:
             self.invalidate()
             raise
@@ -238,39 +257,39 @@ class L2Book:
             self.timestamp_ms = timestamp_ms
         return SeqResult.APPLIED
 
-    def _looped(
-        self, levels: Iterable[Level], name: str, side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]
-    ) -> None:
+    def _looped(self, levels: Iterable[Level], name: str, side: _Side, keys: _Keys, prices: list[Decimal], top: TopLevels | None) -> None:
         """One side through the hot loop in Python (no C loop built, or levels not in a list)."""
+        held = _NO_TOP if top is None else top.held
         for level in levels:  # a held spelling and a size of plain digits (valid as it stands): one store
             kind = level.__class__
             if kind is list or kind is tuple:
                 price, size = level
                 if price.__class__ is str and price in side and size.__class__ is str and size.isascii() and size.replace(".", "", 1).isdigit():
                     side[price] = size
+                    if price in held:
+                        top.stored(price)  # type: ignore[union-attr,arg-type]
                     continue
-            self._level(level, name, side, keys, prices)
+            self._level(level, name, side, keys, prices, top)
 
-    def _stored(
-        self, levels: Sequence[Level], name: str, side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]
-    ) -> None:
-        """One side through the C loop; each level it leaves (new price, other spelling, invalid) goes to `_level`, in order."""
+    def _stored(self, levels: Sequence[Level], name: str, side: _Side, keys: _Keys, prices: list[Decimal], top: TopLevels | None) -> None:
+        """One side through the C loop; each level it leaves (new price, other spelling, invalid, a removal from
+        the kept top) goes to `_level`, in order. The C loop updates the kept top's rows for the sizes it stores."""
         store = _store
         assert store is not None
-        i = store(side, levels, 0)  # type: ignore[arg-type]  # a list: apply_update checked
+        i = store(side, levels, 0, top)  # type: ignore[arg-type]  # a list: apply_update checked
         while i < len(levels):
-            self._level(levels[i], name, side, keys, prices)
-            i = store(side, levels, i + 1)  # type: ignore[arg-type]
+            self._level(levels[i], name, side, keys, prices, top)
+            i = store(side, levels, i + 1, top)  # type: ignore[arg-type]
 
-    def _level(
-        self, level: object, name: str, side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]
-    ) -> None:
+    def _level(self, level: object, name: str, side: _Side, keys: _Keys, prices: list[Decimal], top: TopLevels | None) -> None:
         """One level off the hot path: validated exactly (BookDataError naming what is wrong), then applied."""
         ((price, size),) = _check((level,), name, side, self._key, indexed=False)
         if price.__class__ is str and price in side and size.__class__ is str:
             side[price] = size  # type: ignore[index]
+            if top is not None:
+                top.stored(price)  # type: ignore[arg-type]
         else:
-            self._slow(price, size, side, keys, prices)  # type: ignore[arg-type]
+            self._slow(price, size, side, keys, prices, top)  # type: ignore[arg-type]
 
     def _key(self, raw: object) -> Decimal:
         """The canonical Decimal of a price spelling (str spellings cached); BookDataError if it is not a valid price."""
@@ -286,14 +305,16 @@ class L2Book:
         return key
 
     def _slow(
-        self, price: str | Decimal, size: str | Decimal, side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]
+        self, price: str | Decimal, size: str | Decimal, side: _Side, keys: _Keys, prices: list[Decimal], top: TopLevels | None = None
     ) -> None:
-        """Any validated level: removes on zero (any spelling), re-keys a new spelling (held as a str)."""
+        """Any validated level: removes on zero (any spelling), re-keys a new spelling (held as a str); tells `top`."""
         key = self._key(price)
         held = keys.get(key)
         if _is_zero(size):
             if held is not None:
                 del keys[key], side[held], prices[bisect_left(prices, key)]
+                if top is not None:
+                    top.removed(key)
             return
         if held is None:
             which = 0 if side is self._bids else 1
@@ -306,6 +327,8 @@ class L2Book:
         spelling = price if price.__class__ is str else str(price)  # str keys only: 100.0 or True never match one
         keys[key] = spelling
         side[spelling] = size
+        if top is not None:
+            top.added(key, spelling, size)  # type: ignore[arg-type]
 
     @staticmethod
     def _sweep(side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]) -> None:
@@ -331,20 +354,31 @@ class L2Book:
 
     @property
     def best_bid(self) -> tuple[Decimal, Decimal] | None:
+        if self._tops is not None:
+            rows = self._tops[0].rows
+            return rows[0] if rows else None
         bids = self._levels(reversed(self._bid_px), self._bids, self._bid_keys, 1)
         return bids[0] if bids else None
 
     @property
     def best_ask(self) -> tuple[Decimal, Decimal] | None:
+        if self._tops is not None:
+            rows = self._tops[1].rows
+            return rows[0] if rows else None
         asks = self._levels(iter(self._ask_px), self._asks, self._ask_keys, 1)
         return asks[0] if asks else None
 
     def top(self, n: int) -> tuple[tuple[tuple[Decimal, Decimal], ...], tuple[tuple[Decimal, Decimal], ...]]:
-        """(bids, asks), each up to n levels best first."""
+        """(bids, asks), each up to n levels best first. Tuples never change: a later update makes new ones."""
         if n <= 0:
             return (), ()
-        bids = self._levels(reversed(self._bid_px), self._bids, self._bid_keys, n)
-        return bids, self._levels(iter(self._ask_px), self._asks, self._ask_keys, n)
+        if self.sequence is None:
+            return self._levels(reversed(self._bid_px), self._bids, self._bid_keys, n), self._levels(iter(self._ask_px), self._asks, self._ask_keys, n)
+        tops = self._tops
+        if tops is None or tops[0].n < n:
+            tops = self._tops = (TopLevels(n, True, self._bids, self._bid_keys, self._bid_px), TopLevels(n, False, self._asks, self._ask_keys, self._ask_px))
+        self._unread = 0
+        return tops[0].view(n), tops[1].view(n)
 
     def _levels(
         self, prices: Iterator[Decimal], side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], n: int
@@ -378,8 +412,14 @@ class L2Book:
 
     def view(self, pair: TradingPair, timestamp_ms: int | None = None, depth: int = 20) -> OrderBookView:
         """A frozen OrderBookView of the top `depth` levels."""
-        if self.sequence is None:
+        sequence = self.sequence
+        if sequence is None:
             raise BookDataError("book has no snapshot")
-        bids, asks = self.top(depth)
+        tops = self._tops
+        if tops is not None and 0 < depth <= tops[0].n:  # the common case: tops kept, read every update
+            self._unread = 0
+            bids, asks = tops[0].view(depth), tops[1].view(depth)
+        else:
+            bids, asks = self.top(depth)
         ts = self.timestamp_ms if timestamp_ms is None else timestamp_ms
-        return OrderBookView(pair=pair, timestamp_ms=ts, sequence=self.sequence, bids=bids, asks=asks)
+        return OrderBookView(pair, ts, sequence, bids, asks)  # positional: half the cost of keywords

@@ -2,7 +2,8 @@
 
 - depthIncrease (`type` snapshot/update with `version`) and depthAll become the shared `Depth` that the
   book feed sequences (discard `version <= local`, apply `local + 1`, request a snapshot on a gap);
-  sizes are contracts x contract size. A REST depth is a one-off view whose sequence is the venue's
+  sizes are contracts x contract size, as exact decimal strings (`units.base_text`) so the book takes
+  them on its fast path. A REST depth is a one-off view whose sequence is the venue's
   timestamp (never a made-up version 1, which a book feed would take for a real one).
 - Public trades: the taker side comes from `m` (true: the buyer was maker, so the taker sold), and only
   without `m` from `way` (1-4 taker sold, 5-8 taker bought), per bitmart_futures.md §0 C1.
@@ -20,7 +21,7 @@ from host_spec import OrderBookView, PublicTrade, Side, Ticker
 from bitmart_plugin.depth import Depth
 from bitmart_plugin.fields import ParseError, dec, integer, opt_dec, opt_int, text
 from bitmart_plugin.perp.symbols import Contract, Contracts
-from bitmart_plugin.perp.units import base, ms, ms_from_rfc3339
+from bitmart_plugin.perp.units import MAX_COUNT_DIGITS, base, base_text, ms, ms_from_rfc3339, scale, scaled
 
 __all__ = ["PerpTicker", "book_from_rest", "depth_from_ws", "ticker_from_ws", "trades_from_rest", "trades_from_ws"]
 
@@ -29,12 +30,18 @@ def _contract(item: dict[str, Any], contracts: Contracts) -> Contract:
     return contracts.by_symbol(text(item, "symbol"))
 
 
-def _levels(rows: object, contract: Contract, side: str) -> list[tuple[str, Decimal]]:
-    """WS `[{"price","vol"}]` or REST `[[price, vol, cumulative]]` -> [(price as sent, base size)]."""
+def _levels(rows: object, contract: Contract, side: str) -> list[tuple[str, str]]:
+    """WS `[{"price","vol"}]` or REST `[[price, vol, cumulative]]` -> [(price as sent, base size as an exact decimal string)]."""
     if not isinstance(rows, list):
         raise ParseError(f"{side}: expected a list of levels")
+    size = scale(contract.contract_size)
     out = []
     for row in rows:
+        if row.__class__ is dict:  # the WS shape with a count of digits: the common case, inline
+            price, vol = row.get("price"), row.get("vol")
+            if price.__class__ is str and vol.__class__ is str and vol.isdigit() and vol.isascii() and len(vol) <= MAX_COUNT_DIGITS:
+                out.append((price, scaled(int(vol), size)))
+                continue
         if isinstance(row, dict):
             price, level = row.get("price"), row
         elif isinstance(row, list) and len(row) >= 2:
@@ -43,7 +50,7 @@ def _levels(rows: object, contract: Contract, side: str) -> list[tuple[str, Deci
             raise ParseError(f"{side}: a level must be {{price, vol}} or [price, vol, ...], got {row!r}")
         if not isinstance(price, str):
             raise ParseError(f"{side}: price must be a decimal string, got {price!r}")
-        out.append((price, base(level, "vol", contract)))
+        out.append((price, base_text(level, "vol", size)))
     return out
 
 
@@ -72,7 +79,7 @@ def book_from_rest(data: dict[str, Any], contracts: Contracts, depth: int = 50) 
     contract = _contract(data, contracts)
 
     def side(key: str, best_first_desc: bool) -> tuple[tuple[Decimal, Decimal], ...]:
-        levels = [(dec({key: p}, key), size) for p, size in _levels(data.get(key), contract, key)]
+        levels = [(dec({key: p}, key), Decimal(size)) for p, size in _levels(data.get(key), contract, key)]
         levels.sort(key=lambda level: level[0], reverse=best_first_desc)
         return tuple(level for level in levels if level[1] > 0)[:depth]
 

@@ -167,7 +167,7 @@ def check_candles_args(args: argparse.Namespace) -> None:
 
 
 def cmd_candles(host: Host, args: argparse.Namespace) -> int:
-    from host_spec.cli.trading import _run, _run_connected
+    from host_spec.cli.trading import run, run_connected
 
     pair = TradingPair.parse(args.pair)
     interval_seconds(args.interval)
@@ -177,7 +177,7 @@ def cmd_candles(host: Host, args: argparse.Namespace) -> int:
         await known_pair(conn, pair)
         return await _collect(conn, args, pair)
 
-    return _run(_run_connected(host, args, body))
+    return run(run_connected(host, args, body))
 
 
 def add_candles_command(sub: Any) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from host_spec.cli.checks import check_output_path, known_pair
 from host_spec.errors import CapabilityMissing, ConnectorError
 from host_spec.host import Connection, Host
+from host_spec.session import LocalVenue
 from host_spec.models import (
     OrderEvent,
     OrderRequest,
@@ -75,7 +76,7 @@ class Demo:
     async def run(self) -> int:
         _step("1. discover plugins through the 'host_spec' entry-point group")
         for info in self.host.connectors():
-            print(f"   {info.id:<24} {info.exchange_type} {info.market_type} {info.connection_type:<10} "
+            print(f"   {info.id:<30} {info.exchange_type} {info.market_type} {info.connection_type:<10} "
                   f"{','.join(t.value for t in info.order_types)}")
         _step(f"2. start the embedded {self.id} sandbox and connect with its funded account")
         venue = await self.host.start_sandbox(self.id, {"pairs": 20})
@@ -86,6 +87,7 @@ class Demo:
                 self.note(f"connected to {self.id} (credentials checked with a balance call)")
                 await self.live(conn)
             await self.paper(venue.options)
+            await self.perpetual(venue)
         finally:
             await venue.close()
         _step("summary")
@@ -114,7 +116,8 @@ class Demo:
             print(f"   trade {trade.taker_side.value:<4} {_f(trade.amount):>12} @ {_f(trade.price)}")
         self.note(f"public trades: {len(trades)} in {self.seconds:.0f} s")
         await self.trade(conn, rule, views[-1] if views else None)
-        await self.candles(conn)
+        _step("6. backfill 1m candles for the last two hours and plot them")
+        await self.candles(conn, self.pair, self.chart)
 
     async def trade(self, conn: Connection, rule: TradingRule, view: Any) -> None:
         _step("4. place a LIMIT_MAKER (rests) and a LIMIT that crosses (fills)")
@@ -163,19 +166,19 @@ class Demo:
         async for event in stream:
             self.events.append(event)
 
-    async def candles(self, conn: Connection) -> None:
-        _step("6. backfill 1m candles for the last two hours and plot them")
+    async def candles(self, conn: Connection, pair: TradingPair, chart: Path) -> None:
+        """Backfill the last two hours of `pair`'s 1m candles on `conn` and plot them to `chart`."""
         now = int(time.time())
         try:
-            candles = [c async for c in conn.candles(self.pair, "1m", now - 7200, now, False)]
+            candles = [c async for c in conn.candles(pair, "1m", now - 7200, now, False)]
         except CapabilityMissing as exc:
             self.note(f"skipped candles: {exc}")
             return
         try:
             from host_spec.cli.chart import save_chart
 
-            save_chart(candles, self.chart, title=f"{self.id} {self.pair} 1m")
-            self.note(f"candles: {len(candles)} backfilled, chart written to {self.chart}")
+            save_chart(candles, chart, title=f"{conn.id} {pair} 1m")
+            self.note(f"candles: {len(candles)} {conn.id} {pair} 1m backfilled, chart written to {chart}")
         except ImportError:
             self.note(f"candles: {len(candles)} backfilled (no chart module)")
 
@@ -199,6 +202,18 @@ class Demo:
                           f"at avg {_f(final.average_price)}")
         except (CapabilityMissing, ConnectorError, IndexError) as exc:
             self.note(f"paper trading did not complete: {exc}")
+
+
+    async def perpetual(self, venue: LocalVenue) -> None:
+        """Steps 8-12 on the plugin's perpetual connector, on the same sandbox, when there is one."""
+        from host_spec.cli.demo_perp import PerpDemo, perpetual_twin
+
+        twin = perpetual_twin(self.host, self.host.connector(self.id))
+        if twin is None:
+            _step("8. perpetual contracts")
+            self.note("skipped perpetuals: no perpetual connector with a sandbox in this plugin")
+            return
+        await PerpDemo(self, twin).run(venue)
 
 
 async def run_demo(host: Host, connector_id: str, pair: str, seconds: float, chart: Path) -> int:

@@ -44,7 +44,7 @@ def configure_logging(level: int) -> None:
     logging.basicConfig(level=level, format=fmt, stream=sys.stderr, force=True)
 
 
-def _table(rows: list[list[str]], headers: list[str]) -> str:
+def table(rows: list[list[str]], headers: list[str]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
     line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()  # noqa: E731
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
@@ -74,7 +74,7 @@ def cmd_plugins(host: Host, args: argparse.Namespace) -> int:
         return 0
     rows = [[i["name"], i["status"], f"{i['distribution']} {i['version']}".strip(), i["error"] or f"{len(i['hooks'])} hooks"]
             for i in items]
-    print(_table(rows, ["plugin", "status", "distribution", "hooks / error"]))
+    print(table(rows, ["plugin", "status", "distribution", "hooks / error"]))
     return 0
 
 
@@ -92,7 +92,7 @@ def cmd_connectors(host: Host, args: argparse.Namespace) -> int:
         rows.append([info.id, info.exchange_type, f"{info.market_type} {info.instrument.value}", info.connection_type,
                      ",".join(t.value for t in info.order_types), info.paper_trade or "-",
                      ", ".join(built) or "-"])
-    print(_table(rows, ["connector", "type", "market", "connection", "order types", "paper trade", "built"]))
+    print(table(rows, ["connector", "type", "market", "connection", "order types", "paper trade", "built"]))
     return 0
 
 
@@ -126,6 +126,11 @@ def build_parser(host: Host) -> argparse.ArgumentParser:
     p.add_argument("--chart", default="demo_candles.png", help="where to write the candle chart")
     p.set_defaults(func=_lazy("host_spec.cli.demo", "cmd_demo"))
     add_trading_commands(sub)
+    from host_spec.cli.orders import add_order_command
+    from host_spec.cli.perp import add_perp_commands
+
+    add_order_command(sub)
+    add_perp_commands(sub)
     from host_spec.cli.candles import add_candles_command
 
     add_candles_command(sub)

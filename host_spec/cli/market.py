@@ -68,6 +68,9 @@ def describe_fills(order: Order, fills: list[Fill] | None, timeout_s: float = SE
         places = max([-f.price.as_tuple().exponent for f in fills or []] + [2]) + 4  # type: ignore[operator]
         count = f"over {len(fills)} fill{'s' if len(fills) != 1 else ''}" if fills else "(from the order)"
         lines.append(f"  average price {average.quantize(Decimal(1).scaleb(-places)).normalize():f} {count}")
+    realized = [f.realized_pnl for f in fills or [] if f.realized_pnl is not None]
+    if any(realized):  # a contract venue's close
+        lines.append(f"  realized PnL {sum(realized, Decimal(0)):f} {order.pair.quote}")
     if not order.state.is_done:
         lines.append(f"  still {order.state.value} after {timeout_s:g} s with {order.filled_amount:f} filled; "
                      f"see `host-spec order list` for what follows")

@@ -72,6 +72,14 @@ class ConnectorInfo:
     #: the session options the connector reads (keys of `options` in `Host.open`, `-o KEY=VALUE` on the CLI)
     options: tuple[str, ...] = ()
     instrument: Instrument = Instrument.SPOT
+    #: the id of the connector whose credentials this one uses (one exchange account, one set of keys, such as a
+    #: perpetual connector beside its spot one): `host-spec connect` on either stores them once. "" = its own.
+    shares_credentials_with: str = ""
+
+    @property
+    def credentials_key(self) -> str:
+        """The name its credentials are stored under: `shares_credentials_with`, else its own id."""
+        return self.shares_credentials_with or self.id
 
     def to_json(self) -> dict[str, object]:
         """The JSON object `host-spec connectors --json` prints."""
@@ -88,6 +96,7 @@ class ConnectorInfo:
             "paper_trade": self.paper_trade,
             "base_connector": self.base_connector,
             "credentials": [c.name for c in self.credentials],
+            "shares_credentials_with": self.shares_credentials_with or None,
             "capabilities": sorted(self.capabilities),
             "options": list(self.options),
         }

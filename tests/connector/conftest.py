@@ -44,3 +44,15 @@ async def session(venue: object) -> AsyncIterator[object]:
         yield s
     finally:
         await s.close()
+
+
+@pytest.fixture(params=["C", "python"])
+def book_loops(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a book test through the book's C hot loop (host_spec/_levels.c) and through its Python loop."""
+    from host_spec import orderbook
+
+    if request.param == "python":
+        monkeypatch.setattr(orderbook, "_store", None)
+    elif orderbook._store is None:
+        pytest.skip("host_spec/_levels.c is not built here (see tests/connector/test_book_store.py)")
+    return str(request.param)

@@ -9,20 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from host_spec import BookDataError, L2Book, SeqResult, TradingPair, check_sequence
-from host_spec import orderbook
 
 PAIR = TradingPair("BTC", "USDT")
 D = Decimal
 
 
-@pytest.fixture(autouse=True, params=["C", "python"])
-def hot_loop(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test here runs through the book's C hot loop (host_spec/_levels.c) and through its Python loop."""
-    if request.param == "python":
-        monkeypatch.setattr(orderbook, "_store", None)
-    elif orderbook._store is None:
-        pytest.skip("host_spec/_levels.c is not built here (see tests/connector/test_book_store.py)")
-    return str(request.param)
+pytestmark = pytest.mark.usefixtures("book_loops")  # every test here through the C loop and the Python loop (conftest)
 
 
 def test_price_spellings_are_one_level() -> None:

@@ -13,6 +13,7 @@ import shutil
 import sys
 import sysconfig
 import types
+from bisect import bisect_left
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,9 @@ class Str(str):
     """A str subclass: never stored by the C loop (the exact path decides it)."""
 
 
-def reference(side: dict[Any, Any], levels: list[Any], start: int) -> int:
-    """store()'s contract, in Python: store held-price levels with a plain ASCII decimal size until the first other one."""
+def reference(side: dict[Any, Any], levels: list[Any], start: int, top: Any = None) -> int:
+    """store()'s contract, in Python: store held-price levels with a plain ASCII decimal size until the first other one;
+    with a `top`, a level it holds also resizes its row, or stops the loop (a zero size, a row not found)."""
     for i in range(max(start, 0), len(levels)):
         level = levels[i]
         if type(level) not in (list, tuple) or len(level) != 2:
@@ -42,6 +44,13 @@ def reference(side: dict[Any, Any], levels: list[Any], start: int) -> int:
             return i
         if price not in side:
             return i
+        if top is not None and price in top.held:
+            key, keys, rows = top.held[price], top.keys, top.rows
+            j = bisect_left(keys, key)
+            if not size.strip("0.") or j >= len(keys) or j >= len(rows) or type(rows[j]) is not tuple or len(rows[j]) != 2 or keys[j] != key:
+                return i
+            rows[j] = (rows[j][0], Decimal(size))
+            top.levels = None
         side[price] = size
     return len(levels)
 
@@ -72,13 +81,50 @@ def test_c_loop_stores_what_its_contract_says(levels: list[Any], start: int) -> 
     assert side == model and all(type(k) is str for k in side)
 
 
+KEYS = [Decimal(x) for x in ("-100.5", "-100", "0.001", "7", "100", "100.5", "101", "250")]
+
+
+def _top(held: dict[str, int], count: int, pad: bool, copies: bool, short: int, odd_row: bool) -> Any:
+    """A stand-in TopLevels: `held` maps spellings to some of `count` ascending keys (the same objects, or equal copies);
+    `pad` puts 70 lower keys first (past the identity scan); rows may be shorter than keys or hold a list."""
+    keys = ([Decimal(-10_000 - i) for i in range(70, 0, -1)] if pad else []) + KEYS[:count]
+    rows: list[Any] = [(-key, Decimal(-1)) for key in keys[: max(0, len(keys) + short)]]
+    if odd_row and rows:
+        rows[-1] = [rows[-1][0], Decimal(-1)]
+    real = keys[len(keys) - count:]
+    mapped = {sp: (Decimal(str(real[k % count])) if copies else real[k % count]) for sp, k in held.items()} if count else {}
+    return types.SimpleNamespace(held=mapped, keys=keys, rows=rows, levels="built")
+
+
+@pytest.mark.skipif(orderbook._store is None, reason="host_spec/_levels.c is not built here")
+@settings(max_examples=500, deadline=None)
+@given(st.lists(LEVEL, max_size=12), st.integers(-1, 13), st.dictionaries(st.sampled_from([*HELD, "101"]), st.integers(0, 7), max_size=4),
+       st.integers(0, len(KEYS)), st.booleans(), st.booleans(), st.integers(-2, 0), st.booleans())
+def test_c_loop_keeps_the_rows_of_a_kept_top(
+    levels: list[Any], start: int, held: dict[str, int], count: int, pad: bool, copies: bool, short: int, odd_row: bool
+) -> None:
+    store = orderbook._store
+    assert store is not None
+    side = {price: "1" for price in HELD}
+    model = dict(side)
+    top, expected = _top(held, count, pad, copies, short, odd_row), _top(held, count, pad, copies, short, odd_row)
+    assert store(side, levels, start, top) == reference(model, levels, start, expected)
+    assert side == model and top.rows == expected.rows and top.levels == expected.levels
+    assert all(type(row[1]) is Decimal for row in top.rows)
+
+
 @pytest.mark.skipif(orderbook._store is None, reason="host_spec/_levels.c is not built here")
 def test_c_loop_refuses_wrong_arguments() -> None:
     store = orderbook._store
     assert store is not None
-    for args in [({}, (), 0), ([], [], 0), ({}, [], "0"), ({}, [])]:
+    for args in [({}, (), 0), ([], [], 0), ({}, [], "0"), ({}, []), ({}, [], 0, None, None)]:
         with pytest.raises(TypeError):
-            store(*args)  # type: ignore[arg-type]
+            store(*args)  # type: ignore[arg-type,call-overload]
+    with pytest.raises(TypeError):
+        store({"1": "1"}, [["1", "2"]], 0, types.SimpleNamespace(held=[], keys=[], rows=[], levels=None))  # type: ignore[arg-type]
+    with pytest.raises(AttributeError):
+        store({"1": "1"}, [["1", "2"]], 0, object())  # type: ignore[arg-type]
+    assert store({"1": "1"}, [["1", "2"]], 0, None) == 1
 
 
 def _compiler() -> str | None:

@@ -101,6 +101,13 @@ def test_post_only_cancelled_by_system_is_failed() -> None:
     assert [e.kind for e in t2.apply(Snapshot(cid2, "901", "canceled", D(0), D(0), 3, "user"))] == [K.CANCELED]
 
 
+def test_post_only_cancelled_by_self_trade_prevention_rested_so_it_is_cancelled_not_failed() -> None:
+    t, cid = tracked(OrderType.LIMIT_MAKER)
+    t.accepted(cid, "900", 2)
+    ev = t.apply(Snapshot(cid, "900", "canceled", D(0), D(0), 3, "stp"))
+    assert [e.kind for e in ev] == [K.CANCELED] and t.get(cid).state is OrderState.CANCELED
+
+
 def test_ws_before_rest_answer_and_failed_state() -> None:
     t, cid = tracked()
     ev = apply(t, ws(cid, "new"))  # the push overtook the REST answer

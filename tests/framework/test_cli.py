@@ -100,6 +100,23 @@ def test_credential_store_is_owner_only_and_env_wins(tmp_path: Path) -> None:
     assert loaded["api_key"].get_secret_value() == "env-key" and loaded["memo"].get_secret_value() == "stored-memo"
 
 
+def test_connectors_sharing_credentials_read_and_write_one_file(tmp_path: Path) -> None:
+    from pydantic import SecretStr
+
+    fields = (CredentialField("api_key", "?", env_var="X_API_KEY"),)
+    spot = ConnectorInfo("x", "x", "X", "CEX", "CLOB", "WebSocket", (OrderType.LIMIT,), credentials=fields)
+    perp = ConnectorInfo("x_perp", "x", "X perp", "CEX", "CLOB", "WebSocket", (OrderType.LIMIT,), credentials=fields,
+                         shares_credentials_with="x")
+    store = CredentialStore(home=tmp_path, env={})
+    assert store.path(perp) == store.path(spot) == store.path("x") and perp.credentials_key == "x"
+    store.save(spot, {"api_key": SecretStr("one-key")})
+    assert store.load(perp)["api_key"].get_secret_value() == "one-key"
+    store.save(perp, {"api_key": SecretStr("new-key")})  # `connect x_perp` updates the same account's keys
+    assert store.load(spot)["api_key"].get_secret_value() == "new-key"
+    assert perp.to_json()["shares_credentials_with"] == "x" and spot.to_json()["shares_credentials_with"] is None
+    assert store.forget(perp) and not store.path(spot).exists()
+
+
 def test_version_and_python_dash_m_host_spec() -> None:
     from importlib.metadata import version
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from host_spec import L2Book, Side, SeqResult, TradingPair
 
@@ -10,10 +12,11 @@ from bitmart_plugin.fields import ParseError
 from bitmart_plugin.perp.parse_market import (
     book_from_rest, depth_from_ws, ticker_from_ws, trades_from_rest, trades_from_ws,
 )
-from bitmart_plugin.perp.symbols import Contracts
+from bitmart_plugin.perp.rules import contracts_from_details
+from bitmart_plugin.perp.symbols import Contract, Contracts
 from bitmart_plugin.perp.topics import route, split_group, subscribe_messages, topic
 
-from .helpers import D, data, load
+from .helpers import D, data, details_row, load
 
 BTC = TradingPair("BTC", "USDT")
 
@@ -35,7 +38,7 @@ def test_depth_increase_snapshot_then_update_drive_an_l2_book_in_base_units(cont
 def test_depth_all_is_a_snapshot_versioned_by_time(contracts: Contracts) -> None:
     depth = depth_from_ws("futures/depthAll20", data("ws_public/depthAll20_doc.json"), contracts)
     assert depth.snapshot and depth.version == 1730399750402
-    assert depth.bids == [("70293.9", D("1.856"))] and depth.asks == [("70294.4", D("0.455"))]
+    assert depth.bids == [("70293.9", "1.856")] and depth.asks == [("70294.4", "0.455")]  # exact strings: the book's fast path
 
 
 @pytest.mark.parametrize("level", [{"price": "1", "vol": "1.5"}, {"price": "1", "vol": "-1"}, {"price": 1, "vol": "1"},
@@ -44,6 +47,28 @@ def test_bad_depth_level_is_a_parse_error(contracts: Contracts, level: object) -
     item = {"symbol": "BTCUSDT", "type": "update", "version": 2, "bids": [level], "asks": []}
     with pytest.raises(ParseError):
         depth_from_ws("futures/depthIncrease50", item, contracts)
+
+
+@given(st.integers(0, 10**15), st.integers(0, 9), st.sampled_from(["1", "1.0", "1.00"]))
+def test_ws_depth_sizes_are_exact_base_strings_the_book_stores_as_they_stand(vol: int, k: int, one: str) -> None:
+    """Where the contract size is 10**-k (however written), a size sent as digits becomes the base size as a plain
+    decimal string, the very value contracts x size: the book's C loop stores such a level without the exact
+    Python path (before, sizes reached the book as Decimals, which only the Python path takes); other contract sizes:
+    tests/connector/perp/test_depth_sizes.py."""
+    size = str(D(one).scaleb(-k))
+    listing = Contracts(contracts_of(size))
+    item = {"symbol": "XUSDT", "type": "update", "version": 2, "bids": [{"price": "5.5", "vol": str(vol)}], "asks": []}
+    (price, base_size), = depth_from_ws("futures/depthIncrease50", item, listing).bids
+    assert base_size.__class__ is str and D(base_size) == vol * D(size)
+    assert D(base_size) == 0 if vol == 0 else not base_size.startswith("0") or base_size.startswith("0.")
+    if vol:  # a zero is a removal: the exact path takes it
+        store = pytest.importorskip("host_spec._levels").store
+        side = {"5.5": "1"}
+        assert store(side, [(price, base_size)], 0) == 1 and side["5.5"] == base_size
+
+
+def contracts_of(size: str) -> list[Contract]:
+    return list(contracts_from_details({"symbols": [details_row("XUSDT", "X", size)]}))
 
 
 def test_rest_depth_is_a_view_in_base_units(contracts: Contracts) -> None:
