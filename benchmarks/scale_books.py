@@ -296,12 +296,16 @@ def start_sandbox(a: argparse.Namespace, stats_path: str) -> tuple[subprocess.Po
     return proc, json.loads(line)
 
 
-def _agent_actions(ready: dict[str, str]) -> int:
-    """The spot agent actions the sandbox's timer has performed so far (its admin API)."""
+def _agent_actions(ready: dict[str, str]) -> int | None:
+    """The spot agent actions the sandbox's timer has performed so far (its admin API; None: no answer)."""
     req = urllib.request.Request(ready["admin_url"] + "/agents", data=b"{}", method="POST",
                                  headers={"X-Admin-Token": ready["admin_token"], "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return int(json.load(resp).get("actions", 0))
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            actions = json.load(resp).get("actions")
+    except (OSError, ValueError):  # a sandbox too busy to answer within 10 s
+        return None
+    return int(actions) if actions is not None else None
 
 
 def run_client(kind: str, ready: dict[str, str], a: argparse.Namespace, sandbox: subprocess.Popen[str],
@@ -320,7 +324,7 @@ def run_client(kind: str, ready: dict[str, str], a: argparse.Namespace, sandbox:
         raise SystemExit(f"{kind} client failed (exit {proc.returncode})")
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     result["sandbox_cpu"] = (s1 - s0) / (t1 - t0)
-    result["sandbox_actions"] = (a1 - a0) / (t1 - t0)
+    result["sandbox_actions"] = (a1 - a0) / (t1 - t0) if a0 is not None and a1 is not None else None
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -359,8 +363,8 @@ def show(kind: str, r: dict[str, Any]) -> None:
     w = r.get("sandbox_watch", {})
     lag = (f"; loop lag p50 {w['lag_p50']:.1f} ms, p99 {w['lag_p99']:.1f} ms, max {w['lag_max']:.0f} ms; "
            f"GC {_pauses(w['gc'])}" if w else "")
-    print(f"  sandbox meanwhile: CPU {100 * r['sandbox_cpu']:.0f}% of one core, "
-          f"{r['sandbox_actions']:,.0f} agent actions/s{lag}")
+    actions = f"{r['sandbox_actions']:,.0f}" if r["sandbox_actions"] is not None else "n/a"
+    print(f"  sandbox meanwhile: CPU {100 * r['sandbox_cpu']:.0f}% of one core, {actions} agent actions/s{lag}")
     for text, count in sorted(r["errors"].items(), key=lambda kv: -kv[1])[:5]:
         print(f"  {count} x {text}")
 
