@@ -48,15 +48,10 @@ CCXT_PERP_TOPIC = "futures/depth50:BTCUSDT"
 
 
 def _ws_frame(payload: bytes, opcode: int = 0x2) -> bytes:
-    """One unmasked (server -> client) WebSocket frame."""
-    n = len(payload)
-    if n < 126:
-        head = bytes((0x80 | opcode, n))
-    elif n < 65536:
-        head = bytes((0x80 | opcode, 126)) + n.to_bytes(2, "big")
-    else:
-        head = bytes((0x80 | opcode, 127)) + n.to_bytes(8, "big")
-    return head + payload
+    """One unmasked (server -> client) WebSocket frame (the sandbox's own framing)."""
+    from bitmart_plugin.sandbox.ws_conn import ws_frame
+
+    return ws_frame(payload, opcode)
 
 
 def _blobs(market: str, n: int) -> dict[str, bytes]:

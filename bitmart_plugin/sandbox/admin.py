@@ -170,7 +170,8 @@ class Admin:
         return _json(self._agents_view())
 
     def _agents_view(self) -> dict[str, Any]:
-        return {"rate": self.sb.agent_rate, "paused": self.sb.agents_paused}
+        return {"rate": self.sb.agent_rate, "paused": self.sb.agents_paused,
+                "actions": self.sb.agent_actions, "futures_actions": self.sb.futures_agent_actions}
 
     async def accounts(self, request: web.Request) -> web.StreamResponse:
         body = await self._body(request)

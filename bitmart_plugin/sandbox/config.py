@@ -40,7 +40,8 @@ class SandboxConfig:
     futures: FuturesConfig = field(default_factory=FuturesConfig)
     futures_contracts: int = 12
     futures_usdt: str = "1000000"      # the default account's futures wallet (USDT)
-    futures_agents: bool = True        # seeded makers/takers on the futures books (stepped at agent_rate)
+    futures_agents: bool = True        # seeded makers/takers on the futures books
+    futures_agent_rate: float | None = None  # their actions/s; None: agent_rate x min(1, futures_contracts / pairs)
     futures_tick_s: float = 1.0        # mark/index refresh, funding settlement, liquidation, cancel-all-after
     futures_ws: FuturesWsConfig = field(default_factory=FuturesWsConfig)  # futures WS timers and wire switches
     cancel_response_data: str = "none"  # futures cancel-order(s): "none" = no data key (live, C3) | "empty" = {}

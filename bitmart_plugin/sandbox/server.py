@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from .admin import Admin
+from .agent_timer import run_agents
 from .config import SandboxConfig
 from .spot.exchange import Exchange
 from .faults import parse_cli
@@ -27,6 +28,7 @@ from .spot.firehose import firehose_frames
 from .futures.agents import FuturesAgents
 from .futures.runtime import build_venue, run_clock
 from .futures.ws_routes import FuturesWs, futures_ws
+from .heap import freeze_survivors
 from .head_timeout import HeadTimeoutSite, on_response_prepare
 from .rest_router import RestRouter
 from .state import Credentials, State, derive_credentials
@@ -65,6 +67,7 @@ class Sandbox:
         self.admin_token = self.config.admin_token or secrets.token_hex(16)
         self.agents_paused = False
         self.agent_rate = self.config.agent_rate
+        self.agent_actions = self.futures_agent_actions = 0  # performed by the timer (admin: POST /admin/agents)
         self.credentials: Credentials = derive_credentials(self.config.seed)
         self.public_ws: PublicWs | None = None
         self.private_ws: PrivateWs | None = None
@@ -136,8 +139,8 @@ class Sandbox:
         frames = firehose_frames(cfg.firehose, cfg.seed) if cfg.firehose > 0 else None
         self.public_ws = PublicWs(st, frames)
         self.private_ws = PrivateWs(st)
-        ex.add_listener(self.public_ws.on_event)
-        ex.add_listener(self.private_ws.on_event)
+        ex.add_listener(self.public_ws.on_event, PublicWs.KINDS)
+        ex.add_listener(self.private_ws.on_event, PrivateWs.KINDS, quiet_accounts=False)  # nobody logs in as an agent
         st.faults.on_drop = self._drop
         st.faults.on_stall = self._stall
         st.faults.on_pushes_out = self._pushes_out
@@ -159,7 +162,7 @@ class Sandbox:
         await site.start()
         self._port = site.port
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._agents_loop()), loop.create_task(self._push_loop()),
+        self._tasks = [loop.create_task(run_agents(self)), loop.create_task(self._push_loop()),
                        loop.create_task(self._drop_loop()),
                        loop.create_task(run_clock(st.futures, cfg.futures_tick_s))]
         return self
@@ -206,28 +209,6 @@ class Sandbox:
         return cred
 
     # ---- timers -----------------------------------------------------------------------------
-    async def _agents_loop(self) -> None:
-        tick = self.config.agent_tick_s
-        carry = 0.0
-        last = time.monotonic()
-        while True:
-            await asyncio.sleep(tick)
-            now = time.monotonic()
-            dt, last = now - last, now
-            if self.agents_paused or self.agent_rate <= 0:
-                carry = 0.0
-                continue
-            carry += self.agent_rate * dt
-            n = int(carry)
-            if n:
-                carry -= n
-                try:
-                    self.exchange.step_agents(n)
-                    if self.futures_agents is not None:
-                        self.futures_agents.step(n)
-                except Exception:  # pragma: no cover - keep the market alive
-                    log.exception("agents failed")
-
     async def _push_loop(self) -> None:
         period = self.config.snapshot_push_ms / 1000
         hb = 0.0
@@ -373,6 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--pairs", type=int, default=20)
     p.add_argument("--agent-rate", type=float, default=5.0)
+    p.add_argument("--futures-agent-rate", type=float, default=None,
+                   help="futures agent actions/s (default: --agent-rate scaled by 12 contracts / --pairs, at most x1)")
     p.add_argument("--post-only-reject", action="store_true")
     p.add_argument("--no-rate-limits", action="store_true")
     p.add_argument("--rate-limit-scale", type=float, default=1.0)
@@ -392,7 +375,8 @@ def main(argv: list[str] | None = None, on_ready: Callable[[Sandbox], object] | 
         print(f"error: --port {args.port} is out of range (0-65535; 0 picks a free port)", file=sys.stderr)
         return 2
     cfg = SandboxConfig(host=args.host, port=args.port, seed=args.seed, pairs=args.pairs,
-                        agent_rate=args.agent_rate, post_only_reject=args.post_only_reject,
+                        agent_rate=args.agent_rate, futures_agent_rate=args.futures_agent_rate,
+                        post_only_reject=args.post_only_reject,
                         rate_limits=not args.no_rate_limits, rate_limit_scale=args.rate_limit_scale,
                         firehose=args.firehose, faults=list(args.fault), admin_token=args.admin_token)
 
@@ -412,9 +396,11 @@ def main(argv: list[str] | None = None, on_ready: Callable[[Sandbox], object] | 
             on_ready(sandbox)
         sys.stdout.write(sandbox.ready_line() + "\n")
         sys.stdout.flush()
+        heap = loop.create_task(freeze_survivors())  # this process is the sandbox's own
         try:
             await stop.wait()
         finally:
+            heap.cancel()
             await sandbox.stop()
 
     try:

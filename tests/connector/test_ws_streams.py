@@ -155,6 +155,26 @@ async def test_topics_shard_over_connections_with_small_caps() -> None:
         await streams.close()
 
 
+async def test_pairs_followed_at_once_on_a_live_socket_share_subscribe_messages() -> None:
+    """50 books followed in one go on a socket already up: 3 subscribe messages (20 topics each), not 50;
+    BitMart closes a socket past 100 messages in 10 s. Leaving them together: 3 unsubscribes."""
+    async with LoopbackServer(on_message=_serve_snapshots, auto_ack=True) as srv:
+        streams = BitmartStreams(settings(srv.url), **FAST)
+        first = streams.order_book(BTC)
+        await take(first, 1)
+        its = [streams.order_book(TradingPair(f"C{i}", "USDT")) for i in range(50)]
+        for it in its:
+            await take(it, 1)
+        subscribes = srv.sent_ops(0, "subscribe")
+        assert sorted(len(args) for args in subscribes) == [1, 10, 20, 20]  # BTC first, then the 50 together
+        assert len(srv.conns) == 1
+        for it in its:
+            await it.aclose()  # type: ignore[attr-defined]
+        await srv.wait_for(lambda: sum(len(a) for a in srv.sent_ops(0, "unsubscribe")) == 50)
+        assert len(srv.sent_ops(0, "unsubscribe")) == 3
+        await streams.close()
+
+
 async def test_conflated_order_book_reads_the_newest_book() -> None:
     """conflate=True: every update is applied, a consumer that falls behind gets one view of the newest book."""
     from bitmart_plugin.ws.public import PublicStreams

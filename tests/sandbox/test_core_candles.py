@@ -53,3 +53,27 @@ def test_bucket_floor_and_ohlcv() -> None:
     assert (c.volume, c.quote_volume) == (D(4), D(43))
     month = CandleSeries(43200)
     assert month.add(D(1), D(1), D(1), 1_700_000_000).open_time_s == 1_700_000_000 - 1_700_000_000 % 2_592_000
+
+
+def test_deferred_candles_equal_trade_by_trade_ones() -> None:
+    """`record` (candles folded per minute when read) builds exactly what `add_trade` builds trade by
+    trade, in arrival order, across minute/hour/day buckets, a clock that steps back, reads mid-way."""
+    import random
+
+    from bitmart_plugin.sandbox.core.candles import SymbolMarketData
+    from bitmart_plugin.sandbox.core.events import PublicTrade
+
+    rng = random.Random(5)
+    lazy, eager = SymbolMarketData("X_USDT"), SymbolMarketData("X_USDT")
+    t = 1_700_000_000_000
+    for i in range(3000):
+        t += rng.choice((0, 150, 900, 20_000, 61_000, 3_700_000)) if rng.random() > 0.02 else -rng.randint(1, 7_200_000)
+        trade = PublicTrade("X_USDT", D(rng.randint(90, 110)) / 4, D(rng.randint(1, 50)) / 8, "buy", t)
+        lazy.record(trade)
+        eager.add_trade(trade)
+        if rng.random() < 0.01:
+            assert lazy.series[1].data == eager.series[1].data
+    for step in STEPS:
+        assert lazy.series[step].times == eager.series[step].times, step
+        assert lazy.series[step].data == eager.series[step].data, step
+    assert lazy.last == eager.last and list(lazy.trades) == list(eager.trades)

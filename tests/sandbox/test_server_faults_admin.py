@@ -28,7 +28,8 @@ async def test_admin_views(sandbox: Sandbox, http: aiohttp.ClientSession, signer
     st, acct = await admin(http, sandbox, "POST", "/accounts", {"memo": "m2", "balances": {"USDT": "10"}})
     assert len(acct["api_key"]) == 40
     st, ag = await admin(http, sandbox, "POST", "/agents", {"rate": 3})
-    assert ag == {"rate": 3.0, "paused": False}
+    assert (ag["rate"], ag["paused"]) == (3.0, False)
+    assert isinstance(ag["actions"], int) and isinstance(ag["futures_actions"], int)  # performed by the timer
     assert (await admin(http, sandbox, "POST", "/agents/pause"))[1]["paused"] is True
 
 

@@ -35,6 +35,12 @@ class BookSide:
         k = self._keys[0]
         return -k if self.is_bid else k
 
+    def worst_price(self) -> Decimal | None:
+        if not self._keys:
+            return None
+        k = self._keys[-1]
+        return -k if self.is_bid else k
+
     def best_order(self) -> Order | None:
         """The order with priority at the best price."""
         p = self.best_price()

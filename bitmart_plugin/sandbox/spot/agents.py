@@ -12,7 +12,7 @@ from decimal import ROUND_UP, Decimal
 from typing import TYPE_CHECKING
 
 from ..core.errors import ExchangeError
-from ..core.events import PublicTrade
+from ..core.events import OPEN_STATES, Order, PublicTrade
 from ..core.history import minute_trades, walk
 from .symbols import SymbolRules
 
@@ -32,7 +32,7 @@ class _SymbolState:
         self.mid = mid
         self.gap = gap  # distance between agent levels, a multiple of the tick
         self.levels = levels
-        self.orders: list[str] = []  # resting maker order ids (pruned lazily)
+        self.orders: list[Order] = []  # resting agent orders (finished ones pruned lazily)
 
 
 class Agents:
@@ -44,6 +44,7 @@ class Agents:
         self.rng = random.Random(seed * 7919 + 17)
         self.state: dict[str, _SymbolState] = {}
         self.symbols: list[str] = []
+        self._round: list[str] = []  # symbols still to act in this round (a shuffled copy, consumed from the end)
         for acct in (MAKER, TAKER):
             exchange.accounts.ensure(acct)
             exchange.accounts.unlimited.add(acct)
@@ -76,7 +77,7 @@ class Agents:
         except ExchangeError:
             return
         if order.is_open:
-            st.orders.append(order.order_id)
+            st.orders.append(order)
 
     # -- construction-time work -----------------------------------------------------------
     def history(self, rules: SymbolRules, now_ms: int) -> list[PublicTrade]:
@@ -102,11 +103,22 @@ class Agents:
     # -- live actions ---------------------------------------------------------------------
     def step(self, n: int) -> None:
         """Perform ``n`` agent actions."""
+        rng = self.rng
+        # BTC_USDT gets 30% of the actions, but never more than 30 other symbols' share (1,000 pairs)
+        btc_share = 0.3 if len(self.symbols) <= 100 else 30 / len(self.symbols)
+        btc = "BTC_USDT" in self.state
         for _ in range(n):
             if not self.symbols:
                 return
-            rng = self.rng
-            symbol = "BTC_USDT" if rng.random() < 0.3 and "BTC_USDT" in self.state else rng.choice(self.symbols)
+            if btc and rng.random() < btc_share:
+                symbol = "BTC_USDT"
+            else:
+                # every symbol acts once per round, in a fresh random order each round: a symbol's actions
+                # come at a steady pace, so more of its depth batches carry a change than with random picks
+                if not self._round:
+                    self._round = self.symbols[:]
+                    rng.shuffle(self._round)
+                symbol = self._round.pop()
             st = self.state[symbol]
             rules = self.ex.rules[symbol]
             r = rng.random()
@@ -135,26 +147,23 @@ class Agents:
         if best is None or abs(st.mid - best) > st.gap * 2:
             price = st.mid + sign * st.gap
         elif len(bs) < st.levels:
-            worst = best
-            for worst in bs.prices():
-                pass
-            price = worst + sign * st.gap
+            price = bs.worst_price() + sign * st.gap  # type: ignore[operator]
         else:
             price = st.mid + sign * st.gap * self.rng.randint(1, st.levels)
         self._place(st, rules, side, price)
 
     def _cancel(self, st: _SymbolState, rules: SymbolRules) -> None:
-        live = [o for o in map(self.ex.order_by_id, st.orders) if o is not None and o.is_open]
-        st.orders = [o.order_id for o in live]
-        if not live:
+        """Cancel a resting agent order, unless that thins the ladder: then quote instead."""
+        live = st.orders = [o for o in st.orders if o.state in OPEN_STATES]
+        if not live or (len(live) < 2 * st.levels * 2 and self.rng.random() < 0.5):
+            self._make(st, rules)
             return
         book = self.ex.engine.books[rules.symbol]
-        if len(live) < 2 * st.levels * 2 and self.rng.random() < 0.5:
-            return
         order = live[self.rng.randrange(len(live))]
         side = book.side_for(order.side)
         if len(side) <= st.levels and side.totals.get(order.price, 0) == order.remaining:  # type: ignore[arg-type]
-            return  # keep the ladder deep enough
+            self._make(st, rules)  # keep the ladder deep enough
+            return
         self.ex.cancel_order(order.account_id, rules.symbol, order_id=order.order_id)
 
     def _take(self, st: _SymbolState, rules: SymbolRules) -> None:
@@ -184,6 +193,6 @@ class Agents:
                 order = self.ex.submit_order(TAKER, rules.symbol, side, "ioc" if kind < 0.7 else "limit",
                                              size=size, price=price)
                 if order.is_open:
-                    st.orders.append(order.order_id)  # a resting taker rest may be cancelled later
+                    st.orders.append(order)  # a resting taker rest may be cancelled later
         except ExchangeError:
             return

@@ -4,6 +4,12 @@ Each symbol keeps the view a client has after applying every version sent so far
 levels per side at the last flush). A flush diffs the current true top 100 against that view: changed
 or entering levels are sent with their absolute size, levels that vanished or left the window with
 size "0". So a client applying the stream holds exactly the true top-100 book as of the last version.
+
+Batching: one timer for all symbols. The first change of a symbol after a flush puts it on the dirty
+list; every `depth_flush_ms` the dirty symbols are flushed, each as one version, CHUNK at a time.
+The diff is incremental: the LevelChanged events since the last flush carry every changed level's
+new total, so while a side holds at most 100 levels the view is patched from them alone; a side
+with more levels (where the window's edge moves) is diffed against the book's top 100 as a whole.
 """
 
 from __future__ import annotations
@@ -13,25 +19,32 @@ import time
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
+from ..core.events import ZERO, LevelChanged
 from ..deflate import encode_push
 from ..state import State
 from ..ws_conn import Conn
 
 TABLE = "spot/depth/increase100"
 DEPTH = 100
+CHUNK = 64  # symbols flushed per callback: the sockets get their frames between chunks
 Side = dict[Decimal, Decimal]
 
 
 class SymbolFeed:
-    """Version counter and last-sent top-100 view of one symbol."""
+    """Version counter, last-sent top-100 view and pending level changes of one symbol."""
 
-    def __init__(self, symbol: str, bids: Side, asks: Side) -> None:
+    __slots__ = ("symbol", "topic", "version", "bids", "asks", "wide", "dirty", "pend_bids", "pend_asks", "last_sent")
+
+    def __init__(self, symbol: str, bids: Side, asks: Side, wide: bool) -> None:
         self.symbol = symbol
+        self.topic = f"{TABLE}:{symbol}"
         self.version = 1
         self.bids = bids
         self.asks = asks
+        self.wide = wide  # a side had more than DEPTH levels at the last flush: diff against the book
         self.dirty = False
-        self.handle: asyncio.TimerHandle | None = None
+        self.pend_bids: Side = {}  # price -> new level total (0: gone), since the last flush
+        self.pend_asks: Side = {}
         self.last_sent = time.monotonic()
 
 
@@ -43,44 +56,56 @@ class DepthFeeds:
         self._subs = subscribers
         self.feeds: dict[str, SymbolFeed] = {}
         self.flush_s = state.config.depth_flush_ms / 1000
+        self._dirty: list[SymbolFeed] = []
+        self._tick: asyncio.TimerHandle | None = None
 
-    def _true(self, symbol: str) -> tuple[Side, Side]:
-        bids, asks = self.state.exchange.depth(symbol, DEPTH)
-        return dict(bids), dict(asks)
+    def _true(self, symbol: str) -> tuple[Side, Side, bool]:
+        bids, asks = self.state.exchange.depth(symbol, DEPTH + 1)
+        return dict(bids[:DEPTH]), dict(asks[:DEPTH]), len(bids) > DEPTH or len(asks) > DEPTH
 
     def feed(self, symbol: str) -> SymbolFeed:
         """The symbol's feed (created from the current book)."""
         f = self.feeds.get(symbol)
         if f is None:
-            bids, asks = self._true(symbol)
-            f = self.feeds[symbol] = SymbolFeed(symbol, bids, asks)
+            f = self.feeds[symbol] = SymbolFeed(symbol, *self._true(symbol))
         return f
 
-    def on_level(self, symbol: str) -> None:
-        """A LevelChanged arrived: schedule a flush of this symbol's batch."""
-        f = self.feeds.get(symbol)
+    def on_level(self, ev: LevelChanged) -> None:
+        """A LevelChanged arrived: note the level's new total; the next tick flushes the symbol."""
+        f = self.feeds.get(ev.symbol)
         if f is None:
             return
-        f.dirty = True
-        if f.handle is None:
-            f.handle = asyncio.get_running_loop().call_later(self.flush_s, self.flush, symbol)
+        (f.pend_bids if ev.side == "bids" else f.pend_asks)[ev.price] = ev.size
+        if not f.dirty:
+            f.dirty = True
+            self._dirty.append(f)
+            if self._tick is None:
+                self._tick = asyncio.get_running_loop().call_later(self.flush_s, self._flush_dirty)
+
+    def _flush_dirty(self) -> None:
+        self._tick = None
+        dirty, self._dirty = self._dirty, []
+        self._flush_from(dirty, 0)
+
+    def _flush_from(self, dirty: list[SymbolFeed], start: int) -> None:
+        """Flush CHUNK symbols, then let the loop write them out before the next CHUNK."""
+        end = start + CHUNK
+        for f in dirty[start:end]:
+            self.flush(f.symbol)
+        if end < len(dirty):
+            asyncio.get_running_loop().call_soon(self._flush_from, dirty, end)
 
     def flush(self, symbol: str) -> None:
         """Send the coalesced batch as one version (unless nothing visible changed)."""
         f = self.feeds[symbol]
-        f.handle = None
         if not f.dirty:
             return
-        subs = list(self._subs(f"{TABLE}:{symbol}"))
+        subs = list(self._subs(f.topic))
         if not subs:
             return  # stay dirty; flushed when someone subscribes
-        f.dirty = False
-        bids, asks = self._true(symbol)
-        d_bids = sorted(_diff(f.bids, bids), reverse=True)
-        d_asks = sorted(_diff(f.asks, asks))
+        d_bids, d_asks = self._consume(f)
         if not d_bids and not d_asks:
             return
-        f.bids, f.asks = bids, asks
         faults = self.state.faults
         f.version += 2 if faults.take_depth("gap", symbol) else 1
         fmt = self.state.fmt(symbol)
@@ -93,6 +118,21 @@ class DepthFeeds:
                 c.send(frame)
         f.last_sent = time.monotonic()
 
+    def _consume(self, f: SymbolFeed) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
+        """Bring the view to the current top 100; the changed levels (bids best first, asks best first)."""
+        f.dirty = False
+        pb, pa = f.pend_bids, f.pend_asks
+        f.pend_bids, f.pend_asks = {}, {}
+        if not f.wide and _fits(f.bids, pb) and _fits(f.asks, pa):
+            d_bids, d_asks = _apply(f.bids, pb), _apply(f.asks, pa)
+        else:
+            bids, asks, f.wide = self._true(f.symbol)
+            d_bids, d_asks = _diff(f.bids, bids), _diff(f.asks, asks)
+            f.bids, f.asks = bids, asks
+        d_bids.sort(reverse=True)
+        d_asks.sort()
+        return d_bids, d_asks
+
     def _payload(self, f: SymbolFeed, kind: str, asks: list[list[str]], bids: list[list[str]]) -> dict[str, Any]:
         return {"table": TABLE, "data": [{"symbol": f.symbol, "type": kind, "version": f.version,
                                           "ms_t": self.state.now_ms(), "asks": asks, "bids": bids}]}
@@ -101,9 +141,6 @@ class DepthFeeds:
         """Flush pending changes, then a snapshot frame at the current version."""
         f = self.feed(symbol)
         if f.dirty:
-            if f.handle is not None:
-                f.handle.cancel()
-            f.handle = None
             self._flush_now(f)
         fmt = self.state.fmt(symbol)
         asks = [fmt.level(p, f.asks[p]) for p in sorted(f.asks)]
@@ -112,14 +149,11 @@ class DepthFeeds:
 
     def _flush_now(self, f: SymbolFeed) -> None:
         # flush even without subscribers so the snapshot reflects the current book
-        subs = list(self._subs(f"{TABLE}:{f.symbol}"))
-        if subs:
+        if any(True for _ in self._subs(f.topic)):
             self.flush(f.symbol)
             return
-        f.dirty = False
-        bids, asks = self._true(f.symbol)
-        if _diff(f.bids, bids) or _diff(f.asks, asks):
-            f.bids, f.asks = bids, asks
+        d_bids, d_asks = self._consume(f)
+        if d_bids or d_asks:
             f.version += 1
 
     def heartbeat(self) -> None:
@@ -128,7 +162,7 @@ class DepthFeeds:
         for sym, f in self.feeds.items():
             if now - f.last_sent < self.state.config.depth_heartbeat_s:
                 continue
-            subs = list(self._subs(f"{TABLE}:{sym}"))
+            subs = list(self._subs(f.topic))
             f.last_sent = now
             if subs:
                 frame = encode_push(self._payload(f, "update", [], []))
@@ -141,7 +175,33 @@ def _level(fmt: Any, price: Decimal, size: Decimal) -> list[str]:
     return fmt.level(price, size) if size else [fmt.price(price), "0"]
 
 
+def _fits(view: Side, pending: Side) -> bool:
+    """Whether the side, with ``pending`` applied to ``view`` (every level of it), holds at most DEPTH levels."""
+    n = len(view)
+    for p, s in pending.items():
+        if s:
+            n += p not in view
+        else:
+            n -= p in view
+    return n <= DEPTH
+
+
+def _apply(view: Side, pending: Side) -> list[tuple[Decimal, Decimal]]:
+    """Patch ``view`` with the pending totals; the levels that changed (0 = gone)."""
+    out = []
+    for p, s in pending.items():
+        old = view.get(p)
+        if s:
+            if old != s:
+                view[p] = s
+                out.append((p, s))
+        elif old is not None:
+            del view[p]
+            out.append((p, ZERO))
+    return out
+
+
 def _diff(old: Side, new: Side) -> list[tuple[Decimal, Decimal]]:
     out = [(p, s) for p, s in new.items() if old.get(p) != s]
-    out.extend((p, Decimal(0)) for p in old if p not in new)
+    out.extend((p, ZERO) for p in old if p not in new)
     return out

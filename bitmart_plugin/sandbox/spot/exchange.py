@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from decimal import Decimal, InvalidOperation
-from typing import Callable
+from typing import Callable, Iterable
 
 from ..core import errors as E
 from ..core.accounts import Accounts
@@ -68,6 +68,7 @@ class Exchange:
         self._by_client: dict[tuple[str, str], Order] = {}
         self._acct_orders: dict[str, list[Order]] = {}
         self._agent_orders: deque[str] = deque()
+        self._prune_at = AGENT_ORDERS_KEPT
         self._seq = 0
         self.agents = Agents(self, seed)
         for r in self.symbol_list[:max(1, eager_symbols)]:
@@ -79,11 +80,14 @@ class Exchange:
         for cur, amount in balances.items():
             self.accounts.deposit(account_id, cur, _dec(amount, "amount"))
 
-    def add_listener(self, listener: Callable[[Event], None]) -> None:
-        self.engine.listeners.append(listener)
+    def add_listener(self, listener: Callable[[Event], None], kinds: Iterable[type] | None = None, *,
+                     quiet_accounts: bool = True) -> None:
+        """``listener`` gets every event of ``kinds`` (None: all kinds) synchronously, in order;
+        ``quiet_accounts=False``: without the agents' own order and balance events."""
+        self.engine.listen(listener, kinds, quiet_accounts=quiet_accounts)
 
     def remove_listener(self, listener: Callable[[Event], None]) -> None:
-        self.engine.listeners.remove(listener)
+        self.engine.unlisten(listener)
 
     def set_fee_rates(self, account_id: str, maker: Decimal, taker: Decimal) -> None:
         self.engine.fee_overrides[account_id] = (Decimal(maker), Decimal(taker))
@@ -100,7 +104,7 @@ class Exchange:
             rules = self.rules[symbol]
             if rules.trading and self.agents_enabled:
                 for trade in self.agents.history(rules, self.clock.now_ms()):
-                    md.add_trade(trade)
+                    md.record(trade)
                 self.agents.populate(symbol)
         return book
 
@@ -333,12 +337,25 @@ class Exchange:
         self._prune_agent_orders()
 
     def _prune_agent_orders(self) -> None:
+        """Forget the agents' finished orders beyond the newest AGENT_ORDERS_KEPT (open ones stay).
+
+        One pass each time as many new agent orders have come in as are kept, so the cost per order is
+        constant however many agent orders rest (1,000 pairs keep more than AGENT_ORDERS_KEPT open).
+        """
         q = self._agent_orders
-        for _ in range(max(0, len(q) - AGENT_ORDERS_KEPT)):
-            oid = q.popleft()
+        if len(q) <= self._prune_at:
+            return
+        kept: deque[str] = deque()
+        finished = 0
+        for oid in reversed(q):
             order = self._orders.get(oid)
-            if order is not None and order.is_open:
-                q.append(oid)
-            elif order is not None:
+            if order is None:
+                continue
+            if order.is_open or finished < AGENT_ORDERS_KEPT:
+                kept.appendleft(oid)
+                finished += not order.is_open
+            else:
                 del self._orders[oid]
                 self._by_client.pop((order.account_id, order.client_order_id), None)
+        self._agent_orders = kept
+        self._prune_at = len(kept) + AGENT_ORDERS_KEPT

@@ -87,6 +87,8 @@ class PrivateWs(WsEndpoint):
         """No snapshot on private channels."""
 
     # ---- events -----------------------------------------------------------------------------
+    KINDS = (OrderChanged, BalanceChanged)
+
     def on_event(self, ev: Any) -> None:
         """Listener for core events."""
         if isinstance(ev, OrderChanged):

@@ -14,7 +14,7 @@ from aiohttp import WSMsgType, web
 from ..deflate import encode_push
 from .depth_feed import TABLE as INC_TABLE
 from .depth_feed import DepthFeeds
-from ..core.events import CandleChanged, LevelChanged, PublicTrade
+from ..core.events import LevelChanged, PublicTrade
 from .formatting import fixed
 from ..state import State
 from ..ws_conn import Conn, FrameList, Topics
@@ -26,6 +26,7 @@ KLINES = {"1m": 1, "5m": 5, "15m": 15, "30m": 30, "1H": 60, "2H": 120, "4H": 240
 PUBLIC_CHANNELS = ({"spot/ticker", "spot/trade", "spot/depth5", "spot/depth20", "spot/depth50", INC_TABLE}
                    | {f"spot/kline{k}" for k in KLINES})
 MAX_TOPICS_PER_MSG = 20
+PER_CHANGE = (INC_TABLE, "spot/trade")  # pushed as things happen, not by periodic()
 
 
 def error_text(event: str, code: str, message: str) -> str:
@@ -78,12 +79,12 @@ class WsEndpoint:
             return ws
         self._live[ip] = self._live.get(ip, 0) + 1
         try:
-            return await self._serve(ws)
+            return await self._serve(ws, request.transport)
         finally:
             self._live[ip] -= 1
 
-    async def _serve(self, ws: web.WebSocketResponse) -> web.StreamResponse:
-        conn = Conn(ws, self.kind, self.state.faults)
+    async def _serve(self, ws: web.WebSocketResponse, transport: Any = None) -> web.StreamResponse:
+        conn = Conn(ws, self.kind, self.state.faults, transport)
         self.topics.conns.add(conn)
         stamps: deque[float] = deque()
         idle = self.state.config.ws_idle_timeout_s
@@ -192,26 +193,29 @@ class PublicWs(WsEndpoint):
         super().__init__(state)
         self.depth = DepthFeeds(state, self.topics.get)
         self.firehose = firehose_frames
-        self._dirty: set[tuple[str, str]] = set()        # (channel, symbol) needing a push
-        self._trades: dict[str, list[dict[str, Any]]] = {}
+        # symbols whose book / trades changed since the last period (ticker, depthN and kline pushes)
+        self._dirty_books: set[str] = set()
+        self._dirty_trades: set[str] = set()
+        self._trades: dict[str, list[PublicTrade]] = {}
         self._trade_flush: asyncio.Handle | None = None
 
     # ---- events from the core -----------------------------------------------------------------
+    KINDS = (LevelChanged, PublicTrade)  # every candle changes with each trade: a trade marks the klines dirty
+
     def on_event(self, ev: Any) -> None:
         """Listener for core events (called synchronously in the loop)."""
-        if isinstance(ev, LevelChanged):
-            self.depth.on_level(ev.symbol)
-            self._dirty.add(("book", ev.symbol))
-        elif isinstance(ev, PublicTrade):
-            f = self.state.fmt(ev.symbol)
-            self._trades.setdefault(ev.symbol, []).append(
-                {"symbol": ev.symbol, "price": f.price(ev.price), "side": ev.taker_side,
-                 "size": f.size(ev.size), "s_t": ev.time_ms // 1000, "ms_t": ev.time_ms})
-            self._dirty.add(("ticker", ev.symbol))
+        if ev.__class__ is LevelChanged:
+            self.depth.on_level(ev)
+            self._dirty_books.add(ev.symbol)
+        elif ev.__class__ is PublicTrade:
+            rows = self._trades.get(ev.symbol)
+            if rows is None:
+                self._trades[ev.symbol] = [ev]
+            else:
+                rows.append(ev)
+            self._dirty_trades.add(ev.symbol)
             if self._trade_flush is None:
                 self._trade_flush = asyncio.get_running_loop().call_soon(self._flush_trades)
-        elif isinstance(ev, CandleChanged):
-            self._dirty.add((f"k{ev.step_minutes}", ev.symbol))
 
     def _flush_trades(self) -> None:
         self._trade_flush = None
@@ -219,25 +223,29 @@ class PublicWs(WsEndpoint):
         for sym, rows in trades.items():
             subs = list(self.topics.get(f"spot/trade:{sym}"))
             if subs:
-                frame = encode_push({"table": "spot/trade", "data": rows})
+                f = self.state.fmt(sym)
+                frame = encode_push({"table": "spot/trade", "data": [
+                    {"symbol": sym, "price": f.price(t.price), "side": t.taker_side, "size": f.size(t.size),
+                     "s_t": t.time_ms // 1000, "ms_t": t.time_ms} for t in rows]})
                 for c in subs:
                     c.send(frame)
 
     def periodic(self) -> None:
         """Push ticker / depthN / kline for symbols that changed since the last period."""
-        dirty, self._dirty = self._dirty, set()
-        for kind, sym in dirty:
-            if kind == "book":
-                for n in (5, 20, 50):
-                    self._push(f"spot/depth{n}", sym, lambda n=n, s=sym: self._depth_all(n, s))
-                self._push("spot/ticker", sym, lambda s=sym: self._ticker(s))
-            elif kind == "ticker":
-                self._push("spot/ticker", sym, lambda s=sym: self._ticker(s))
-            else:
-                step = int(kind[1:])
-                for name, minutes in KLINES.items():
-                    if minutes == step:
-                        self._push(f"spot/kline{name}", sym, lambda m=minutes, s=sym, nm=name: self._kline(nm, m, s))
+        books, self._dirty_books = self._dirty_books, set()
+        traded, self._dirty_trades = self._dirty_trades, set()
+        # only symbols someone follows on these channels (1,000 busy pairs, few such subscriptions)
+        watched = {t.partition(":")[2] for t in self.topics.subs if not t.startswith(PER_CHANGE)}
+        books &= watched
+        traded &= watched
+        for sym in books:
+            for n in (5, 20, 50):
+                self._push(f"spot/depth{n}", sym, lambda n=n, s=sym: self._depth_all(n, s))
+        for sym in books | traded:
+            self._push("spot/ticker", sym, lambda s=sym: self._ticker(s))
+        for sym in traded:
+            for name, minutes in KLINES.items():
+                self._push(f"spot/kline{name}", sym, lambda m=minutes, s=sym, nm=name: self._kline(nm, m, s))
 
     def _push(self, table: str, sym: str, build: Any) -> None:
         subs = list(self.topics.get(f"{table}:{sym}"))

@@ -1,0 +1,424 @@
+"""Scale benchmark (not a test): follow every sandbox pair's order book at once through the public Host API.
+
+The sandbox runs as its own process: the code behind `host-spec sandbox` (bitmart_plugin.sandbox.server.main,
+started directly so the run does not record itself as the default venue), wrapped to watch its event loop's
+lag and its collector's pauses, optionally under cProfile. Each client runs in a fresh process of its own,
+one after the other, against the same sandbox:
+
+  connector : Host.discover() -> open("bitmart") -> one `order_book(pair, 20)` consumer per tradable pair
+              (the connector spreads the topics over as many sockets as BitMart's 115-topic cap needs);
+              with --trades also one `trades(pair)` consumer per pair
+  ccxt.pro  : (--peer) one `watch_order_book(symbol)` loop per pair, on the same pairs
+
+For each client: pairs with a book, the time until every pair had one, views/s (and trades/s), the delay from
+the venue's timestamp (the push's ms_t) to the consumer, p50/p99, the client's CPU share, CPU per view and per
+pair, RSS per pair, its loop lag and GC pauses; and over the same window the sandbox's CPU share, agent
+actions/s, loop lag and GC pauses.
+
+Run: .venv/bin/python benchmarks/scale_books.py --pairs 1000 --seconds 30 --agent-rate 14000 [--peer] [--trades]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from typing import Any, Callable
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _rss_mb(pid: int | str = "self") -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _proc_cpu(pid: int) -> float:
+    """user+system CPU seconds of another process."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+class LoopWatch:
+    """How late a 5 ms timer fires (the event loop's lag) and how long the collector's passes take."""
+
+    def __init__(self) -> None:
+        self.lags: list[float] = []
+        self.gc: dict[int, list[float]] = {}
+        self._t0 = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.gc.setdefault(info["generation"], []).append(time.perf_counter() - self._t0)
+
+    def reset(self) -> None:
+        self.lags, self.gc = [], {}
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._on_gc)
+
+    async def run(self) -> None:
+        while True:
+            t = time.perf_counter()
+            await asyncio.sleep(0.005)
+            self.lags.append(time.perf_counter() - t - 0.005)
+
+    def summary(self) -> dict[str, Any]:
+        return {"lag_p50": 1000 * _pct(self.lags, 0.5), "lag_p99": 1000 * _pct(self.lags, 0.99),
+                "lag_max": 1000 * _pct(self.lags, 1.0),
+                "gc": {g: (len(v), 1000 * sum(v), 1000 * max(v)) for g, v in sorted(self.gc.items())}}
+
+
+class Tally:
+    """What the consumers saw: first-book times, views and delays inside the measured window."""
+
+    def __init__(self, n_pairs: int) -> None:
+        self.n_pairs = n_pairs
+        self.t_start = time.monotonic()
+        self.first: dict[str, float] = {}
+        self.measuring = False
+        self.views = 0
+        self.trades = 0
+        self.delays: list[float] = []
+        self.arrivals: list[float] = []  # ms_t -> frame arrival, a sample (connector client only)
+        self.errors: dict[str, int] = {}
+
+    def view(self, key: str, ts_ms: int) -> None:
+        if key not in self.first:
+            self.first[key] = time.monotonic() - self.t_start
+        if self.measuring:
+            self.views += 1
+            self.delays.append(time.time() * 1000 - ts_ms)
+
+    def error(self, exc: BaseException) -> None:
+        text = f"{type(exc).__name__}: {str(exc)[:120]}"
+        self.errors[text] = self.errors.get(text, 0) + 1
+
+    async def run(self, seconds: float, settle_max: float) -> dict[str, Any]:
+        """Wait until every pair has a book (at most `settle_max` s), then measure for `seconds`."""
+        while len(self.first) < self.n_pairs and time.monotonic() - self.t_start < settle_max:
+            await asyncio.sleep(0.05)
+        all_books = max(self.first.values()) if len(self.first) == self.n_pairs else None
+        self.measuring = True
+        print("measuring", flush=True)  # the parent starts the sandbox's window here
+        watch = LoopWatch()
+        watcher = asyncio.create_task(watch.run())
+        t0, c0 = time.monotonic(), _cpu()
+        await asyncio.sleep(seconds)
+        wall, cpu = time.monotonic() - t0, _cpu() - c0
+        self.measuring = False
+        watcher.cancel()
+        watch.stop()
+        return {**watch.summary(), "pairs": self.n_pairs, "with_book": len(self.first), "all_books_s": all_books,
+                "views": self.views, "trades": self.trades, "wall": wall, "cpu": cpu, "rss_mb": _rss_mb(),
+                "p50": _pct(self.delays, 0.50), "p99": _pct(self.delays, 0.99), "max": _pct(self.delays, 1.0),
+                "arrival_p50": _pct(self.arrivals, 0.5), "arrival_p99": _pct(self.arrivals, 0.99),
+                "errors": self.errors}
+
+
+def _watch_arrivals(tally: Tally) -> None:
+    """Diagnostics: for one frame in 8, the delay from its ms_t to its arrival (before the book and the consumer)."""
+    import orjson
+
+    from bitmart_plugin.ws.public import PublicStreams
+
+    inner = PublicStreams.on_payload
+    count = 0
+
+    def on_payload(self: Any, payload: Any, conn: Any = None) -> None:
+        nonlocal count
+        count += 1
+        if tally.measuring and count % 8 == 0:
+            try:
+                tally.arrivals.append(time.time() * 1000 - orjson.loads(payload)["data"][0]["ms_t"])
+            except (ValueError, KeyError, IndexError, TypeError):
+                pass
+        inner(self, payload, conn)
+
+    PublicStreams.on_payload = on_payload  # type: ignore[method-assign]
+
+
+async def _measure(tally: Tally, tasks: list[asyncio.Task[None]], a: argparse.Namespace, rss0: float,
+                   diagnostics: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run the tally's window over the consumer tasks, then stop them."""
+    try:
+        result = await tally.run(a.seconds, a.settle_max)
+        result.update(diagnostics())
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    result["rss_base_mb"] = rss0
+    return result
+
+
+async def client_connector(ready: dict[str, str], a: argparse.Namespace) -> dict[str, Any]:
+    from host_spec import Host
+
+    host = Host.discover()
+    options = {k: ready[k] for k in ("rest_url", "ws_public_url", "ws_private_url")}
+    async with await host.open("bitmart", options=options) as conn:
+        rules = await conn.trading_rules()
+        pairs = [p for p, r in rules.items() if r.trading_enabled][:a.limit]
+        tally = Tally(len(pairs))
+        _watch_arrivals(tally)
+        rss0 = _rss_mb()
+
+        async def follow_book(pair: Any) -> None:
+            key = str(pair)
+            try:
+                async for view in conn.order_book(pair, 20):
+                    tally.view(key, view.timestamp_ms)
+            except Exception as exc:  # noqa: BLE001 - counted and shown
+                tally.error(exc)
+
+        async def follow_trades(pair: Any) -> None:
+            try:
+                async for _ in conn.trades(pair):
+                    if tally.measuring:
+                        tally.trades += 1
+            except Exception as exc:  # noqa: BLE001
+                tally.error(exc)
+
+        tasks = [asyncio.create_task(follow_book(p)) for p in pairs]
+        if a.trades:
+            tasks += [asyncio.create_task(follow_trades(p)) for p in pairs]
+        public = conn.session._streams().public  # noqa: SLF001 - diagnostics only
+
+        def diagnostics() -> dict[str, Any]:
+            totals: dict[str, int] = {}
+            for feed in public.books.values():
+                for k, v in feed.stats.items():
+                    totals[k] = totals.get(k, 0) + v
+            return {"connections": len(public.pool.connections), "book_stats": {k: v for k, v in totals.items() if v}}
+
+        return await _measure(tally, tasks, a, rss0, diagnostics)
+
+
+async def client_ccxt(ready: dict[str, str], a: argparse.Namespace) -> dict[str, Any]:
+    import ccxt.pro
+
+    ex = ccxt.pro.bitmart()
+    ex.urls["api"]["spot"] = ready["rest_url"]
+    ex.urls["api"]["swap"] = ready["rest_url"]
+    ex.urls["api"]["ws"]["spot"] = {"public": ready["ws_public_url"], "private": ready["ws_private_url"]}
+    try:
+        markets = await ex.load_markets()
+        symbols = [s for s, m in markets.items() if m.get("spot") and m.get("active", True)][:a.limit]
+        tally = Tally(len(symbols))
+        rss0 = _rss_mb()
+
+        async def follow(symbol: str) -> None:
+            try:
+                while True:
+                    ob = await ex.watch_order_book(symbol)
+                    tally.view(symbol, ob["timestamp"] or 0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                tally.error(exc)
+
+        return await _measure(tally, [asyncio.create_task(follow(s)) for s in symbols], a, rss0, dict)
+    finally:
+        await ex.close()
+
+
+# ---- the sandbox process ----------------------------------------------------------------------------------
+
+
+def serve(stats_path: str, profile_path: str | None, argv: list[str]) -> None:
+    """The sandbox CLI, watched: SIGUSR1 starts a window (and the profile), SIGUSR2 writes the window's stats."""
+    import cProfile
+
+    from bitmart_plugin.sandbox.server import main as sandbox_main
+
+    watch = LoopWatch()
+    prof = cProfile.Profile() if profile_path else None
+
+    def start(*_: object) -> None:
+        watch.reset()
+        if prof is not None:
+            prof.disable()
+            prof.clear()
+            prof.enable()
+
+    def write(*_: object) -> None:
+        with open(stats_path, "w") as f:
+            json.dump(watch.summary(), f)
+
+    def on_ready(_: object) -> None:
+        asyncio.get_running_loop().create_task(watch.run())
+
+    signal.signal(signal.SIGUSR1, start)
+    signal.signal(signal.SIGUSR2, write)
+    sandbox_main(argv, on_ready=on_ready)
+    if prof is not None and profile_path:
+        prof.disable()
+        prof.dump_stats(profile_path)
+
+
+def start_sandbox(a: argparse.Namespace, stats_path: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    cmd = [sys.executable, __file__, "--serve", stats_path]
+    if a.profile_sandbox:
+        cmd += ["--profile-sandbox", a.profile_sandbox]
+    cmd += ["--", "--port", "0", "--pairs", str(a.pairs), "--agent-rate", str(a.agent_rate), *a.sandbox_arg]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        raise SystemExit("the sandbox did not start")
+    return proc, json.loads(line)
+
+
+def _agent_actions(ready: dict[str, str]) -> int | None:
+    """The spot agent actions the sandbox's timer has performed so far (its admin API; None: no answer)."""
+    req = urllib.request.Request(ready["admin_url"] + "/agents", data=b"{}", method="POST",
+                                 headers={"X-Admin-Token": ready["admin_token"], "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            actions = json.load(resp).get("actions")
+    except (OSError, ValueError):  # a sandbox too busy to answer within 10 s
+        return None
+    return int(actions) if actions is not None else None
+
+
+def run_client(kind: str, ready: dict[str, str], a: argparse.Namespace, sandbox: subprocess.Popen[str],
+               stats_path: str) -> dict[str, Any]:
+    args = [sys.executable, __file__, "--client", kind, "--ready", json.dumps(ready), "--seconds", str(a.seconds),
+            "--settle-max", str(a.settle_max), "--limit", str(a.limit), *(["--trades"] if a.trades else [])]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    proc.stdout.readline()  # "measuring": the sandbox's window starts with the client's
+    os.kill(sandbox.pid, signal.SIGUSR1)
+    s0, t0, a0 = _proc_cpu(sandbox.pid), time.monotonic(), _agent_actions(ready)
+    out = proc.stdout.read()
+    s1, t1, a1 = _proc_cpu(sandbox.pid), time.monotonic(), _agent_actions(ready)
+    os.kill(sandbox.pid, signal.SIGUSR2)
+    if proc.wait() != 0 or not out.strip():
+        raise SystemExit(f"{kind} client failed (exit {proc.returncode})")
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    result["sandbox_cpu"] = (s1 - s0) / (t1 - t0)
+    result["sandbox_actions"] = (a1 - a0) / (t1 - t0) if a0 is not None and a1 is not None else None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with open(stats_path) as f:
+                result["sandbox_watch"] = json.load(f)
+            os.unlink(stats_path)
+            break
+        except (OSError, ValueError):
+            time.sleep(0.05)
+    return result
+
+
+def _pauses(gcs: dict[str, list[float]]) -> str:
+    return ", ".join(f"gen{g} {int(n)}x max {mx:.0f} ms" for g, (n, _, mx) in gcs.items()) or "none"
+
+
+def show(kind: str, r: dict[str, Any]) -> None:
+    n, wall = max(1, r["pairs"]), r["wall"]
+    first = f"{r['all_books_s']:.1f} s" if r["all_books_s"] is not None else "never (timeout)"
+    print(f"{kind}: {r['with_book']}/{r['pairs']} pairs with a book; every pair had one {first} after following began")
+    trades = (f", trades {r['trades'] / wall:,.0f}/s ({r['trades'] / wall / n:.2f}/s per pair)" if r["trades"] else "")
+    print(f"  views {r['views'] / wall:,.0f}/s ({r['views'] / wall / n:.1f}/s per pair){trades}")
+    arrival = (f" (ms_t -> frame arrival, sampled: p50 {r['arrival_p50']:.0f} ms, p99 {r['arrival_p99']:.0f} ms)"
+               if r.get("arrival_p50") == r.get("arrival_p50") else "")  # nan for ccxt.pro
+    print(f"  delay venue ms_t -> consumer: p50 {r['p50']:.0f} ms, p99 {r['p99']:.0f} ms, max {r['max']:.0f} ms{arrival}")
+    cpu_us = r["cpu"] / r["views"] * 1e6 if r["views"] else float("nan")
+    sockets = f"; {r['connections']} sockets" if "connections" in r else ""
+    print(f"  client CPU {100 * r['cpu'] / wall:.1f}% of one core ({cpu_us:.0f} us/view, "
+          f"{1000 * r['cpu'] / wall / n:.2f} ms CPU/s per pair); RSS {r['rss_mb']:.0f} MB, "
+          f"{1024 * (r['rss_mb'] - r['rss_base_mb']) / n:.0f} KB per pair above the {r['rss_base_mb']:.0f} MB "
+          f"before following{sockets}")
+    print(f"  client loop lag p50 {r['lag_p50']:.1f} ms, p99 {r['lag_p99']:.1f} ms, max {r['lag_max']:.0f} ms; "
+          f"GC {_pauses(r['gc'])}")
+    if r.get("book_stats"):
+        print(f"  book feeds: {r['book_stats']}")
+    w = r.get("sandbox_watch", {})
+    lag = (f"; loop lag p50 {w['lag_p50']:.1f} ms, p99 {w['lag_p99']:.1f} ms, max {w['lag_max']:.0f} ms; "
+           f"GC {_pauses(w['gc'])}" if w else "")
+    actions = f"{r['sandbox_actions']:,.0f}" if r["sandbox_actions"] is not None else "n/a"
+    print(f"  sandbox meanwhile: CPU {100 * r['sandbox_cpu']:.0f}% of one core, {actions} agent actions/s{lag}")
+    for text, count in sorted(r["errors"].items(), key=lambda kv: -kv[1])[:5]:
+        print(f"  {count} x {text}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pairs", type=int, default=1000, help="sandbox pairs (pre-trade ones are not followed)")
+    ap.add_argument("--seconds", type=float, default=30.0, help="measured window once every pair has a book")
+    ap.add_argument("--settle-max", type=float, default=60.0, help="longest wait for every pair's first book")
+    ap.add_argument("--agent-rate", type=float, default=14000.0, help="sandbox agent actions per second")
+    ap.add_argument("--limit", type=int, default=1_000_000, help="follow at most this many pairs")
+    ap.add_argument("--peer", action="store_true", help="also run ccxt.pro watch_order_book on the same pairs")
+    ap.add_argument("--trades", action="store_true", help="the connector client also follows every pair's trades")
+    ap.add_argument("--profile-sandbox", metavar="FILE", help="cProfile the sandbox over the measured windows")
+    ap.add_argument("--sandbox-arg", action="append", default=[], help="one more argument for the sandbox CLI")
+    ap.add_argument("--serve", metavar="STATS", help=argparse.SUPPRESS)
+    ap.add_argument("--client", choices=["connector", "ccxt"], help=argparse.SUPPRESS)
+    ap.add_argument("--ready", help=argparse.SUPPRESS)
+    ap.add_argument("sandbox_argv", nargs="*", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.serve:
+        serve(a.serve, a.profile_sandbox, a.sandbox_argv)
+        return
+    if a.client:
+        ready = json.loads(a.ready)
+        client = client_ccxt if a.client == "ccxt" else client_connector
+        print(json.dumps(asyncio.run(client(ready, a))))
+        return
+
+    stats_path = os.path.join(tempfile.mkdtemp(prefix="scale_books_"), "sandbox.json")
+    sandbox, ready = start_sandbox(a, stats_path)
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        results["connector"] = run_client("connector", ready, a, sandbox, stats_path)
+        if a.peer:
+            results["ccxt.pro"] = run_client("ccxt", ready, a, sandbox, stats_path)
+    finally:
+        sandbox.terminate()
+        try:
+            sandbox.wait(60)
+        except subprocess.TimeoutExpired:
+            sandbox.kill()
+            sandbox.wait()
+    extra = f" {' '.join(a.sandbox_arg)}" if a.sandbox_arg else ""
+    print(f"sandbox --pairs {a.pairs} --agent-rate {a.agent_rate:g}{extra}; {a.seconds:g} s measured per client; "
+          f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    for kind, r in results.items():
+        show(kind, r)
+    if "ccxt.pro" in results:
+        c, p = results["connector"], results["ccxt.pro"]
+        ratio = f"{c['views'] / c['wall'] / (p['views'] / p['wall']):.1f}x" if p["views"] else "n/a (ccxt.pro: none)"
+        print(f"connector/ccxt.pro: pairs with a book {c['with_book']}/{p['with_book']} = "
+              f"{c['with_book'] / max(1, p['with_book']):.1f}x; views/s {ratio}")
+
+
+if __name__ == "__main__":
+    main()
