@@ -25,6 +25,7 @@ from typing import Any
 from host_spec import ConnectorError
 
 from bitmart_plugin.ws.dialect import SPOT, Dialect, error_from_event
+from bitmart_plugin.ws.inline import inline_connection_class
 
 __all__ = [
     "MAX_ARGS_BYTES", "MAX_INFLATED_BYTES", "MAX_TOPICS_PER_MESSAGE", "ConnectLimiter", "FrameTooLarge", "RateWindow",
@@ -85,32 +86,6 @@ def batch_topics(topics: Iterable[str], per_message: int = MAX_TOPICS_PER_MESSAG
     if current:
         batches.append(current)
     return batches
-
-
-def _inline_connection_class() -> type[Any]:
-    """A websockets ClientConnection that hands each complete data frame to `sink` as it is parsed.
-
-    No queue, no `recv()` and no task switch per frame: a socket read's whole batch of frames is
-    inflated and applied in the protocol callback, in arrival order. Until `sink` is set (e.g. during
-    login) and for fragmented messages (BitMart sends none), frames go through websockets' own `recv()`.
-    """
-    from websockets.asyncio.client import ClientConnection
-    from websockets.frames import Opcode
-    from websockets.http11 import Response
-
-    data_opcodes = (Opcode.BINARY, Opcode.TEXT)
-
-    class InlineConnection(ClientConnection):  # type: ignore[misc]
-        sink: Callable[[bool, bytes], None] | None = None
-
-        def process_event(self, event: Any) -> None:
-            sink = self.sink
-            if sink is not None and event.__class__ is not Response and event.fin and event.opcode in data_opcodes:
-                sink(event.opcode is Opcode.BINARY, event.data)
-                return
-            super().process_event(event)
-
-    return InlineConnection
 
 
 class RateWindow:
@@ -274,7 +249,7 @@ class WsConnection:
     async def _run(self) -> None:
         from websockets.asyncio.client import connect
 
-        inline = _inline_connection_class()
+        inline = inline_connection_class()
         attempt = 0
         while not self._closed:
             await self._connects.acquire()
@@ -315,7 +290,7 @@ class WsConnection:
         self.last_recv = self._last_send = time.monotonic()
         if self._login is not None:
             await self._do_login(ws)
-        ws.sink = self._on_frame  # from here frames are handled as they are parsed (see _inline_connection_class)
+        ws.attach(self._on_frame)  # from here frames are handled as they are parsed (see ws/inline.py)
         self._outbox = asyncio.Queue()
         self._pending = set()
         for batch in batch_topics(list(self.topics)):
