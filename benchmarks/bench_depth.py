@@ -174,10 +174,10 @@ def main() -> None:
     print(f"(a) connector inflate..apply ({JSON_LIB:6s})  {conn:>10,.0f} msg/s")
     print(f"(a+) connector + 20-level view/update    {conn_view:>10,.0f} msg/s")
     print(f"(b) ccxt.pro bitmart as shipped ({json_parser.__name__:6s}) {ccxt:>8,.0f} msg/s")
-    print(f"connector/ccxt          = {conn / ccxt:5.2f}x  (target >= 5.5)   with views: {conn_view / ccxt:5.2f}x")
+    print(f"connector/ccxt          = {conn / ccxt:5.2f}x  (target >= 6)     with views: {conn_view / ccxt:5.2f}x (target >= 3)")
     print(f"connector/floor(json)   = {conn / floor:5.2f}   (target >= 0.55)  with views: {conn_view / floor:5.2f}")
     if floor_or is not None:
-        print(f"connector/floor(orjson) = {conn / floor_or:5.2f}   (target >= 0.55)  with views: {conn_view / floor_or:5.2f}")
+        print(f"connector/floor(orjson) = {conn / floor_or:5.2f}   (target >= 1)     with views: {conn_view / floor_or:5.2f}")
 
 
 if __name__ == "__main__":
