@@ -122,11 +122,11 @@ def inline_connection_class() -> type[Any]:
                     if end - pos < head:
                         break
                     length = int.from_bytes(buf[pos + 2:pos + 10], "big")
+                stop = pos + head + length
                 binary = _FAST_FIRST.get(first)
                 if binary is None or second & 0x80 or sink is None or (limit is not None and length > limit):
                     if (first & 0x0F) >= _CONTROL_MIN and first & 0x80 and not second & 0x80 and length <= 125:
                         # a whole control frame: websockets answers it (pong, close) and stays between frames
-                        stop = pos + head + length
                         if stop > end:
                             break
                         super().data_received(buf[pos:stop])
@@ -137,7 +137,6 @@ def inline_connection_class() -> type[Any]:
                         continue
                     self._leave(buf[pos:])  # a fragment, a masked or malformed frame, too large: websockets judges
                     return
-                stop = pos + head + length
                 if stop > end:
                     break
                 sink(binary, buf[pos + head:stop])
