@@ -3,12 +3,15 @@
 One pre-generated stream of spot/depth/increase100 frames (20 levels each on a 100-level book),
 raw-deflate compressed as on the wire. Each contender consumes the same bytes in-process:
 
-  (a) connector: inflate -> json -> route -> sequence -> apply  (PublicStreams.on_payload)
-      and (a+) the same plus one OrderBookView (20 levels) per applied update for one consumer
+  (a) connector: its inflate (ISA-L where python-isal is installed, else zlib) -> its decoder (the C depth
+      decoder where built, else orjson/json) -> route -> sequence -> apply  (WsConnection's inflate, then
+      PublicStreams.on_payload), and (a+) the same plus one OrderBookView (20 levels) per applied update
   (b) ccxt.pro bitmart as shipped: ccxt's ws `Client.handle_message` on each binary frame, i.e. its own
       `inflate`, `.decode()`, its JSON parser (orjson when importable, as ccxt picks it) and
       exchange.handle_message(client, msg) -- only the socket is stubbed
-  (c) floors: zlib inflate + json.loads, and zlib inflate + orjson.loads (when orjson is installed)
+  (c) floors: zlib inflate + json.loads, and zlib inflate + orjson.loads (when orjson is installed): "inflate
+      + parse into dicts" as everyone does it; and (c'') the connector's own inflate + orjson.loads, the same
+      floor with the inflate the connector uses (when that is not zlib)
 
 Run: .venv/bin/python benchmarks/bench_depth.py [--frames 100000] [--repeat 3]
      .venv/bin/python benchmarks/bench_depth.py --market perp [--per-frame 10]   (futures: bench_depth_perp.py)
@@ -44,17 +47,24 @@ def run_floor(frames: list[bytes]) -> None:
         loads(decompress(f, -15))
 
 
-def run_floor_orjson(frames: list[bytes]) -> None:
+def run_floor_orjson(frames: list[bytes], decompress: Callable[[bytes, int], bytes] = zlib.decompress) -> None:
     import orjson
 
-    loads, decompress = orjson.loads, zlib.decompress
+    loads = orjson.loads
     for f in frames:
         loads(decompress(f, -15))
+
+
+def run_floor_orjson_own_inflate(frames: list[bytes]) -> None:
+    from bitmart_plugin.ws.connection import raw_inflate
+
+    run_floor_orjson(frames, raw_inflate)
 
 
 def connector_runner(with_view: bool) -> Callable[[list[bytes]], None]:
     from host_spec import TradingPair
 
+    from bitmart_plugin.ws.connection import raw_inflate
     from bitmart_plugin.ws.fanout import Mailbox
     from bitmart_plugin.ws.public import BookFeed, PublicStreams
 
@@ -65,7 +75,7 @@ def connector_runner(with_view: bool) -> Callable[[list[bytes]], None]:
         box: Mailbox[Any] = Mailbox(maxlen=1)
         if with_view:
             feed.subscribers.append((box, 20))
-        on_payload, decompress = streams.on_payload, zlib.decompress
+        on_payload, decompress = streams.on_payload, raw_inflate
         for f in frames:
             on_payload(decompress(f, -15))
         assert feed.stats["applied"] == len(frames) - 1, feed.stats
@@ -156,14 +166,21 @@ def main() -> None:
         import orjson  # noqa: F401
 
         contenders["floor_or"] = run_floor_orjson
+        from bitmart_plugin.ws.connection import INFLATE_LIB
+
+        if INFLATE_LIB != "zlib":
+            contenders["floor_own"] = run_floor_orjson_own_inflate
     except ImportError:
         pass
     rates = best_rates(contenders, frames, args.repeat)
     floor, conn, conn_view, ccxt = rates["floor"], rates["conn"], rates["view"], rates["ccxt"]
-    floor_or = rates.get("floor_or")
+    floor_or, floor_own = rates.get("floor_or"), rates.get("floor_own")
     from ccxt.async_support.base.ws.client import json_parser
 
-    from bitmart_plugin.ws.public import JSON_LIB
+    from bitmart_plugin.ws import public
+    from bitmart_plugin.ws.connection import INFLATE_LIB
+
+    decoder = "C depth decoder" if public._decode_depth is not None else public.JSON_LIB
 
     from host_spec import orderbook
 
@@ -171,13 +188,18 @@ def main() -> None:
     print(f"(c) floor  inflate+json.loads           {floor:>10,.0f} msg/s")
     if floor_or is not None:
         print(f"(c') floor inflate+orjson.loads         {floor_or:>10,.0f} msg/s")
-    print(f"(a) connector inflate..apply ({JSON_LIB:6s})  {conn:>10,.0f} msg/s")
+    if floor_own is not None:
+        print(f"(c'') floor {INFLATE_LIB} inflate+orjson.loads     {floor_own:>10,.0f} msg/s")
+    print(f"connector: {INFLATE_LIB} inflate, {decoder}")
+    print(f"(a) connector inflate..apply             {conn:>10,.0f} msg/s")
     print(f"(a+) connector + 20-level view/update    {conn_view:>10,.0f} msg/s")
     print(f"(b) ccxt.pro bitmart as shipped ({json_parser.__name__:6s}) {ccxt:>8,.0f} msg/s")
     print(f"connector/ccxt          = {conn / ccxt:5.2f}x  (target >= 6)     with views: {conn_view / ccxt:5.2f}x (target >= 3)")
     print(f"connector/floor(json)   = {conn / floor:5.2f}   (target >= 0.55)  with views: {conn_view / floor:5.2f}")
     if floor_or is not None:
         print(f"connector/floor(orjson) = {conn / floor_or:5.2f}   (target >= 1)     with views: {conn_view / floor_or:5.2f}")
+    if floor_own is not None:
+        print(f"connector/floor({INFLATE_LIB}+orjson) = {conn / floor_own:5.2f}  (the floor with the connector's inflate)")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from typing import Any
 
 from host_spec import BookDataError, L2Book, OrderBookView, SeqResult, TradingPair
 
-from bitmart_plugin.depth import Depth
+from bitmart_plugin.depth import Depth, Level
 from bitmart_plugin.spot.parsing import DEPTH_INCREASE, parse_depth
 from bitmart_plugin.ws.fanout import Latest, Mailbox
 
@@ -112,20 +112,32 @@ class BookFeed:
         """One spot/depth/increase100 data item; the common in-sequence update takes a short path."""
         if not self.awaiting and item["type"] == "update":
             version, bids, asks = item["version"], item["bids"], item["asks"]
-            book = self.book
-            last = book.sequence
-            if version.__class__ is int and last is not None and version == last + 1 and bids.__class__ is list and asks.__class__ is list:
+            if version.__class__ is int and bids.__class__ is list and asks.__class__ is list:
                 ts = item.get("ms_t", 0)
-                try:
-                    book.apply_update(bids, asks, version, ts if ts.__class__ is int else 0)
-                except BookDataError as exc:
-                    self._rejected(version, exc)
+                if self._next(version, bids, asks, ts if ts.__class__ is int else 0):
                     return
-                self.stats["applied"] += 1
-                if self.subscribers or self.latest:
-                    self._emit()
-                return
         self.on_depth(_depth(item))
+
+    def on_fields(self, snapshot: bool, version: int, timestamp_ms: int, bids: list[Level], asks: list[Level]) -> None:
+        """One depth message as its checked fields (the C decoder's answer: bitmart_plugin/_depthjson.c)."""
+        if snapshot or self.awaiting or not self._next(version, bids, asks, timestamp_ms):
+            self.on_depth(Depth(self.symbol, snapshot, version, timestamp_ms, bids, asks))
+
+    def _next(self, version: int, bids: list[Level], asks: list[Level], timestamp_ms: int) -> bool:
+        """Apply the update if it is the next one of a synced book (True: handled); else False, nothing done."""
+        book = self.book
+        last = book.sequence
+        if last is None or version != last + 1:
+            return False
+        try:
+            book.apply_update(bids, asks, version, timestamp_ms)
+        except BookDataError as exc:
+            self._rejected(version, exc)
+            return True
+        self.stats["applied"] += 1
+        if self.subscribers or self.latest:
+            self._emit()
+        return True
 
     def on_depth(self, depth: Depth) -> None:
         """Feed one parsed depth message; emits a view after each applied change."""

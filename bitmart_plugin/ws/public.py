@@ -31,6 +31,13 @@ except ImportError:  # pragma: no cover - exercised only without orjson
         return _json_decode(payload.decode() if payload.__class__ is bytes else payload)  # type: ignore[union-attr]
 
 
+try:  # the C decoder of the depth push (hatch_build.py builds it where a compiler is); None: orjson/json only
+    from bitmart_plugin._depthjson import decode as _decode_depth
+except ImportError:  # pragma: no cover - exercised only without a C compiler
+    _decode_depth = None
+_DEPTH_TABLE = DEPTH_INCREASE.encode()
+
+
 class PublicStreams(MarketStreams):
     """Spot order books (spot/depth/increase100) and trades over a pool of public connections (see MarketStreams)."""
 
@@ -50,8 +57,20 @@ class PublicStreams(MarketStreams):
         return trades
 
     def on_payload(self, payload: Payload, conn: WsConnection | None = None) -> None:
-        """Decode, route by table + symbol, sequence and apply. Bad frames are counted and skipped."""
+        """Decode, route by table + symbol, sequence and apply. Bad frames are counted and skipped.
+
+        A one-item depth push is read by the C decoder when it is built; it answers None for any other frame
+        (or one it does not fully understand), and the general JSON parser reads that one."""
         try:
+            decode = _decode_depth
+            if decode is not None and payload.__class__ is bytes:
+                fields = decode(payload, _DEPTH_TABLE)
+                if fields is not None:
+                    symbol, snapshot, version, timestamp_ms, bids, asks = fields
+                    feed = self.books.get(symbol)
+                    if feed is not None:
+                        feed.on_fields(snapshot, version, timestamp_ms, bids, asks)
+                    return
             msg = _loads(payload)
             table = msg["table"]
             data = msg["data"]

@@ -191,3 +191,20 @@ def test_build_hook_builds_an_importable_module(tmp_path: Path) -> None:
     spec.loader.exec_module(module)
     side = {"100": "1"}
     assert module.store(side, [["100", "2.5"], ["101", "1"]], 0) == 1 and side == {"100": "2.5"}
+
+
+def test_build_hook_builds_the_depth_decoder_too(tmp_path: Path) -> None:
+    if _compiler() is None:
+        pytest.skip("no C compiler")
+    (tmp_path / "bitmart_plugin").mkdir()
+    shutil.copy(ROOT / "bitmart_plugin" / "_depthjson.c", tmp_path / "bitmart_plugin" / "_depthjson.c")
+    hook = _hook_module()
+    assert os.path.join("bitmart_plugin", "_depthjson.c") in hook.SOURCES
+    built, why = hook.compile_extension(str(tmp_path), os.path.join("bitmart_plugin", "_depthjson.c"))
+    assert built is not None, why
+    spec = importlib.util.spec_from_file_location("bitmart_plugin._depthjson", built)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.decode(b'{"table":"t","data":[{"symbol":"S","type":"update","version":2,"bids":[["1","2"]],"asks":[]}]}', b"t") == (
+        "S", False, 2, 0, [("1", "2")], [])

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import tracemalloc
+import zlib
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from host_spec import ConnectorError
-from bitmart_plugin.ws.connection import MAX_INFLATED_BYTES, ConnectLimiter, FrameTooLarge, WsConnection, inflate
+from bitmart_plugin.ws.connection import (
+    INFLATE_ERRORS,
+    INFLATE_LIB,
+    MAX_INFLATED_BYTES,
+    ConnectLimiter,
+    FrameTooLarge,
+    WsConnection,
+    inflate,
+    raw_inflate,
+)
 from tests.connector.ws_replay import LoopbackServer, deflate
 
 BOMB = deflate(b"\0" * (64 << 20))  # 64 MiB of zeros in about 64 KiB
@@ -82,3 +95,24 @@ async def test_reconnecting_too_frequently_is_waited_out_and_no_consumer_fails(
         await conn.close()
     assert errors == []
     assert any("refused the connection" in r.getMessage() for r in caplog.records)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), body=st.binary(max_size=2000), junk=st.binary(max_size=40))
+def test_the_fast_inflate_reads_every_frame_as_zlib_does(seed: int, body: bytes, junk: bytes) -> None:
+    """ISA-L (when installed) in place of zlib: the same bytes out, or both refuse (damaged or foreign frames)."""
+    rnd = random.Random(seed)
+    frame = bytearray(deflate(body))
+    for _ in range(rnd.randint(0, 3)):
+        at = rnd.randrange(len(frame))
+        frame[at] = rnd.randrange(256)
+    for data in (bytes(frame), bytes(frame[: rnd.randrange(len(frame) + 1)]), junk, deflate(body) + junk):
+        try:
+            want: bytes | None = zlib.decompress(data, -15)
+        except zlib.error:
+            want = None
+        try:
+            got: bytes | None = raw_inflate(data, -15)
+        except INFLATE_ERRORS:
+            got = None
+        assert got == want, (INFLATE_LIB, data)
