@@ -242,10 +242,20 @@ class L2Book:
             self._unread += 1
             if self._unread > _IDLE:  # nobody reads: stop keeping them
                 tops = self._tops = None
+        top_bids, top_asks = (None, None) if tops is None else tops
         try:
-            apply_side = self._stored if _store is not None and type(bids) is list and type(asks) is list else self._looped
-            apply_side(bids, "bids", self._bids, self._bid_keys, self._bid_px, None if tops is None else tops[0])
-            apply_side(asks, "asks", self._asks, self._ask_keys, self._ask_px, None if tops is None else tops[1])
+            store = _store
+            if store is not None and bids.__class__ is list and asks.__class__ is list:
+                # the C loop takes the common levels; _stored does the rest of a side from the first it left
+                i = store(self._bids, bids, 0, top_bids)  # type: ignore[arg-type]
+                if i < len(bids):
+                    self._stored(bids, "bids", self._bids, self._bid_keys, self._bid_px, top_bids, i)
+                i = store(self._asks, asks, 0, top_asks)  # type: ignore[arg-type]
+                if i < len(asks):
+                    self._stored(asks, "asks", self._asks, self._ask_keys, self._ask_px, top_asks, i)
+            else:
+                self._looped(bids, "bids", self._bids, self._bid_keys, self._bid_px, top_bids)
+                self._looped(asks, "asks", self._asks, self._ask_keys, self._ask_px, top_asks)
         except BookDataError:
             self.invalidate()
             raise
@@ -271,12 +281,14 @@ class L2Book:
                     continue
             self._level(level, name, side, keys, prices, top)
 
-    def _stored(self, levels: Sequence[Level], name: str, side: _Side, keys: _Keys, prices: list[Decimal], top: TopLevels | None) -> None:
-        """One side through the C loop; each level it leaves (new price, other spelling, invalid, a removal from
-        the kept top) goes to `_level`, in order. The C loop updates the kept top's rows for the sizes it stores."""
+    def _stored(
+        self, levels: Sequence[Level], name: str, side: _Side, keys: _Keys, prices: list[Decimal], top: TopLevels | None, i: int
+    ) -> None:
+        """The rest of one side from level `i`, the first the C loop left: each level it leaves (new price, other
+        spelling, invalid, a removal from the kept top) goes to `_level`, in order, and the C loop goes on past it.
+        The C loop updates the kept top's rows for the sizes it stores."""
         store = _store
         assert store is not None
-        i = store(side, levels, 0, top)  # type: ignore[arg-type]  # a list: apply_update checked
         while i < len(levels):
             self._level(levels[i], name, side, keys, prices, top)
             i = store(side, levels, i + 1, top)  # type: ignore[arg-type]

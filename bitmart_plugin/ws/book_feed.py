@@ -109,35 +109,31 @@ class BookFeed:
     # ---- the depth stream ------------------------------------------------------------------------
 
     def on_item(self, item: dict[str, Any]) -> None:
-        """One spot/depth/increase100 data item; the common in-sequence update takes a short path."""
-        if not self.awaiting and item["type"] == "update":
+        """One spot/depth/increase100 data item (as a JSON parser reads it); a well-typed update goes to on_fields."""
+        if item["type"] == "update":
             version, bids, asks = item["version"], item["bids"], item["asks"]
             if version.__class__ is int and bids.__class__ is list and asks.__class__ is list:
                 ts = item.get("ms_t", 0)
-                if self._next(version, bids, asks, ts if ts.__class__ is int else 0):
-                    return
+                self.on_fields(False, version, ts if ts.__class__ is int else 0, bids, asks)
+                return
         self.on_depth(_depth(item))
 
     def on_fields(self, snapshot: bool, version: int, timestamp_ms: int, bids: list[Level], asks: list[Level]) -> None:
-        """One depth message as its checked fields (the C decoder's answer: bitmart_plugin/_depthjson.c)."""
-        if snapshot or self.awaiting or not self._next(version, bids, asks, timestamp_ms):
-            self.on_depth(Depth(self.symbol, snapshot, version, timestamp_ms, bids, asks))
-
-    def _next(self, version: int, bids: list[Level], asks: list[Level], timestamp_ms: int) -> bool:
-        """Apply the update if it is the next one of a synced book (True: handled); else False, nothing done."""
+        """One depth message as its checked fields (also the C decoder's answer: bitmart_plugin/_depthjson.c);
+        the common case, the next update of a synced book, is applied here at once."""
         book = self.book
         last = book.sequence
-        if last is None or version != last + 1:
-            return False
+        if snapshot or self.awaiting or last is None or version != last + 1:
+            self.on_depth(Depth(self.symbol, snapshot, version, timestamp_ms, bids, asks))
+            return
         try:
             book.apply_update(bids, asks, version, timestamp_ms)
         except BookDataError as exc:
             self._rejected(version, exc)
-            return True
+            return
         self.stats["applied"] += 1
         if self.subscribers or self.latest:
             self._emit()
-        return True
 
     def on_depth(self, depth: Depth) -> None:
         """Feed one parsed depth message; emits a view after each applied change."""

@@ -101,6 +101,15 @@ class Latest(_Signal, Generic[T]):
 async def drain(box: Mailbox[T] | Latest[T], on_exit: Callable[[], None]) -> AsyncIterator[T]:
     """Iterate a mailbox; `on_exit` runs when the consumer stops (break, error or close)."""
     try:
+        if isinstance(box, Mailbox):  # what is queued is handed out directly: no coroutine per item
+            items = box.items
+            while True:
+                while items:
+                    yield items.popleft()
+                try:
+                    await box._wait()
+                except StopAsyncIteration:
+                    return
         while True:
             try:
                 item = await box.get()
