@@ -208,3 +208,17 @@ def test_build_hook_builds_the_depth_decoder_too(tmp_path: Path) -> None:
     spec.loader.exec_module(module)
     assert module.decode(b'{"table":"t","data":[{"symbol":"S","type":"update","version":2,"bids":[["1","2"]],"asks":[]}]}', b"t") == (
         "S", False, 2, 0, [("1", "2")], [])
+
+
+def test_views_are_built_with_every_field_of_order_book_view() -> None:
+    """The book builds views through the slots' setters (orderbook._new_view): the same fields, the same object."""
+    import dataclasses
+
+    from host_spec import OrderBookView, TradingPair
+
+    assert [f.name for f in dataclasses.fields(OrderBookView)] == ["pair", "timestamp_ms", "sequence", "bids", "asks"]
+    args = (TradingPair("BTC", "USDT"), 5, 7, ((Decimal(1), Decimal(2)),), ())
+    made = orderbook._new_view(*args)
+    assert made == OrderBookView(*args) and hash(made) == hash(OrderBookView(*args)) and type(made) is OrderBookView
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.sequence = 8  # type: ignore[misc]
