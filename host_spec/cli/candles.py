@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import re
 import sys
 import time
@@ -19,6 +18,7 @@ from host_spec.cli.candles_view import (
     CSV_HEADER, ProgressBar, csv_row, history_note, iso, live_line, terminal_view, write_csv,
 )
 from host_spec.cli.checks import check_output_path, known_pair
+from host_spec.cli.files import written_whole
 from host_spec.host import Connection, Host
 from host_spec.models import Candle, TradingPair
 
@@ -142,13 +142,8 @@ def _flush_history(candles: list[Candle], args: argparse.Namespace) -> IO[str] |
     if not args.csv:
         return None
     out = Path(args.csv)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", newline="") as f:
-            write_csv(candles, f)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with written_whole(out, "w", newline="") as f:
+        write_csv(candles, f)
     return open(out, "a", newline="") if args.follow else None  # noqa: SIM115 - closed by _collect
 
 

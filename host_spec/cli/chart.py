@@ -7,12 +7,12 @@ chart is drawn, never when this module is imported. The file format follows the 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from host_spec.cli.files import written_whole
 from host_spec.models import Candle
 
 __all__ = ["CHART_FORMATS", "chart_format", "nice_ticks", "render_candles", "save_chart", "time_labels"]
@@ -162,15 +162,11 @@ def save_chart(candles: Sequence[Candle], path: str | Path, width: int = 1200, h
                title: str = "") -> Path:
     """Render and write the chart in the format the extension names (PNG for `.png`); returns the path.
 
-    Written to a temporary file beside it and renamed, so an error or Ctrl-C never leaves a partial file.
+    Written whole or not at all (host_spec.cli.files.written_whole): an error or Ctrl-C never leaves a partial file.
     """
     out = Path(path)
     fmt = chart_format(out)
     image = render_candles(candles, width, height, title)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        image.save(tmp, format=fmt)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with written_whole(out, "wb") as f:
+        image.save(f, format=fmt)
     return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
+import stat
 from collections.abc import AsyncIterator
 from decimal import Decimal as D
 from pathlib import Path
@@ -185,6 +187,7 @@ async def test_history_shorter_than_asked_is_said(capsys: pytest.CaptureFixture[
                                 "--until", str(end), "--csv", "/dev/null"])
     assert await _collect(FakeConn(recent), args, PAIR) == 0  # type: ignore[arg-type]
     assert "history" not in capsys.readouterr().err  # the whole range was there: nothing to say
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)  # written to, not renamed over (it once became a file)
 
 
 async def test_ctrl_c_during_the_backfill_leaves_no_file(tmp_path: Path) -> None:
