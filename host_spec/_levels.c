@@ -97,40 +97,35 @@ static Py_ssize_t slot(PyObject *keys, PyObject *rows, PyObject *key)
     return same ? lo : -2;
 }
 
-/* The row for a level the top holds, sized `size`: 1 done, 0 not taken (the caller stops), -1 error. */
-static int resize(PyObject *top, PyObject *key, PyObject *size, int *changed)
+/* The row for a level the top holds, sized `size` (`keys` and `rows`: the top's lists): 1 done, 0 not taken
+ * (the caller stops), -1 error. */
+static int resize(PyObject *keys, PyObject *rows, PyObject *key, PyObject *size, int *changed)
 {
     if (!nonzero(size)) {
         return 0;
     }
-    PyObject *keys = PyObject_GetAttr(top, name_keys), *rows = keys ? PyObject_GetAttr(top, name_rows) : NULL;
-    int done = -1;
-    if (rows != NULL && PyList_CheckExact(keys) && PyList_CheckExact(rows)) {
-        Py_INCREF(key);  /* held while comparisons run */
-        Py_ssize_t at = slot(keys, rows, key);
-        Py_DECREF(key);
-        done = at == -1 ? -1 : 0;
-        if (at >= 0) {
-            PyObject *price = PyTuple_GET_ITEM(PyList_GET_ITEM(rows, at), 0);
-            Py_INCREF(price);
-            PyObject *value = PyObject_CallOneArg(decimal_type, size);
-            PyObject *row = value == NULL ? NULL : PyTuple_Pack(2, price, value);
-            Py_XDECREF(value);
-            Py_DECREF(price);
-            if (row != NULL && at < PyList_GET_SIZE(rows)) {
-                PyList_SetItem(rows, at, row);  /* steals `row`, releases the old one */
-                *changed = done = 1;
-            } else {
-                Py_XDECREF(row);
-                done = row == NULL ? -1 : 0;
-            }
-        }
-    } else if (rows != NULL) {
-        done = 0;  /* not lists: let Python decide */
+    Py_INCREF(key);  /* held while comparisons run */
+    Py_ssize_t at = slot(keys, rows, key);
+    Py_DECREF(key);
+    if (at < 0) {
+        return at == -1 ? -1 : 0;
     }
-    Py_XDECREF(keys);
-    Py_XDECREF(rows);
-    return done;
+    PyObject *price = PyTuple_GET_ITEM(PyList_GET_ITEM(rows, at), 0);
+    Py_INCREF(price);
+    PyObject *value = PyObject_CallOneArg(decimal_type, size);
+    PyObject *row = value == NULL ? NULL : PyTuple_Pack(2, price, value);
+    Py_XDECREF(value);
+    Py_DECREF(price);
+    if (row == NULL) {
+        return -1;
+    }
+    if (at >= PyList_GET_SIZE(rows)) {
+        Py_DECREF(row);
+        return 0;
+    }
+    PyList_SetItem(rows, at, row);  /* steals `row`, releases the old one */
+    *changed = 1;
+    return 1;
 }
 
 static PyObject *store(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -139,19 +134,23 @@ static PyObject *store(PyObject *module, PyObject *const *args, Py_ssize_t nargs
         PyErr_SetString(PyExc_TypeError, "store(side: dict, levels: list, start: int[, top: TopLevels | None])");
         return NULL;
     }
-    PyObject *side = args[0], *levels = args[1], *top = nargs == 4 && args[3] != Py_None ? args[3] : NULL, *held = NULL;
+    PyObject *side = args[0], *levels = args[1], *top = nargs == 4 && args[3] != Py_None ? args[3] : NULL;
+    PyObject *held = NULL, *keys = NULL, *rows = NULL;
     Py_ssize_t i = PyLong_AsSsize_t(args[2]);
     if (i == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    if (top != NULL) {
+    if (top != NULL) {  /* the top's containers, read once: its methods mutate them in place, never rebind them */
         held = PyObject_GetAttr(top, name_held);
-        if (held == NULL) {
-            return NULL;
-        }
-        if (!PyDict_CheckExact(held)) {
-            Py_DECREF(held);
-            PyErr_SetString(PyExc_TypeError, "store: top.held must be a dict");
+        keys = held ? PyObject_GetAttr(top, name_keys) : NULL;
+        rows = keys ? PyObject_GetAttr(top, name_rows) : NULL;
+        if (rows == NULL || !PyDict_CheckExact(held) || !PyList_CheckExact(keys) || !PyList_CheckExact(rows)) {
+            if (rows != NULL) {
+                PyErr_SetString(PyExc_TypeError, "store: top.held must be a dict, top.keys and top.rows lists");
+            }
+            Py_XDECREF(held);
+            Py_XDECREF(keys);
+            Py_XDECREF(rows);
             return NULL;
         }
     }
@@ -189,7 +188,7 @@ static PyObject *store(PyObject *module, PyObject *const *args, Py_ssize_t nargs
             }
             if (key != NULL) {
                 Py_INCREF(level);  /* `levels` may change while Decimal or a comparison runs */
-                int done = resize(top, key, size, &changed);
+                int done = resize(keys, rows, key, size, &changed);
                 Py_DECREF(level);
                 if (done <= 0) {
                     failed = done < 0;
@@ -211,6 +210,8 @@ static PyObject *store(PyObject *module, PyObject *const *args, Py_ssize_t nargs
         failed = 1;
     }
     Py_XDECREF(held);
+    Py_XDECREF(keys);
+    Py_XDECREF(rows);
     return failed ? NULL : PyLong_FromSsize_t(i);
 }
 

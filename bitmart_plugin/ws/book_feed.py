@@ -313,6 +313,11 @@ class BookFeed:
     def _emit(self) -> None:
         for slot in self.latest:
             slot.mark()
+        subscribers = self.subscribers
+        if len(subscribers) == 1:  # the common case: one consumer
+            box, depth = subscribers[0]
+            box.put(self.book.view(self.pair, None, depth))
+            return
         views: dict[int, OrderBookView] = {}
         book, pair = self.book, self.pair
         for box, depth in self.subscribers:

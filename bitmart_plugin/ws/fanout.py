@@ -15,12 +15,13 @@ T = TypeVar("T")
 class _Signal:
     """What both consumer slots share: an error or a close ends the consumer once nothing is pending."""
 
-    __slots__ = ("_event", "closed", "error")
+    __slots__ = ("_event", "_waiting", "closed", "error")
 
     def __init__(self) -> None:
         self.error: BaseException | None = None
         self.closed = False
         self._event = asyncio.Event()
+        self._waiting = False  # the consumer is (about to be) parked in _wait: a new item must wake it
 
     def fail(self, error: BaseException) -> None:
         self.error = error
@@ -30,6 +31,11 @@ class _Signal:
         self.closed = True
         self._event.set()
 
+    def _wake(self) -> None:
+        """Something new for the consumer: wake it if it waits (cheap when it is busy: no Event call)."""
+        if self._waiting:
+            self._event.set()
+
     async def _wait(self) -> None:
         """Raise the error or StopAsyncIteration if the slot has ended, else wait for the next signal."""
         if self.error is not None:
@@ -37,7 +43,11 @@ class _Signal:
         if self.closed:
             raise StopAsyncIteration
         self._event.clear()
-        await self._event.wait()
+        self._waiting = True
+        try:
+            await self._event.wait()
+        finally:
+            self._waiting = False
 
 
 class Mailbox(_Signal, Generic[T]):
@@ -57,7 +67,8 @@ class Mailbox(_Signal, Generic[T]):
             items.popleft()
             self.dropped += 1
         items.append(item)
-        self._event.set()
+        if self._waiting:
+            self._event.set()
 
     async def get(self) -> T:
         """Next item; raises the mailbox's error once its items are drained; StopAsyncIteration when closed."""
@@ -84,7 +95,7 @@ class Latest(_Signal, Generic[T]):
             self.skipped += 1
             return
         self.dirty = True
-        self._event.set()
+        self._wake()
 
     async def get(self) -> T:
         """The newest item; raises the error once nothing newer is pending; StopAsyncIteration when closed."""
