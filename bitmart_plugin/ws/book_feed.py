@@ -269,6 +269,8 @@ class BookFeed:
         now = self._clock() if now is None else now
         if not connected:  # nothing can arrive: the reconnect resets the feed
             self._quiet_since = now
+            if self.awaiting and not self._want:  # an answer due (the first subscription's too) is due from the connection
+                self._asked_at = now
             return
         if self.awaiting:
             if self._want:

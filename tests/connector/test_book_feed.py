@@ -262,3 +262,18 @@ async def test_quiet_book_on_a_live_socket_is_resynced() -> None:
         finally:
             await books.aclose()  # type: ignore[attr-defined]
             await streams.close()
+
+
+def test_the_first_snapshot_is_awaited_from_the_connection_not_from_the_feed() -> None:
+    """A socket that takes long to open (connect limiter, slow venue) does not make the feed give up on the
+    subscription's snapshot before it could come: the wait starts when the socket is up."""
+    f, calls, clock = feed(resync_timeout=3.0)
+    for _ in range(10):
+        clock.now += 1
+        f.tick(connected=False)
+    clock.now += 2.5
+    f.tick()
+    assert not calls
+    clock.now += 1
+    f.tick()
+    assert calls == ["request"]
