@@ -319,7 +319,8 @@ class L2Book:
             kind = level.__class__
             if kind is list or kind is tuple:  # _looped's test: a removal from the kept top needs no _check
                 price, size = level
-                if price.__class__ is str and price in side and size.__class__ is str and size.isascii() and size.replace(".", "", 1).isdigit():
+                # the size first: a Decimal size (converted units, futures) skips the dict lookup
+                if size.__class__ is str and price.__class__ is str and price in side and size.isascii() and size.replace(".", "", 1).isdigit():
                     side[price] = size
                     if price in held:
                         top.stored(price)  # type: ignore[union-attr,arg-type]
