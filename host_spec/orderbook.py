@@ -316,17 +316,17 @@ class L2Book:
         held = _NO_TOP if top is None else top.held
         while i < len(levels):
             level = levels[i]
-            kind = level.__class__
-            if kind is list or kind is tuple:  # _looped's test: a removal from the kept top needs no _check
+            plain = False
+            if level.__class__ is list or level.__class__ is tuple:  # a removal from the kept top needs no _check
                 price, size = level
                 # the size first: a Decimal size (converted units, futures) skips the dict lookup
-                if size.__class__ is str and price.__class__ is str and price in side and size.isascii() and size.replace(".", "", 1).isdigit():
-                    side[price] = size
-                    if price in held:
-                        top.stored(price)  # type: ignore[union-attr,arg-type]
-                    i = store(side, levels, i + 1, top)  # type: ignore[arg-type]
-                    continue
-            self._level(level, name, side, keys, prices, top)
+                plain = _plain(size) and price.__class__ is str and price in side
+            if plain:
+                side[price] = size
+                if price in held:
+                    top.stored(price)  # type: ignore[union-attr,arg-type]
+            else:
+                self._level(level, name, side, keys, prices, top)
             i = store(side, levels, i + 1, top)  # type: ignore[arg-type]
 
     def _level(self, level: object, name: str, side: _Side, keys: _Keys, prices: list[Decimal], top: TopLevels | None) -> None:
@@ -466,16 +466,7 @@ class L2Book:
         tops = self._tops
         if tops is not None and 0 < depth <= tops[0].n:  # the common case: tops kept, read every update
             self._unread = 0
-            top_bids, top_asks = tops
-            # TopLevels.view, inlined (a view per update is the hot path): the rows as a tuple, shared until they change
-            bids = top_bids.levels
-            if bids is None:
-                bids = top_bids.levels = tuple(top_bids.rows)
-            asks = top_asks.levels
-            if asks is None:
-                asks = top_asks.levels = tuple(top_asks.rows)
-            if depth < top_bids.n:
-                bids, asks = bids[:depth], asks[:depth]
+            bids, asks = tops[0].view(depth), tops[1].view(depth)
         else:
             bids, asks = self.top(depth)
         ts = self.timestamp_ms if timestamp_ms is None else timestamp_ms

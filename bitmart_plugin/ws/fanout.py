@@ -31,11 +31,6 @@ class _Signal:
         self.closed = True
         self._event.set()
 
-    def _wake(self) -> None:
-        """Something new for the consumer: wake it if it waits (cheap when it is busy: no Event call)."""
-        if self._waiting:
-            self._event.set()
-
     async def _wait(self) -> None:
         """Raise the error or StopAsyncIteration if the slot has ended, else wait for the next signal."""
         if self.error is not None:
@@ -67,7 +62,7 @@ class Mailbox(_Signal, Generic[T]):
             items.popleft()
             self.dropped += 1
         items.append(item)
-        if self._waiting:
+        if self._waiting:  # a busy consumer finds the item before it waits again: no Event call
             self._event.set()
 
     async def get(self) -> T:
@@ -95,7 +90,8 @@ class Latest(_Signal, Generic[T]):
             self.skipped += 1
             return
         self.dirty = True
-        self._wake()
+        if self._waiting:  # a busy consumer sees `dirty` before it waits again: no Event call
+            self._event.set()
 
     async def get(self) -> T:
         """The newest item; raises the error once nothing newer is pending; StopAsyncIteration when closed."""
