@@ -44,6 +44,7 @@ def _in(file: str, name: str) -> Callable[[Key], bool]:
 ROWS: list[tuple[str, list[Callable[[Key], bool]]]] = [
     ("spot agents: decisions + matching + events", [_in("spot/agents.py", "step")]),
     ("  exchange: validation, matching, settlement", [_in("spot/exchange.py", "submit_order"),
+                                                       _in("spot/exchange.py", "submit_agent_order"),
                                                        _in("spot/exchange.py", "cancel_order")]),
     ("  events to listeners (build + dispatch)", [_in("spot/engine.py", "emit"), _in("spot/engine.py", "_order_event"),
                                                   _in("spot/engine.py", "_balance")]),
@@ -51,7 +52,8 @@ ROWS: list[tuple[str, list[Callable[[Key], bool]]]] = [
     ("  agent order pruning", [_in("spot/exchange.py", "_prune_agent_orders")]),
     ("futures agents", [_in("futures/agents.py", "step")]),
     ("depth batches: diff, format, JSON, deflate", [_in("spot/depth_feed.py", "flush")]),
-    ("  JSON encoding (all pushes)", [lambda k: k[0].endswith("json/__init__.py") and k[2] == "dumps"]),
+    ("  JSON encoding (all pushes)", [lambda k: k[0].endswith("json/__init__.py") and k[2] == "dumps",
+                                      lambda k: "orjson.dumps" in k[2]]),
     ("  deflate (all pushes)", [_in("sandbox/deflate.py", "compress")]),
     ("trade pushes", [_in("spot/ws_public.py", "_flush_trades")]),
     ("ticker/depthN/kline period", [_in("spot/ws_public.py", "periodic")]),
@@ -103,6 +105,8 @@ async def run(a: argparse.Namespace) -> None:
         for name, preds in ROWS:
             v = sum(st[3] for k, st in stats.items() if any(p(k) for p in preds))
             print(f"  {name:46s} {v:6.2f} s {100 * v / max(busy, 1e-9):5.1f}%")
+        if a.dump:
+            prof.dump_stats(a.dump)
     finally:
         await sb.stop()
 
@@ -113,6 +117,7 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=14000, help="spot agent actions per second")
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--cpu", action="store_true", help="no profiler: CPU share and what the subscribers got")
+    ap.add_argument("--dump", metavar="FILE", help="also write the cProfile stats to FILE (pstats format)")
     asyncio.run(run(ap.parse_args()))
 
 

@@ -296,16 +296,17 @@ def start_sandbox(a: argparse.Namespace, stats_path: str) -> tuple[subprocess.Po
     return proc, json.loads(line)
 
 
-def _agent_actions(ready: dict[str, str]) -> int | None:
-    """The spot agent actions the sandbox's timer has performed so far (its admin API; None: no answer)."""
+def _agent_actions(ready: dict[str, str]) -> tuple[int, int] | None:
+    """The spot agent actions the sandbox's timer has performed and the spot depth versions it has made
+    so far (its admin API; None: no answer)."""
     req = urllib.request.Request(ready["admin_url"] + "/agents", data=b"{}", method="POST",
                                  headers={"X-Admin-Token": ready["admin_token"], "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
-            actions = json.load(resp).get("actions")
+            view = json.load(resp)
     except (OSError, ValueError):  # a sandbox too busy to answer within 10 s
         return None
-    return int(actions) if actions is not None else None
+    return int(view.get("actions", 0)), int(view.get("depth_versions", 0))
 
 
 def run_client(kind: str, ready: dict[str, str], a: argparse.Namespace, sandbox: subprocess.Popen[str],
@@ -324,7 +325,9 @@ def run_client(kind: str, ready: dict[str, str], a: argparse.Namespace, sandbox:
         raise SystemExit(f"{kind} client failed (exit {proc.returncode})")
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     result["sandbox_cpu"] = (s1 - s0) / (t1 - t0)
-    result["sandbox_actions"] = (a1 - a0) / (t1 - t0) if a0 is not None and a1 is not None else None
+    both = a0 is not None and a1 is not None
+    result["sandbox_actions"] = (a1[0] - a0[0]) / (t1 - t0) if both else None  # type: ignore[index]
+    result["sandbox_versions"] = (a1[1] - a0[1]) / (t1 - t0) if both else None  # type: ignore[index]
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -338,7 +341,8 @@ def run_client(kind: str, ready: dict[str, str], a: argparse.Namespace, sandbox:
 
 
 def _pauses(gcs: dict[str, list[float]]) -> str:
-    return ", ".join(f"gen{g} {int(n)}x max {mx:.0f} ms" for g, (n, _, mx) in gcs.items()) or "none"
+    return ", ".join(f"gen{g} {int(n)}x {total:.0f} ms in all, max {mx:.0f} ms"
+                     for g, (n, total, mx) in gcs.items()) or "none"
 
 
 def show(kind: str, r: dict[str, Any]) -> None:
@@ -364,7 +368,10 @@ def show(kind: str, r: dict[str, Any]) -> None:
     lag = (f"; loop lag p50 {w['lag_p50']:.1f} ms, p99 {w['lag_p99']:.1f} ms, max {w['lag_max']:.0f} ms; "
            f"GC {_pauses(w['gc'])}" if w else "")
     actions = f"{r['sandbox_actions']:,.0f}" if r["sandbox_actions"] is not None else "n/a"
-    print(f"  sandbox meanwhile: CPU {100 * r['sandbox_cpu']:.0f}% of one core, {actions} agent actions/s{lag}")
+    versions = (f", {r['sandbox_versions']:,.0f} depth versions/s ({r['sandbox_versions'] / n:.1f} per pair)"
+                if r.get("sandbox_versions") is not None else "")
+    print(f"  sandbox meanwhile: CPU {100 * r['sandbox_cpu']:.0f}% of one core, {actions} agent actions/s"
+          f"{versions}{lag}")
     for text, count in sorted(r["errors"].items(), key=lambda kv: -kv[1])[:5]:
         print(f"  {count} x {text}")
 

@@ -5,7 +5,8 @@
 * ``GET  /admin/orders[?account=..&symbol=..&open=true]``  every order, agents' included.
 * ``GET  /admin/balances?account=..``    balances {ccy: {available, frozen}} (default account if omitted).
 * ``GET  /admin/faults`` / ``POST /admin/faults {"NAME": VALUE, ...}``  see faults.py for names.
-* ``POST /admin/agents {"rate": R}``     agent actions per second; ``POST /admin/agents/pause``,
+* ``POST /admin/agents {"rate": R}``     agent actions per second (answers the actions performed and the spot
+                                         depth versions made so far); ``POST /admin/agents/pause``,
                                          ``POST /admin/agents/resume``; ``POST /admin/agents/step {"n": N}``.
 * ``POST /admin/accounts {"api_key","secret_key","memo","balances":{ccy: amount}}`` create a funded
                                          account (key/secret generated when omitted; an existing key: 409).
@@ -170,8 +171,11 @@ class Admin:
         return _json(self._agents_view())
 
     def _agents_view(self) -> dict[str, Any]:
+        ws = self.sb.public_ws
+        versions = sum(f.version for f in ws.depth.feeds.values()) if ws is not None else 0
         return {"rate": self.sb.agent_rate, "paused": self.sb.agents_paused,
-                "actions": self.sb.agent_actions, "futures_actions": self.sb.futures_agent_actions}
+                "actions": self.sb.agent_actions, "futures_actions": self.sb.futures_agent_actions,
+                "depth_versions": versions}
 
     async def accounts(self, request: web.Request) -> web.StreamResponse:
         body = await self._body(request)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal as D
+from typing import Any
 
 from bitmart_plugin.sandbox.core.clock import ManualClock
+from bitmart_plugin.sandbox.core.errors import ExchangeError
 from bitmart_plugin.sandbox.spot.exchange import Exchange
 
 
@@ -30,3 +32,49 @@ def test_construction_with_1000_pairs() -> None:
     assert len(ex.rules) == 1000
     bids, asks = ex.depth(list(ex.rules)[700] if ex.rules[list(ex.rules)[700]].trading else "BTC_USDT")
     assert bids and asks  # lazily populated on first access
+
+
+def _agent_run(monkeypatch: Any, *, validating: bool) -> tuple[Exchange, dict[str, int]]:
+    """60 pairs of agents for 12,000 actions on a manual clock; ``validating``: every agent order goes
+    through ``submit_order``'s full parsing and checks instead of ``submit_agent_order``."""
+    outcomes = {"accepted": 0, "refused": 0}
+    submit = Exchange.submit_order if validating else Exchange.submit_agent_order
+
+    def counted(self: Exchange, *args: Any, **kwargs: Any) -> Any:
+        try:
+            order = submit(self, *args, **kwargs)
+        except ExchangeError:
+            outcomes["refused"] += 1
+            raise
+        outcomes["accepted"] += 1
+        return order
+
+    with monkeypatch.context() as m:
+        m.setattr(Exchange, "submit_agent_order", counted)
+        clock = ManualClock()
+        ex = Exchange(seed=3, pairs=60, clock=clock, eager_symbols=60)
+        for _ in range(120):
+            ex.step_agents(100)
+            clock.advance(250)
+    return ex, outcomes
+
+
+def _state(ex: Exchange) -> Any:
+    orders = [(o.order_id, o.account_id, o.symbol, o.side, o.type, str(o.price), str(o.size), str(o.notional),
+               str(o.filled_size), str(o.filled_notional), o.state, o.cancel_source, str(o.frozen))
+              for o in ex.all_orders()]
+    books = {s: ex.engine.books[s].depth() for s in ex.engine.books}
+    trades = {s: [(str(t.price), str(t.size), t.taker_side, t.time_ms) for t in ex.public_trades(s, 5000)]
+              for s in ex.engine.books}
+    return orders, books, trades, ex.accounts.totals(), ex.accounts.fees
+
+
+def test_agent_orders_leave_the_same_exchange_as_fully_validated_orders(monkeypatch: Any) -> None:
+    """The agents' fast path (no text parsing or grid checks) changes nothing: the same seed through
+    submit_order's full validation gives the same orders, books, trades, balances and fees, and the
+    same refusals (an off-grid price or size from an agent would be refused there and diverge)."""
+    fast, fast_outcomes = _agent_run(monkeypatch, validating=False)
+    full, full_outcomes = _agent_run(monkeypatch, validating=True)
+    assert fast_outcomes == full_outcomes
+    assert fast_outcomes["accepted"] > 8_000 and sum(len(t) for t in _state(fast)[2].values()) > 1_000
+    assert _state(fast) == _state(full)

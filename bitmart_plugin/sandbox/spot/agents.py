@@ -42,9 +42,13 @@ class Agents:
         self.ex = exchange
         self.seed = seed
         self.rng = random.Random(seed * 7919 + 17)
+        self._floors: dict[str, Decimal] = {}
+        # how orders reach the exchange; tests swap in the validating submit_order to compare
+        self.submit = exchange.submit_agent_order
         self.state: dict[str, _SymbolState] = {}
         self.symbols: list[str] = []
-        self._round: list[str] = []  # symbols still to act in this round (a shuffled copy, consumed from the end)
+        self._order: list[str] = []  # the order symbols act in, one round after another
+        self._at = 0  # the next symbol's index in ``_order``
         for acct in (MAKER, TAKER):
             exchange.accounts.ensure(acct)
             exchange.accounts.unlimited.add(acct)
@@ -56,24 +60,34 @@ class Agents:
         ticks = max(1, int(rules.ref_price * Decimal("0.0001") / rules.tick))
         return rules.tick * ticks
 
-    def _size(self, rng: random.Random, rules: SymbolRules, price: Decimal, big: bool = False) -> Decimal:
-        """A size on the step grid worth between 1.2x and 40x the min notional (more when big)."""
-        floor = max(rules.min_buy_amount, rules.min_sell_amount)
-        target = floor * Decimal(rng.randint(12, 400 if not big else 1200)) / 10
+    def _floor(self, rules: SymbolRules) -> Decimal:
+        """The larger of the symbol's two minimum notionals."""
+        floor = self._floors.get(rules.symbol)
+        if floor is None:
+            floor = self._floors[rules.symbol] = max(rules.min_buy_amount, rules.min_sell_amount)
+        return floor
+
+    def _size(self, rng: random.Random, rules: SymbolRules, price: Decimal) -> Decimal:
+        """A size on the step grid worth between 1.2x and 40x the min notional."""
+        target = self._floor(rules) * (12 + int(rng.random() * 389)) / 10
         size = (target / price).quantize(rules.size_step, rounding=ROUND_UP)
         return min(max(size, rules.min_size), rules.max_size)
 
     def _place(self, st: _SymbolState, rules: SymbolRules, side: str, price: Decimal) -> None:
+        """Rest a maker order at ``price``, or one gap outside the opposite best where it would cross
+        (the book moved away from the agents' mid): a maker never takes, and its action still quotes."""
+        book = self.ex.engine.books[rules.symbol]
+        if book.crosses(side, price):
+            best = book.opposite(side).best_price()
+            assert best is not None
+            price = best - st.gap if side == "buy" else best + st.gap
         if price <= 0:
             return
         size = self._size(self.rng, rules, price)
-        if price * size < max(rules.min_buy_amount, rules.min_sell_amount):
-            return
-        book = self.ex.engine.books[rules.symbol]
-        if book.crosses(side, price):
+        if price * size < self._floor(rules):
             return
         try:
-            order = self.ex.submit_order(MAKER, rules.symbol, side, "limit", size=size, price=price)
+            order = self.submit(MAKER, rules.symbol, side, "limit", size=size, price=price)
         except ExchangeError:
             return
         if order.is_open:
@@ -107,23 +121,20 @@ class Agents:
         # BTC_USDT gets 30% of the actions, but never more than 30 other symbols' share (1,000 pairs)
         btc_share = 0.3 if len(self.symbols) <= 100 else 30 / len(self.symbols)
         btc = "BTC_USDT" in self.state
+        state, rules_of = self.state, self.ex.rules
         for _ in range(n):
             if not self.symbols:
                 return
             if btc and rng.random() < btc_share:
                 symbol = "BTC_USDT"
             else:
-                # every symbol acts once per round, in a fresh random order each round: a symbol's actions
-                # come at a steady pace, so more of its depth batches carry a change than with random picks
-                if not self._round:
-                    self._round = self.symbols[:]
-                    rng.shuffle(self._round)
-                symbol = self._round.pop()
-            st = self.state[symbol]
-            rules = self.ex.rules[symbol]
+                symbol = self._next_symbol()
+            st = state[symbol]
+            rules = rules_of[symbol]
             r = rng.random()
             if r < 0.08:
                 self._drift(st, rules)
+                self._make(st, rules)  # a drift alone changes no book: quote at the new mid as well
             elif r < 0.50:
                 self._make(st, rules)
             elif r < 0.80:
@@ -131,8 +142,25 @@ class Agents:
             else:
                 self._take(st, rules)
 
+    def _next_symbol(self) -> str:
+        """Every symbol acts once per round, always in the same (seeded, shuffled) order.
+
+        So a symbol's actions come exactly one round apart: at 1,000 pairs and up to 20,000 actions a
+        second a round is longer than a depth batch (50 ms), so nearly every action of a symbol lands
+        in its own batch and becomes a version of its own. The order is reshuffled when symbols join.
+        """
+        if len(self._order) != len(self.symbols):
+            self._order = self.symbols[:]
+            self.rng.shuffle(self._order)
+            self._at = 0
+        if self._at >= len(self._order):
+            self._at = 0
+        symbol = self._order[self._at]
+        self._at += 1
+        return symbol
+
     def _drift(self, st: _SymbolState, rules: SymbolRules) -> None:
-        mid = st.mid + st.gap * self.rng.choice((-1, 1))
+        mid = st.mid + st.gap if self.rng.random() < 0.5 else st.mid - st.gap
         lo, hi = rules.ref_price / 2, rules.ref_price * 2
         if lo < mid < hi and mid > st.gap * (st.levels + 1):
             st.mid = mid
@@ -140,7 +168,7 @@ class Agents:
     def _make(self, st: _SymbolState, rules: SymbolRules) -> None:
         """Quote near the mid when the inside is thin, extend the ladder when it is short."""
         book = self.ex.engine.books[rules.symbol]
-        side = self.rng.choice(("buy", "sell"))
+        side = "buy" if self.rng.random() < 0.5 else "sell"
         bs = book.side_for(side)
         sign = -1 if side == "buy" else 1
         best = bs.best_price()
@@ -149,7 +177,7 @@ class Agents:
         elif len(bs) < st.levels:
             price = bs.worst_price() + sign * st.gap  # type: ignore[operator]
         else:
-            price = st.mid + sign * st.gap * self.rng.randint(1, st.levels)
+            price = st.mid + sign * st.gap * (1 + int(self.rng.random() * st.levels))
         self._place(st, rules, side, price)
 
     def _cancel(self, st: _SymbolState, rules: SymbolRules) -> None:
@@ -159,7 +187,7 @@ class Agents:
             self._make(st, rules)
             return
         book = self.ex.engine.books[rules.symbol]
-        order = live[self.rng.randrange(len(live))]
+        order = live[int(self.rng.random() * len(live))]
         side = book.side_for(order.side)
         if len(side) <= st.levels and side.totals.get(order.price, 0) == order.remaining:  # type: ignore[arg-type]
             self._make(st, rules)  # keep the ladder deep enough
@@ -168,7 +196,7 @@ class Agents:
 
     def _take(self, st: _SymbolState, rules: SymbolRules) -> None:
         rng = self.rng
-        side = rng.choice(("buy", "sell"))
+        side = "buy" if rng.random() < 0.5 else "sell"
         opp = self.ex.engine.books[rules.symbol].opposite(side)
         best = opp.best_price()
         if best is None or len(opp) < 4:
@@ -182,15 +210,15 @@ class Agents:
                     notional = (best * size).quantize(Decimal("0.01"), rounding=ROUND_UP)
                     if rules.quote != "USDT":
                         notional = (best * size).quantize(Decimal("0.00000001"), rounding=ROUND_UP)
-                    self.ex.submit_order(TAKER, rules.symbol, side, "market", notional=notional)
+                    self.submit(TAKER, rules.symbol, side, "market", notional=notional)
                 else:
-                    self.ex.submit_order(TAKER, rules.symbol, side, "market", size=size)
+                    self.submit(TAKER, rules.symbol, side, "market", size=size)
             else:
                 sign = 1 if side == "buy" else -1
-                price = best + sign * st.gap * rng.randint(0, 2)
+                price = best + sign * st.gap * int(rng.random() * 3)
                 if price <= 0:
                     return
-                order = self.ex.submit_order(TAKER, rules.symbol, side, "ioc" if kind < 0.7 else "limit",
+                order = self.submit(TAKER, rules.symbol, side, "ioc" if kind < 0.7 else "limit",
                                              size=size, price=price)
                 if order.is_open:
                     st.orders.append(order)  # a resting taker rest may be cancelled later

@@ -172,7 +172,7 @@ class DepthFeeds:
 
 def _level(fmt: Any, price: Decimal, size: Decimal) -> list[str]:
     """Level as strings; a removed level carries size "0" exactly (api §8.4)."""
-    return fmt.level(price, size) if size else [fmt.price(price), "0"]
+    return fmt.level(price, size) if size else [fmt.level_price(price), "0"]
 
 
 def _fits(view: Side, pending: Side) -> bool:

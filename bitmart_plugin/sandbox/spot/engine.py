@@ -150,6 +150,13 @@ class Engine:
     def _match(self, order: Order, rules: SymbolRules, now: int) -> None:
         book = self.books[order.symbol]
         limit = order.price if order.type != "market" else None
+        if limit is not None and not book.crosses(order.side, limit):
+            # nothing to trade against (most orders at 1,000 agent-driven pairs): no walk to set up
+            if order.type == "ioc":
+                self._finish(order, "system", now)
+            else:
+                self._rest(book, order, rules, now)
+            return
         by_notional = order.type == "market" and order.side == "buy"
         step = rules.size_step
 

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 _QUANTA: dict[int, Decimal] = {}
+PRICE_CACHE = 4096
 
 LEGACY_STATE = {"new": "4", "partially_filled": "5", "filled": "6", "canceled": "8",
                 "partially_canceled": "12", "failed": "1"}
@@ -46,6 +47,7 @@ class Fmt:
     def __init__(self, rules: Any) -> None:
         self.price_places = int(rules.price_max_precision)
         self.size_places = places_of(rules.size_step)
+        self._prices: dict[Decimal, str] = {}  # book levels repeat the same few hundred prices
 
     def price(self, v: Decimal | None) -> str:
         """Price with the symbol's price precision."""
@@ -57,7 +59,16 @@ class Fmt:
 
     def level(self, price: Decimal, size: Decimal) -> list[str]:
         """A book level [price, size] as strings."""
-        return [fixed(price, self.price_places), fixed(size, self.size_places)]
+        return [self.level_price(price), fixed(size, self.size_places)]
+
+    def level_price(self, price: Decimal) -> str:
+        """``price(price)`` from a small cache (cleared when it holds PRICE_CACHE entries)."""
+        text = self._prices.get(price)
+        if text is None:
+            if len(self._prices) >= PRICE_CACHE:
+                self._prices.clear()
+            text = self._prices[price] = fixed(price, self.price_places)
+        return text
 
 
 def money(v: Decimal | None) -> str:
