@@ -17,7 +17,7 @@ class SandboxConfig:
     seed: int = 1
     pairs: int = 20
     agent_rate: float = 0.0            # agent actions per second; 0 = quiet market
-    agent_tick_s: float = 0.05         # timer period of the agent task
+    agent_tick_s: float = 0.01         # timer period of the agent task (short: each symbol's actions evenly paced)
     post_only_reject: bool = False     # api §7.4 switch: 50034/50035 instead of accept+cancel
     rate_limits: bool = True
     rate_limit_scale: float = 1.0      # multiplies every limit (2.0 = twice as many requests allowed)

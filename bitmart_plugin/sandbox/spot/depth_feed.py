@@ -58,6 +58,7 @@ class DepthFeeds:
         self.flush_s = state.config.depth_flush_ms / 1000
         self._dirty: list[SymbolFeed] = []
         self._tick: asyncio.TimerHandle | None = None
+        self.flushing = False  # a batch is being flushed CHUNK symbols at a time (the agents wait for it)
 
     def _true(self, symbol: str) -> tuple[Side, Side, bool]:
         bids, asks = self.state.exchange.depth(symbol, DEPTH + 1)
@@ -92,7 +93,8 @@ class DepthFeeds:
         end = start + CHUNK
         for f in dirty[start:end]:
             self.flush(f.symbol)
-        if end < len(dirty):
+        self.flushing = end < len(dirty)
+        if self.flushing:
             asyncio.get_running_loop().call_soon(self._flush_from, dirty, end)
 
     def flush(self, symbol: str) -> None:
@@ -107,12 +109,14 @@ class DepthFeeds:
         if not d_bids and not d_asks:
             return
         faults = self.state.faults
-        f.version += 2 if faults.take_depth("gap", symbol) else 1
+        f.version += 2 if faults.depth_gap and faults.take_depth("gap", symbol) else 1
         fmt = self.state.fmt(symbol)
-        payload = self._payload(f, "update", [_level(fmt, p, s) for p, s in d_asks],
-                                [_level(fmt, p, s) for p, s in d_bids])
+        level, price = fmt.level, fmt.level_price
+        # a removed level carries size "0" exactly (api §8.4)
+        payload = self._payload(f, "update", [level(p, s) if s else [price(p), "0"] for p, s in d_asks],
+                                [level(p, s) if s else [price(p), "0"] for p, s in d_bids])
         frame = encode_push(payload)
-        times = 2 if faults.take_depth("dup", symbol) else 1
+        times = 2 if faults.depth_dup and faults.take_depth("dup", symbol) else 1
         for c in subs:
             for _ in range(times):
                 c.send(frame)
@@ -168,11 +172,6 @@ class DepthFeeds:
                 frame = encode_push(self._payload(f, "update", [], []))
                 for c in subs:
                     c.send(frame)
-
-
-def _level(fmt: Any, price: Decimal, size: Decimal) -> list[str]:
-    """Level as strings; a removed level carries size "0" exactly (api §8.4)."""
-    return fmt.level(price, size) if size else [fmt.level_price(price), "0"]
 
 
 def _fits(view: Side, pending: Side) -> bool:

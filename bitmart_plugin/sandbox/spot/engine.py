@@ -250,8 +250,11 @@ class Engine:
                     listener(ev)
 
     def _settle(self, o: Order, role: str, trade_id: str, price: Decimal, qty: Decimal,
-                notional: Decimal, rules: SymbolRules, now: int) -> Fill:
-        """Move funds for one side of a trade; the fee is charged in the currency received."""
+                notional: Decimal, rules: SymbolRules, now: int) -> Fill | None:
+        """Move funds for one side of a trade; the fee is charged in the currency received.
+
+        The Fill is kept for the account's queries; a quiet (agent) account's is only built when a
+        listener takes the quiet accounts' order events (None otherwise)."""
         maker_rate, taker_rate = self.fee_rates(o.account_id)
         rate = maker_rate if role == "maker" else taker_rate
         acc = self.accounts
@@ -265,9 +268,12 @@ class Engine:
             o.frozen -= qty
             fee, fee_cur = notional * rate, rules.quote
             acc.credit(o.account_id, rules.quote, notional, fee)
+        quiet = o.account_id in self.quiet
+        if quiet and not self._listeners.route_quiet[OrderChanged]:
+            return None
         fill = Fill(trade_id, o.order_id, o.client_order_id, o.account_id, o.symbol, o.side, o.type,
                     price, qty, notional, fee, fee_cur, role, now)
-        if o.account_id not in self.quiet:
+        if not quiet:
             self.fills_by_account.setdefault(o.account_id, []).append(fill)
             self.fills_by_order.setdefault(o.order_id, []).append(fill)
         return fill
