@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable
 
 import aiohttp
 import pytest
@@ -96,3 +97,30 @@ async def recv_until(ws: aiohttp.ClientWebSocketResponse, pred: Any, timeout: fl
             raise ConnectionError(f"socket ended: {m}")
         if pred(m):
             return m
+
+
+class NotSubscribed(Exception):
+    """A client's watch did not reach the sandbox (a distinct type: no xfail's ``raises`` takes it)."""
+
+
+async def started(sb: Sandbox, watch: Awaitable[Any], group: str) -> "asyncio.Future[Any]":
+    """Start a client's watch and return once the sandbox holds a subscription whose topic starts with
+    ``group`` on any of its sockets (at once when one was already there), so the market may move.
+
+    A fixed pause for the subscription lost the race on a loaded CI machine (a futures position push went
+    out before ccxt.pro had subscribed, and its watch timed out). A missing subscription raises
+    NotSubscribed, so an xfail for a client's defect never swallows it.
+    """
+    task = asyncio.ensure_future(watch)
+    hubs = [sb.public_ws, sb.private_ws]
+    if sb.futures_ws is not None:
+        hubs += [sb.futures_ws.public, sb.futures_ws.private]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while not any(conns for hub in hubs if hub is not None for name, conns in hub.topics.subs.items()
+                  if name.startswith(group)):
+        if task.done() or loop.time() > deadline:
+            task.cancel()
+            raise NotSubscribed(f"the client did not subscribe to {group} within 5 s")
+        await asyncio.sleep(0.01)
+    return task

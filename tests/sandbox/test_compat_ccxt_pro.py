@@ -10,7 +10,7 @@ import pytest
 
 from bitmart_plugin.sandbox.server import Sandbox
 
-from .conftest import make_config
+from .conftest import make_config, started
 
 
 @pytest.fixture
@@ -64,8 +64,7 @@ class PatchedBitmart(ccxtpro.bitmart):  # type: ignore[misc]
 
 async def _trade_flow(live: Sandbox, pro: ccxtpro.bitmart) -> list:  # type: ignore[type-arg]
     await pro.load_markets()
-    task = asyncio.ensure_future(pro.watch_trades("BTC/USDT"))
-    await asyncio.sleep(0.3)
+    task = await started(live, pro.watch_trades("BTC/USDT"), "spot/trade:BTC_USDT")
     best_ask = live.exchange.depth("BTC_USDT", 1)[1][0][0]
     await pro.create_order("BTC/USDT", "limit", "buy", 0.0005, round(float(best_ask) * 1.01, 2))
     return await asyncio.wait_for(task, 3)
@@ -92,8 +91,7 @@ async def test_watch_trades_stock_ccxt(live: Sandbox, pro: ccxtpro.bitmart) -> N
 
 async def test_watch_orders(live: Sandbox, pro: ccxtpro.bitmart) -> None:
     await pro.load_markets()
-    task = asyncio.ensure_future(pro.watch_orders("BTC/USDT"))
-    await asyncio.sleep(0.5)
+    task = await started(live, pro.watch_orders("BTC/USDT"), "spot/user/order")
     o = await pro.create_order("BTC/USDT", "limit", "buy", 0.01, 50000)
     orders = await asyncio.wait_for(task, 10)
     assert orders[-1]["id"] == o["id"] and orders[-1]["status"] == "open"

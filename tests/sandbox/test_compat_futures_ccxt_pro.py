@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
-from typing import Any, Awaitable
+from typing import Any
 
 import ccxt.pro as ccxtpro
 import pytest
@@ -13,15 +13,9 @@ from bitmart_plugin.sandbox.server import Sandbox
 
 from .compat_futures import BTC, MAKER, MARK, SYM, book, eventually, held, me, quote, venue
 from .compat_futures import pro, sb  # noqa: F401  (pytest fixtures)
+from .conftest import started
 
 pytestmark = pytest.mark.e2e
-
-
-async def started(watch: Awaitable[Any]) -> "asyncio.Future[Any]":
-    """Start a watch and give its subscription time to be acknowledged before the market moves."""
-    task = asyncio.ensure_future(watch)
-    await asyncio.sleep(0.3)
-    return task
 
 
 def sides(ob: Any) -> tuple[list[list[float]], list[list[float]]]:
@@ -34,10 +28,10 @@ async def test_watch_order_book_equals_the_venue_book(sb: Sandbox, pro: ccxtpro.
         quote(sb, size=10 + i, bid=Decimal(59900 - 10 * i), ask=Decimal(60100 + 10 * i))
     ob = await asyncio.wait_for(pro.watch_order_book(SYM), 5)  # both per-side depth50 pushes arrived
     assert sides(ob) == book(sb) and len(ob["bids"]) == 30
-    update = await started(pro.watch_order_book(SYM))
+    update = await started(sb, pro.watch_order_book(SYM), "futures/depth")
     await pro.create_order(SYM, "market", "buy", 15)  # takes the best ask and part of the next
     await asyncio.wait_for(update, 5)
-    update = await started(pro.watch_order_book(SYM))
+    update = await started(sb, pro.watch_order_book(SYM), "futures/depth")
     v.submit_order(MAKER, BTC, 1, 7, price=Decimal("59950"), type="limit")  # a new best bid
     await asyncio.wait_for(update, 5)
     await eventually(lambda: sides(pro.orderbooks[SYM]) == book(sb), lambda: (sides(pro.orderbooks[SYM]), book(sb)))
@@ -47,7 +41,7 @@ async def test_watch_order_book_equals_the_venue_book(sb: Sandbox, pro: ccxtpro.
 async def test_watch_trades_ticker_ohlcv_and_funding_rate(sb: Sandbox, pro: ccxtpro.bitmart) -> None:
     v = venue(sb)
     quote(sb)
-    trades = await started(pro.watch_trades(SYM))
+    trades = await started(sb, pro.watch_trades(SYM), "futures/trade")
     await pro.create_order(SYM, "market", "buy", 3)
     got = await asyncio.wait_for(trades, 5)
     [fill] = v.fills_of(me(sb), BTC)
@@ -66,7 +60,7 @@ async def test_watch_trades_ticker_ohlcv_and_funding_rate(sb: Sandbox, pro: ccxt
 async def test_watch_balance_follows_the_futures_wallet(sb: Sandbox, pro: ccxtpro.bitmart) -> None:
     bal = await asyncio.wait_for(pro.watch_balance({"type": "swap"}), 5)
     assert bal["USDT"]["free"] == float(venue(sb).account(me(sb)).available_balance) == 1_000_000
-    update = await started(pro.watch_balance({"type": "swap"}))
+    update = await started(sb, pro.watch_balance({"type": "swap"}), "futures/asset")
     await pro.create_order(SYM, "limit", "buy", 10, 59000)  # freezes margin and fee
     await asyncio.wait_for(update, 5)
 
@@ -82,16 +76,16 @@ async def test_watch_balance_follows_the_futures_wallet(sb: Sandbox, pro: ccxtpr
 
 async def test_watch_orders_through_their_life(sb: Sandbox, pro: ccxtpro.bitmart) -> None:
     quote(sb)
-    orders = await started(pro.watch_orders(SYM))
+    orders = await started(sb, pro.watch_orders(SYM), "futures/order")
     o = await pro.create_order(SYM, "limit", "buy", 2, 59000, {"clientOrderId": "proSwap1"})
     [got] = await asyncio.wait_for(orders, 5)
     assert (got["id"], got["clientOrderId"], got["status"], got["side"], got["price"], got["amount"]) == (
         o["id"], "proSwap1", "open", "buy", 59000, 2)
-    orders = await started(pro.watch_orders(SYM))
+    orders = await started(sb, pro.watch_orders(SYM), "futures/order")
     await pro.cancel_order(o["id"], SYM)
     [got] = await asyncio.wait_for(orders, 5)
     assert (got["id"], got["status"], got["filled"]) == (o["id"], "canceled", 0)
-    orders = await started(pro.watch_orders(SYM))
+    orders = await started(sb, pro.watch_orders(SYM), "futures/order")
     m = await pro.create_order(SYM, "market", "buy", 3)
     await asyncio.wait_for(orders, 5)
 
@@ -103,13 +97,13 @@ async def test_watch_orders_through_their_life(sb: Sandbox, pro: ccxtpro.bitmart
 
 async def test_watch_positions_open_and_close(sb: Sandbox, pro: ccxtpro.bitmart) -> None:
     quote(sb)
-    positions = await started(pro.watch_positions([SYM]))
+    positions = await started(sb, pro.watch_positions([SYM]), "futures/position")
     await pro.create_order(SYM, "market", "buy", 3)
     got = await asyncio.wait_for(positions, 5)
     [p] = held(sb)
     assert [(x["side"], x["contracts"], x["entryPrice"], x["marginMode"]) for x in got] == [
         ("long", float(p.hold_volume), float(p.entry_price), "cross")]
-    positions = await started(pro.watch_positions([SYM]))
+    positions = await started(sb, pro.watch_positions([SYM]), "futures/position")
     await pro.create_order(SYM, "market", "sell", 3, None, {"reduceOnly": True})
     got = await asyncio.wait_for(positions, 5)
     assert [(x["side"], x["contracts"]) for x in got] == [("long", 0)] and held(sb) == []

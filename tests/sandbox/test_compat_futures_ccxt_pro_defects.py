@@ -13,6 +13,7 @@ from bitmart_plugin.sandbox.server import Sandbox
 
 from .compat_futures import BTC, MARK, SYM, eventually, held, me, quote, venue
 from .compat_futures import fast_pro, sb  # noqa: F401  (pytest fixtures)
+from .conftest import started
 from .futures.ws_fixture import Server, connect, group_is, recv, recv_until, send
 
 pytestmark = pytest.mark.e2e
@@ -39,8 +40,7 @@ async def private_socket(sb: Sandbox, ws: Any, *topics: str) -> None:
 
 async def pro_partial_fill(sb: Sandbox, pro: ccxtpro.bitmart) -> dict[str, Any]:
     """A limit buy of 5 that takes the maker's 2 and rests 3; returns ccxt.pro's cached order after the fill."""
-    orders = asyncio.ensure_future(pro.watch_orders(SYM))
-    await asyncio.sleep(0.3)
+    orders = await started(sb, pro.watch_orders(SYM), "futures/order")
     o = await pro.create_order(SYM, "limit", "buy", 5, 60100)
     await asyncio.wait_for(orders, 5)
 
@@ -79,8 +79,7 @@ async def test_raw_partial_fill_push(sb: Sandbox) -> None:
 # -- WS position markPrice = hold_avg_price (§7.2-12) ------------------------------------------------
 @pro_bug("watch_positions reports hold_avg_price (the entry) as markPrice")
 async def test_position_mark_price(sb: Sandbox, fast_pro: ccxtpro.bitmart) -> None:
-    positions = asyncio.ensure_future(fast_pro.watch_positions([SYM]))
-    await asyncio.sleep(0.3)
+    positions = await started(sb, fast_pro.watch_positions([SYM]), "futures/position")
     await fast_pro.create_order(SYM, "market", "buy", 2)
     [p] = await asyncio.wait_for(positions, 5)
     assert (p["entryPrice"], p["markPrice"]) == (60100, float(MARK))
@@ -112,8 +111,7 @@ async def test_ticker_quote_volume(sb: Sandbox, fast_pro: ccxtpro.bitmart) -> No
 @pro_bug("watch_balance(type swap) total is available + frozen, without position_deposit")
 async def test_balance_total(sb: Sandbox, fast_pro: ccxtpro.bitmart) -> None:
     await asyncio.wait_for(fast_pro.watch_balance({"type": "swap"}), 5)
-    update = asyncio.ensure_future(fast_pro.watch_balance({"type": "swap"}))
-    await asyncio.sleep(0.3)
+    update = await started(sb, fast_pro.watch_balance({"type": "swap"}), "futures/asset")
     await fast_pro.create_order(SYM, "market", "buy", 2)
     await asyncio.wait_for(update, 5)
     view = venue(sb).account(me(sb))
