@@ -1,0 +1,92 @@
+"""The sandbox's cost per agent action and per push as a deterministic instruction count (not a test).
+
+Timings on a shared VM move by up to 2x between runs minutes apart; instruction counts do not. This runs a
+fixed workload (300 pairs, every pair's depth and trades subscribed in-process, ``--actions`` agent actions
+in steps of 150, the depth batch flushed after each step) twice under valgrind's callgrind, once with the
+actions and once without, and prints the difference per action and per push.
+
+Run: .venv/bin/python benchmarks/sandbox_push_cost.py [--actions 3000]   (needs valgrind; ~4 min)
+     .venv/bin/python benchmarks/sandbox_push_cost.py --workload 3000    (the workload alone, natively)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from sandbox_scale_profile import Subscriber  # beside this script
+
+PAIRS = 300
+STEP = 150
+
+
+async def workload(actions: int) -> int:
+    """Run the fixed workload; returns the pushes sent."""
+    from bitmart_plugin.sandbox.config import SandboxConfig
+    from bitmart_plugin.sandbox.server import Sandbox
+    from bitmart_plugin.sandbox.spot.depth_feed import TABLE
+
+    sb = Sandbox(SandboxConfig(pairs=PAIRS, agent_rate=0, rate_limits=False, futures_agents=False))
+    await sb.start()
+    try:
+        ex, ws, sub = sb.exchange, sb.public_ws, Subscriber()
+        assert ws is not None
+        for r in ex.symbol_list:
+            ex.materialize(r.symbol)
+            ws.topics.add(sub, f"{TABLE}:{r.symbol}")  # type: ignore[arg-type]
+            ws.topics.add(sub, f"spot/trade:{r.symbol}")  # type: ignore[arg-type]
+            ws.depth.snapshot(r.symbol)
+        gc.disable()  # collections depend on allocation history, not on the work measured
+        for _ in range(actions // STEP):
+            ex.step_agents(STEP)
+            ws.depth._flush_dirty()
+            await asyncio.sleep(0)  # trade pushes go out on the next loop pass
+            await asyncio.sleep(0)
+        return sub.frames
+    finally:
+        await sb.stop()
+
+
+def _instructions(actions: int, out_dir: str) -> tuple[int, int]:
+    """(instructions, pushes) of one workload run under callgrind."""
+    frames_file = os.path.join(out_dir, f"frames.{actions}")
+    cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={os.path.join(out_dir, f'cg.{actions}')}",
+           sys.executable, __file__, "--workload", str(actions), "--frames-file", frames_file]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+    m = re.search(r"Collected : (\d+)", res.stderr)
+    if m is None:
+        raise SystemExit("callgrind printed no instruction count:\n" + res.stderr[-2000:])
+    with open(frames_file) as f:
+        return int(m.group(1)), int(f.read())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--actions", type=int, default=3000, help="agent actions measured (a multiple of 150)")
+    ap.add_argument("--workload", type=int, metavar="N", help="only run the workload with N actions")
+    ap.add_argument("--frames-file", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.workload is not None:
+        frames = asyncio.run(workload(a.workload))
+        if a.frames_file:
+            with open(a.frames_file, "w") as f:
+                f.write(str(frames))
+        print(f"{a.workload} actions, {frames} pushes")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        base, _ = _instructions(0, tmp)
+        total, pushes = _instructions(a.actions, tmp)
+    work = total - base
+    print(f"sandbox, {PAIRS} pairs, {a.actions} agent actions, {pushes} pushes (depth and trades), "
+          f"Python {sys.version.split()[0]}, PYTHONHASHSEED=0")
+    print(f"  {work / a.actions:,.0f} instructions per action, {work / max(1, pushes):,.0f} per push")
+
+
+if __name__ == "__main__":
+    main()
