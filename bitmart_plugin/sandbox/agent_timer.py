@@ -1,8 +1,9 @@
 """The agents' timer: `agent_rate` actions a second on the spot books (and the futures books' share).
 
 Actions run in slices with a yield to the event loop between them, so depth flushes and socket
-writes are never held up by more than one slice; a depth batch being flushed is finished first. A sandbox that cannot keep up drops the backlog
-beyond `MAX_BACKLOG_S` of actions instead of catching up in one long burst that would starve the loop.
+writes are never held up by more than one slice; a depth batch being flushed is finished first. A
+sandbox that cannot keep up drops the backlog beyond `MAX_BACKLOG_S` of actions instead of catching up
+in one long burst that would starve the loop.
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ def compress(data: bytes) -> bytes:
     the CPU in the running sandbox (1,000 pairs, ~10,000 pushes a second: 15-20 us -> 7-10 us per
     push, Python 3.11, 2-vCPU VM). Without isal: zlib with a small window and hash for small pushes
     (12 -> 9 us against zlib's defaults, same output size). Every client, ccxt's and the SDK's
-    included, inflates either with zlib; tests/sandbox/test_server_depth_feed.py checks that zlib
-    reads back exactly what went in.
+    included, inflates either with zlib; tests/sandbox/test_deflate.py checks that zlib reads back
+    exactly what went in.
     """
     if _isal is not None:
         return _isal.compress(data, 1, -15)

@@ -1,6 +1,6 @@
 """Seeded background traders: makers keep books two-sided around a drifting mid, takers cross.
 
-Agents trade through ``Exchange.submit_order``/``cancel_order`` with their own unlimited
+Agents trade through ``Exchange.submit_agent_order``/``cancel_order`` with their own unlimited
 accounts. Every random choice comes from ``random.Random`` seeded by the exchange seed, so
 the same seed and the same sequence of calls give the same state. The agents act on the
 symbols materialized so far (the eager ones at construction, then those users touch).
@@ -43,8 +43,6 @@ class Agents:
         self.seed = seed
         self.rng = random.Random(seed * 7919 + 17)
         self._floors: dict[str, Decimal] = {}
-        # how orders reach the exchange; tests swap in the validating submit_order to compare
-        self.submit = exchange.submit_agent_order
         self.state: dict[str, _SymbolState] = {}
         self.symbols: list[str] = []
         self._order: list[str] = []  # the order symbols act in, one round after another
@@ -87,7 +85,7 @@ class Agents:
         if price * size < self._floor(rules):
             return
         try:
-            order = self.submit(MAKER, rules.symbol, side, "limit", size=size, price=price)
+            order = self.ex.submit_agent_order(MAKER, rules.symbol, side, "limit", size=size, price=price)
         except ExchangeError:
             return
         if order.is_open:
@@ -210,16 +208,16 @@ class Agents:
                     notional = (best * size).quantize(Decimal("0.01"), rounding=ROUND_UP)
                     if rules.quote != "USDT":
                         notional = (best * size).quantize(Decimal("0.00000001"), rounding=ROUND_UP)
-                    self.submit(TAKER, rules.symbol, side, "market", notional=notional)
+                    self.ex.submit_agent_order(TAKER, rules.symbol, side, "market", notional=notional)
                 else:
-                    self.submit(TAKER, rules.symbol, side, "market", size=size)
+                    self.ex.submit_agent_order(TAKER, rules.symbol, side, "market", size=size)
             else:
                 sign = 1 if side == "buy" else -1
                 price = best + sign * st.gap * int(rng.random() * 3)
                 if price <= 0:
                     return
-                order = self.submit(TAKER, rules.symbol, side, "ioc" if kind < 0.7 else "limit",
-                                             size=size, price=price)
+                order = self.ex.submit_agent_order(TAKER, rules.symbol, side, "ioc" if kind < 0.7 else "limit",
+                                                   size=size, price=price)
                 if order.is_open:
                     st.orders.append(order)  # a resting taker rest may be cancelled later
         except ExchangeError:

@@ -213,8 +213,9 @@ class Exchange:
             if price is not None:
                 p = price.quantize(rules.tick)
                 n = p * s
-                if n < (rules.min_buy_amount if side == "buy" else rules.min_sell_amount):
-                    raise error(E.LIMIT_NOTIONAL_TOO_SMALL, rules.min_buy_amount if side == "buy" else rules.min_sell_amount)
+                floor = rules.min_buy_amount if side == "buy" else rules.min_sell_amount
+                if n < floor:
+                    raise error(E.LIMIT_NOTIONAL_TOO_SMALL, floor)
             freeze = n if side == "buy" else s
         assert freeze is not None
         return self._open(account_id, symbol, side, type, p, s, n, freeze, None, "cancel_maker", False)
