@@ -1,7 +1,8 @@
 """Wheel build hook: compiles the optional C accelerators when a C compiler is at hand.
 
 * host_spec/_levels.c: the order book's C hot loop (host_spec.orderbook);
-* bitmart_plugin/_depthjson.c: a decoder specialised for BitMart's spot depth push (bitmart_plugin.ws.public).
+* bitmart_plugin/_depthjson.c: a decoder specialised for BitMart's spot depth push (bitmart_plugin.ws.public);
+* bitmart_plugin/sandbox/_deflate.c: the sandbox's raw-deflate compressor for small pushes (sandbox/deflate.py).
 
 Each is built on its own. Without a compiler (or on a compile error) the build goes on without it and the
 code runs its Python path, slower (see the README's benchmark table) but identical. An editable install
@@ -21,7 +22,7 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 SOURCE = os.path.join("host_spec", "_levels.c")
-SOURCES = (SOURCE, os.path.join("bitmart_plugin", "_depthjson.c"))
+SOURCES = (SOURCE, os.path.join("bitmart_plugin", "_depthjson.c"), os.path.join("bitmart_plugin", "sandbox", "_deflate.c"))
 
 
 def compile_levels(root: str) -> tuple[str | None, str]:

@@ -51,13 +51,13 @@ ROWS: list[tuple[str, list[Callable[[Key], bool]]]] = [
     ("  candles", [_in("core/candles.py", "add_trade"), _in("core/candles.py", "record")]),
     ("  agent order pruning", [_in("spot/exchange.py", "_prune_agent_orders")]),
     ("futures agents", [_in("futures/agents.py", "step")]),
-    ("depth batches: diff, format, JSON, deflate", [_in("spot/depth_feed.py", "flush")]),
+    ("depth batches: diff, format, JSON, deflate", [_in("spot/depth_feed.py", "_flush_feed")]),
     ("  JSON encoding (all pushes)", [lambda k: k[0].endswith("json/__init__.py") and k[2] == "dumps",
                                       lambda k: "orjson.dumps" in k[2]]),
-    ("  deflate (all pushes)", [_in("sandbox/deflate.py", "compress")]),
+    ("  deflate (all pushes)", [_in("sandbox/deflate.py", "compress"), lambda k: "isal_zlib.compress" in k[2]]),
     ("trade pushes", [_in("spot/ws_public.py", "_flush_trades")]),
     ("ticker/depthN/kline period", [_in("spot/ws_public.py", "periodic")]),
-    ("public listener", [_in("spot/ws_public.py", "on_event")]),
+    ("public listener", [_in("spot/ws_public.py", "on_level"), _in("spot/ws_public.py", "on_trade")]),
     ("private listener", [_in("spot/ws_private.py", "on_event")]),
 ]
 

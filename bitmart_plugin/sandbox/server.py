@@ -22,6 +22,7 @@ from aiohttp import web
 from .admin import Admin
 from .agent_timer import run_agents
 from .config import SandboxConfig
+from .core.events import LevelChanged, PublicTrade
 from .spot.exchange import Exchange
 from .faults import parse_cli
 from .spot.firehose import firehose_frames
@@ -139,7 +140,8 @@ class Sandbox:
         frames = firehose_frames(cfg.firehose, cfg.seed) if cfg.firehose > 0 else None
         self.public_ws = PublicWs(st, frames)
         self.private_ws = PrivateWs(st)
-        ex.add_listener(self.public_ws.on_event, PublicWs.KINDS)
+        ex.add_listener(self.public_ws.on_level, (LevelChanged,))
+        ex.add_listener(self.public_ws.on_trade, (PublicTrade,))
         ex.add_listener(self.private_ws.on_event, PrivateWs.KINDS, quiet_accounts=False)  # nobody logs in as an agent
         st.faults.on_drop = self._drop
         st.faults.on_stall = self._stall

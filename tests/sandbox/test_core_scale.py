@@ -78,3 +78,26 @@ def test_agent_orders_leave_the_same_exchange_as_fully_validated_orders(monkeypa
     assert fast_outcomes == full_outcomes
     assert fast_outcomes["accepted"] > 8_000 and sum(len(t) for t in _state(fast)[2].values()) > 1_000
     assert _state(fast) == _state(full)
+
+
+def test_agent_orders_are_forgotten_a_few_per_action_and_open_ones_never(monkeypatch: Any) -> None:
+    """The agents' finished orders are dropped from the old end, at most PRUNED_PER_ACTION per action (no
+    pass over all of them: at 1,000 pairs one held the loop for 200+ ms); open ones are always kept."""
+    from bitmart_plugin.sandbox.spot import exchange as exchange_module
+
+    monkeypatch.setattr(exchange_module, "AGENT_ORDERS_KEPT", 300)
+    clock = ManualClock()
+    ex = Exchange(seed=4, pairs=20, clock=clock, eager_symbols=20)
+    made = len(ex._orders)
+    held = []
+    for _ in range(100):
+        before = set(ex._orders)
+        ex.step_agents(100)
+        clock.advance(100)
+        made += len(set(ex._orders) - before)
+        assert len(before - set(ex._orders)) <= exchange_module.PRUNED_PER_ACTION * 100
+        held.append(len(ex._orders))
+    resting = [o for book in ex.engine.books.values() for side in (book.bids, book.asks) for o in side.orders()]
+    assert resting and all(ex._orders.get(o.order_id) is o for o in resting)
+    assert made > 8_000
+    assert max(held[50:]) < 3 * (len(resting) + 300)  # bounded, not every order made

@@ -29,7 +29,9 @@ class Accounts:
         return account_id in self._bal
 
     def _slot(self, account_id: str, currency: str) -> list[Decimal]:
-        acct = self._bal.setdefault(account_id, {})
+        acct = self._bal.get(account_id)
+        if acct is None:
+            acct = self._bal[account_id] = {}
         slot = acct.get(currency)
         if slot is None:
             slot = acct[currency] = [ZERO, ZERO]

@@ -91,33 +91,37 @@ class DepthFeeds:
     def _flush_from(self, dirty: list[SymbolFeed], start: int) -> None:
         """Flush CHUNK symbols, then let the loop write them out before the next CHUNK."""
         end = start + CHUNK
+        now = self.state.now_ms()  # one venue timestamp per chunk (about a millisecond of work)
         for f in dirty[start:end]:
-            self.flush(f.symbol)
+            self._flush_feed(f, now)
         self.flushing = end < len(dirty)
         if self.flushing:
             asyncio.get_running_loop().call_soon(self._flush_from, dirty, end)
 
     def flush(self, symbol: str) -> None:
         """Send the coalesced batch as one version (unless nothing visible changed)."""
-        f = self.feeds[symbol]
+        self._flush_feed(self.feeds[symbol], self.state.now_ms())
+
+    def _flush_feed(self, f: SymbolFeed, now: int) -> None:
         if not f.dirty:
             return
-        subs = list(self._subs(f.topic))
+        subs = self._subs(f.topic)
         if not subs:
             return  # stay dirty; flushed when someone subscribes
         d_bids, d_asks = self._consume(f)
         if not d_bids and not d_asks:
             return
         faults = self.state.faults
-        f.version += 2 if faults.depth_gap and faults.take_depth("gap", symbol) else 1
-        fmt = self.state.fmt(symbol)
-        level, price = fmt.level, fmt.level_price
+        f.version += 2 if faults.depth_gap and faults.take_depth("gap", f.symbol) else 1
+        fmt = self.state.fmt(f.symbol)
+        price, size = fmt.level_price, fmt.size
         # a removed level carries size "0" exactly (api §8.4)
-        payload = self._payload(f, "update", [level(p, s) if s else [price(p), "0"] for p, s in d_asks],
-                                [level(p, s) if s else [price(p), "0"] for p, s in d_bids])
-        frame = encode_push(payload)
-        times = 2 if faults.depth_dup and faults.take_depth("dup", symbol) else 1
-        for c in subs:
+        frame = encode_push({"table": TABLE, "data": [{
+            "symbol": f.symbol, "type": "update", "version": f.version, "ms_t": now,
+            "asks": [[price(p), size(s) if s else "0"] for p, s in d_asks],
+            "bids": [[price(p), size(s) if s else "0"] for p, s in d_bids]}]})
+        times = 2 if faults.depth_dup and faults.take_depth("dup", f.symbol) else 1
+        for c in list(subs):
             for _ in range(times):
                 c.send(frame)
         f.last_sent = time.monotonic()
@@ -177,6 +181,8 @@ class DepthFeeds:
 def _fits(view: Side, pending: Side) -> bool:
     """Whether the side, with ``pending`` applied to ``view`` (every level of it), holds at most DEPTH levels."""
     n = len(view)
+    if n + len(pending) <= DEPTH:  # even if every pending level were new
+        return True
     for p, s in pending.items():
         if s:
             n += p not in view

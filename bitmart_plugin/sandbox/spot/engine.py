@@ -42,6 +42,7 @@ class _Listeners:
         self.subs: list[tuple[Listener, frozenset[type], bool]] = []
         self.route: dict[type, tuple[Listener, ...]] = {}
         self.route_quiet: dict[type, tuple[Listener, ...]] = {}
+        self.quiet_heard = False  # a listener takes the quiet accounts' order or balance events
         self._rebuild()
 
     def add(self, fn: Listener, kinds: Iterable[type] | None, quiet_accounts: bool) -> None:
@@ -59,6 +60,7 @@ class _Listeners:
         for kind in KINDS:
             self.route[kind] = tuple(fn for fn, kinds, _ in self.subs if kind in kinds)
             self.route_quiet[kind] = tuple(fn for fn, kinds, quiet in self.subs if kind in kinds and quiet)
+        self.quiet_heard = any(self.route_quiet[kind] for kind in ACCOUNT_KINDS)
 
 
 class Engine:
@@ -125,11 +127,11 @@ class Engine:
     def accept(self, order: Order, amount: Decimal, *, post_only_cancel: bool = False) -> None:
         """Freeze ``amount`` (raises 50020 first), announce, then match/rest/cancel ``order``."""
         rules = self.rules[order.symbol]
-        cur = self.frozen_currency(order, rules)
+        cur = rules.quote if order.side == "buy" else rules.base
         self.accounts.freeze(order.account_id, cur, amount)
         order.frozen = amount
         now = order.create_time_ms
-        if self._listeners.subs:
+        if self._listeners.subs and (self._listeners.quiet_heard or order.account_id not in self.quiet):
             self._order_event(order)
             self._balance(order.account_id, cur, now)
         if post_only_cancel:
@@ -233,16 +235,18 @@ class Engine:
             return
         self.emit(LevelChanged(taker.symbol, opp.name, price, total, now))
         self.emit(trade)
-        self._order_event(maker, fills[0])
-        self._order_event(taker, fills[1])
-        seen: set[tuple[str, str]] = set()
-        for o in (maker, taker):
-            if not self._account_route(BalanceChanged, o.account_id):
-                continue
-            for cur in (rules.base, rules.quote):
-                if (o.account_id, cur) not in seen:
-                    seen.add((o.account_id, cur))
-                    self._balance(o.account_id, cur, now)
+        quiet = self.quiet
+        if self._listeners.quiet_heard or maker.account_id not in quiet or taker.account_id not in quiet:
+            self._order_event(maker, fills[0])
+            self._order_event(taker, fills[1])
+            seen: set[tuple[str, str]] = set()
+            for o in (maker, taker):
+                if not self._account_route(BalanceChanged, o.account_id):
+                    continue
+                for cur in (rules.base, rules.quote):
+                    if (o.account_id, cur) not in seen:
+                        seen.add((o.account_id, cur))
+                        self._balance(o.account_id, cur, now)
         if changed:
             for step, candle in changed:
                 ev = CandleChanged(taker.symbol, step, candle)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..core.assets import BTC_USD, KNOWN, KNOWN_BTC
@@ -26,10 +26,11 @@ class SymbolRules:
     min_sell_amount: Decimal
     trade_status: str
     ref_price: Decimal = Decimal(0)  # core addition: reference mid, a multiple of the tick
+    tick: Decimal = field(init=False, repr=False, compare=False)  # 10^-price_max_precision
 
-    @property
-    def tick(self) -> Decimal:
-        return Decimal(1).scaleb(-self.price_max_precision)
+    def __post_init__(self) -> None:
+        # read at every order: computed once, not per read
+        object.__setattr__(self, "tick", Decimal(1).scaleb(-self.price_max_precision))
 
     @property
     def trading(self) -> bool:

@@ -200,22 +200,23 @@ class PublicWs(WsEndpoint):
         self._trade_flush: asyncio.Handle | None = None
 
     # ---- events from the core -----------------------------------------------------------------
-    KINDS = (LevelChanged, PublicTrade)  # every candle changes with each trade: a trade marks the klines dirty
+    # the two core events this endpoint takes, one listener each (a trade also marks the klines dirty)
 
-    def on_event(self, ev: Any) -> None:
-        """Listener for core events (called synchronously in the loop)."""
-        if ev.__class__ is LevelChanged:
-            self.depth.on_level(ev)
-            self._dirty_books.add(ev.symbol)
-        elif ev.__class__ is PublicTrade:
-            rows = self._trades.get(ev.symbol)
-            if rows is None:
-                self._trades[ev.symbol] = [ev]
-            else:
-                rows.append(ev)
-            self._dirty_trades.add(ev.symbol)
-            if self._trade_flush is None:
-                self._trade_flush = asyncio.get_running_loop().call_soon(self._flush_trades)
+    def on_level(self, ev: LevelChanged) -> None:
+        """Listener for LevelChanged (registered for that type alone: the most frequent event)."""
+        self.depth.on_level(ev)
+        self._dirty_books.add(ev.symbol)
+
+    def on_trade(self, ev: PublicTrade) -> None:
+        """Listener for PublicTrade (every candle changes with each trade: the klines become dirty too)."""
+        rows = self._trades.get(ev.symbol)
+        if rows is None:
+            self._trades[ev.symbol] = [ev]
+        else:
+            rows.append(ev)
+        self._dirty_trades.add(ev.symbol)
+        if self._trade_flush is None:
+            self._trade_flush = asyncio.get_running_loop().call_soon(self._flush_trades)
 
     def _flush_trades(self) -> None:
         self._trade_flush = None
@@ -225,7 +226,7 @@ class PublicWs(WsEndpoint):
             if subs:
                 f = self.state.fmt(sym)
                 frame = encode_push({"table": "spot/trade", "data": [
-                    {"symbol": sym, "price": f.price(t.price), "side": t.taker_side, "size": f.size(t.size),
+                    {"symbol": sym, "price": f.level_price(t.price), "side": t.taker_side, "size": f.size(t.size),
                      "s_t": t.time_ms // 1000, "ms_t": t.time_ms} for t in rows]})
                 for c in subs:
                     c.send(frame)
