@@ -64,13 +64,15 @@ class Conn:
         """Queue a frame (str = text frame, bytes = binary frame)."""
         if self.ws.closed:
             return
-        if len(self._q) >= MAX_QUEUE:  # slow consumer: drop it like an exchange would
-            self._q.clear()
+        q = self._q
+        if len(q) >= MAX_QUEUE:  # slow consumer: drop it like an exchange would
+            q.clear()
             asyncio.get_running_loop().create_task(self.ws.close())
             return
-        self._q.append(item)
-        self._idle.clear()
-        self._wake.set()
+        q.append(item)
+        if len(q) == 1:  # it was empty: the writer may be waiting (with more queued, it is awake already)
+            self._idle.clear()
+            self._wake.set()
 
     async def _writer(self) -> None:
         ws = self.ws

@@ -113,16 +113,13 @@ class DepthFeeds:
             return
         faults = self.state.faults
         f.version += 2 if faults.depth_gap and faults.take_depth("gap", f.symbol) else 1
-        fmt = self.state.fmt(f.symbol)
-        price, size = fmt.level_price, fmt.size
-        # a removed level carries size "0" exactly (api §8.4)
-        frame = encode_push({"table": TABLE, "data": [{
-            "symbol": f.symbol, "type": "update", "version": f.version, "ms_t": now,
-            "asks": [[price(p), size(s) if s else "0"] for p, s in d_asks],
-            "bids": [[price(p), size(s) if s else "0"] for p, s in d_bids]}]})
-        times = 2 if faults.depth_dup and faults.take_depth("dup", f.symbol) else 1
+        levels = self.state.fmt(f.symbol).changed_levels
+        frame = encode_push({"table": TABLE, "data": [{"symbol": f.symbol, "type": "update", "version": f.version,
+                                                      "ms_t": now, "asks": levels(d_asks), "bids": levels(d_bids)}]})
+        dup = faults.depth_dup and faults.take_depth("dup", f.symbol)
         for c in list(subs):
-            for _ in range(times):
+            c.send(frame)
+            if dup:
                 c.send(frame)
         f.last_sent = time.monotonic()
 
@@ -132,7 +129,8 @@ class DepthFeeds:
         pb, pa = f.pend_bids, f.pend_asks
         f.pend_bids, f.pend_asks = {}, {}
         if not f.wide and _fits(f.bids, pb) and _fits(f.asks, pa):
-            d_bids, d_asks = _apply(f.bids, pb), _apply(f.asks, pa)
+            d_bids = _apply(f.bids, pb) if pb else []
+            d_asks = _apply(f.asks, pa) if pa else []
         else:
             bids, asks, f.wide = self._true(f.symbol)
             d_bids, d_asks = _diff(f.bids, bids), _diff(f.asks, asks)

@@ -63,6 +63,16 @@ class Fmt:
         """A book level [price, size] as strings."""
         return [self.level_price(price), fixed(size, self.size_places)]
 
+    def changed_levels(self, changes: list[tuple[Decimal, Decimal]]) -> list[list[str]]:
+        """Changed book levels as [price, size] strings; a removed level's size is "0" exactly (api §8.4)."""
+        prices, places, out = self._prices, self.size_places, []
+        for p, s in changes:
+            text = prices.get(p)
+            if text is None:
+                text = self.level_price(p)
+            out.append([text, fixed(s, places) if s else "0"])
+        return out
+
     def level_price(self, price: Decimal) -> str:
         """``price(price)`` from a small cache (cleared when it holds PRICE_CACHE entries)."""
         text = self._prices.get(price)
