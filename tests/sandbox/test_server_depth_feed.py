@@ -71,3 +71,39 @@ async def test_batches_keep_the_true_top_100_while_sides_cross_100_levels() -> N
             assert sorted(book["asks"].items()) == asks
             widths.append(max(len(side) for side in ex.depth(SYMBOL)))
         assert max(widths) > 110 and widths[-1] < 100  # the run crossed the 100-level window's edge both ways
+
+
+async def test_each_symbol_is_flushed_its_own_period_after_its_first_change() -> None:
+    """Flushes are staggered: a symbol's version goes out depth_flush_ms after its first change, not at one
+    tick shared by every symbol (which sent all of them in one burst)."""
+    import asyncio
+    import time
+
+    async with Sandbox(make_config(pairs=4, depth_flush_ms=60)) as sb:
+        ex, ws = sb.exchange, sb.public_ws
+        ex.add_account("u", {"USDT": D(10) ** 12, "BTC": D(10) ** 6, "ETH": D(10) ** 9})
+        symbols = ["BTC_USDT", "ETH_USDT"]
+        sent: dict[str, list[float]] = {s: [] for s in symbols}
+
+        class Stamped(Frames):
+            def __init__(self, symbol: str) -> None:
+                super().__init__()
+                self.symbol = symbol
+
+            def send(self, item: bytes) -> None:
+                sent[self.symbol].append(time.monotonic())
+
+        for s in symbols:
+            ws.topics.add(Stamped(s), f"{TABLE}:{s}")  # type: ignore[arg-type]
+            ws.depth.snapshot(s)
+        changed: dict[str, float] = {}
+        for s in symbols:
+            rules = ex.rules[s]
+            changed[s] = time.monotonic()
+            ex.submit_order("u", s, "buy", "limit", size=rules.min_size * 1000, price=rules.ref_price / 2)
+            await asyncio.sleep(0.035)
+        await asyncio.sleep(0.15)
+        for s in symbols:
+            assert len(sent[s]) == 1
+            assert sent[s][0] - changed[s] >= 0.06 - 0.002  # not before its own period is over
+        assert sent["ETH_USDT"][0] - sent["BTC_USDT"][0] >= 0.035 - 0.004  # apart, as their changes were
