@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any, Callable
+from typing import Any
 
 import orjson
 
@@ -57,7 +57,4 @@ def encode_push(payload: dict[str, Any]) -> bytes:
         text = orjson.dumps(payload)
     except TypeError:
         text = json.dumps(payload, separators=(",", ":")).encode()
-    small: Callable[[bytes], bytes] | None = _small_compress
-    if small is not None and len(text) <= SMALL_MAX:  # compress() inlined: ~10,000 pushes a second
-        return small(text)
     return compress(text)

@@ -43,7 +43,6 @@ class Agents:
         self.ex = exchange
         self.seed = seed
         self.rng = random.Random(seed * 7919 + 17)
-        self._floors: dict[str, Decimal] = {}
         self.state: dict[str, _SymbolState] = {}
         self.symbols: list[str] = []
         self._order: list[str] = []  # the order symbols act in, one round after another
@@ -59,16 +58,15 @@ class Agents:
         ticks = max(1, int(rules.ref_price * Decimal("0.0001") / rules.tick))
         return rules.tick * ticks
 
-    def _floor(self, rules: SymbolRules) -> Decimal:
+    @staticmethod
+    def _floor(rules: SymbolRules) -> Decimal:
         """The larger of the symbol's two minimum notionals."""
-        floor = self._floors.get(rules.symbol)
-        if floor is None:
-            floor = self._floors[rules.symbol] = max(rules.min_buy_amount, rules.min_sell_amount)
-        return floor
+        return max(rules.min_buy_amount, rules.min_sell_amount)
 
-    def _size(self, rng: random.Random, rules: SymbolRules, price: Decimal, floor: Decimal | None = None) -> Decimal:
-        """A size on the step grid worth between 1.2x and 40x the min notional (``floor``: ``_floor(rules)``)."""
-        target = (self._floor(rules) if floor is None else floor) * (12 + int(rng.random() * 389)) / 10
+    @staticmethod
+    def _size(rng: random.Random, rules: SymbolRules, price: Decimal, floor: Decimal) -> Decimal:
+        """A size on the step grid worth between 1.2x and 40x the min notional ``floor``."""
+        target = floor * (12 + int(rng.random() * 389)) / 10
         size = (target / price).quantize(rules.size_step, rounding=ROUND_UP)
         return min(max(size, rules.min_size), rules.max_size)
 
@@ -98,10 +96,10 @@ class Agents:
         rng = random.Random(self.seed * 1_000_003 + rules.symbol_id)
         btc = rules.symbol == "BTC_USDT"
         minutes = HISTORY_MINUTES_BTC if btc else HISTORY_MINUTES
-        gap = self._gap(rules)
+        gap, floor = self._gap(rules), self._floor(rules)
         prices = walk(rng, rules.ref_price, gap, rules.tick, minutes)
         return minute_trades(rng, rules.symbol, prices, now_ms // 60_000 - minutes, gap, (1, 3) if btc else (0, 2),
-                             lambda px: self._size(rng, rules, px), now_ms)
+                             lambda px: self._size(rng, rules, px, floor), now_ms)
 
     def populate(self, symbol: str) -> None:
         """Put the maker's ladder on both sides of a freshly materialized symbol."""

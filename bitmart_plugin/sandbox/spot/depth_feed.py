@@ -140,8 +140,7 @@ class DepthFeeds:
         faults = self.state.faults
         f.version += 2 if faults.depth_gap and faults.take_depth("gap", f.symbol) else 1
         levels = self.state.fmt(f.symbol).changed_levels
-        frame = encode_push({"table": TABLE, "data": [{"symbol": f.symbol, "type": "update", "version": f.version,
-                                                      "ms_t": now, "asks": levels(d_asks), "bids": levels(d_bids)}]})
+        frame = encode_push(self._payload(f, "update", levels(d_asks), levels(d_bids), now))
         dup = faults.depth_dup and faults.take_depth("dup", f.symbol)
         for c in list(subs):
             c.send(frame)
@@ -165,9 +164,10 @@ class DepthFeeds:
         d_asks.sort()
         return d_bids, d_asks
 
-    def _payload(self, f: SymbolFeed, kind: str, asks: list[list[str]], bids: list[list[str]]) -> dict[str, Any]:
+    def _payload(self, f: SymbolFeed, kind: str, asks: list[list[str]], bids: list[list[str]],
+                 ms_t: int | None = None) -> dict[str, Any]:
         return {"table": TABLE, "data": [{"symbol": f.symbol, "type": kind, "version": f.version,
-                                          "ms_t": self.state.now_ms(), "asks": asks, "bids": bids}]}
+                                          "ms_t": self.state.now_ms() if ms_t is None else ms_t, "asks": asks, "bids": bids}]}
 
     def snapshot(self, symbol: str) -> bytes:
         """Flush pending changes, then a snapshot frame at the current version."""

@@ -127,7 +127,7 @@ class Engine:
     def accept(self, order: Order, amount: Decimal, *, post_only_cancel: bool = False) -> None:
         """Freeze ``amount`` (raises 50020 first), announce, then match/rest/cancel ``order``."""
         rules = self.rules[order.symbol]
-        cur = rules.quote if order.side == "buy" else rules.base
+        cur = rules.quote if order.side == "buy" else rules.base  # frozen_currency, inline: every order
         self.accounts.freeze(order.account_id, cur, amount)
         order.frozen = amount
         now = order.create_time_ms
@@ -235,7 +235,7 @@ class Engine:
             return
         self.emit(LevelChanged(taker.symbol, opp.name, price, total, now))
         self.emit(trade)
-        quiet = self.quiet
+        quiet = self.quiet  # agent-only trades: nobody takes their order or balance events
         if self._listeners.quiet_heard or maker.account_id not in quiet or taker.account_id not in quiet:
             self._order_event(maker, fills[0])
             self._order_event(taker, fills[1])

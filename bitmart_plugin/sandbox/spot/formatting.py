@@ -65,13 +65,8 @@ class Fmt:
 
     def changed_levels(self, changes: list[tuple[Decimal, Decimal]]) -> list[list[str]]:
         """Changed book levels as [price, size] strings; a removed level's size is "0" exactly (api §8.4)."""
-        prices, places, out = self._prices, self.size_places, []
-        for p, s in changes:
-            text = prices.get(p)
-            if text is None:
-                text = self.level_price(p)
-            out.append([text, fixed(s, places) if s else "0"])
-        return out
+        price, places = self.level_price, self.size_places
+        return [[price(p), fixed(s, places) if s else "0"] for p, s in changes]
 
     def level_price(self, price: Decimal) -> str:
         """``price(price)`` from a small cache (cleared when it holds PRICE_CACHE entries)."""
