@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from typing import Any, Callable
@@ -53,6 +54,54 @@ def _proc_cpu(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+CALM_STEAL = 0.05  # a second with less steal than this counts as calm
+
+
+class StealSampler:
+    """Reads the machine's steal time once a second from `t0` (time.monotonic()) in a thread of its own,
+    so a busy event loop does not shift the samples."""
+
+    def __init__(self, t0: float) -> None:
+        self.t0 = t0
+        self.shares: list[float | None] = []
+        self._first = _stolen()
+        self._last = self._first
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        k = 1
+        while not self._done.wait(max(0.0, self.t0 + k - time.monotonic())):
+            now = _stolen()
+            self.shares.append(_steal_share(self._last, now))
+            self._last, k = now, k + 1
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def total(self) -> float | None:
+        return _steal_share(self._first, self._last)
+
+
+def _stolen() -> tuple[int, int] | None:
+    """(steal, total) CPU ticks of the machine so far (Linux /proc/stat; None elsewhere): a VM's host
+    running other guests on our CPUs shows as steal, and it delays both processes alike."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (ticks[7] if len(ticks) > 7 else 0), sum(ticks[:8])
+
+
+def _steal_share(t0: tuple[int, int] | None, t1: tuple[int, int] | None) -> float | None:
+    if t0 is None or t1 is None or t1[1] <= t0[1]:
+        return None
+    return (t1[0] - t0[0]) / (t1[1] - t0[1])
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -106,6 +155,8 @@ class Tally:
         self.views = 0
         self.trades = 0
         self.delays: list[float] = []
+        self.delay_at: list[float] = []  # when each delay was seen, seconds into the window
+        self.t_window = 0.0
         self.arrivals: list[float] = []  # ms_t -> frame arrival, a sample (connector client only)
         self.errors: dict[str, int] = {}
 
@@ -115,6 +166,7 @@ class Tally:
         if self.measuring:
             self.views += 1
             self.delays.append(time.time() * 1000 - ts_ms)
+            self.delay_at.append(time.monotonic() - self.t_window)
 
     def error(self, exc: BaseException) -> None:
         text = f"{type(exc).__name__}: {str(exc)[:120]}"
@@ -125,21 +177,36 @@ class Tally:
         while len(self.first) < self.n_pairs and time.monotonic() - self.t_start < settle_max:
             await asyncio.sleep(0.05)
         all_books = max(self.first.values()) if len(self.first) == self.n_pairs else None
+        self.t_window = time.monotonic()
         self.measuring = True
         print("measuring", flush=True)  # the parent starts the sandbox's window here
         watch = LoopWatch()
         watcher = asyncio.create_task(watch.run())
+        steal = StealSampler(self.t_window)
         t0, c0 = time.monotonic(), _cpu()
         await asyncio.sleep(seconds)
         wall, cpu = time.monotonic() - t0, _cpu() - c0
         self.measuring = False
+        steal.stop()
         watcher.cancel()
         watch.stop()
         return {**watch.summary(), "pairs": self.n_pairs, "with_book": len(self.first), "all_books_s": all_books,
                 "views": self.views, "trades": self.trades, "wall": wall, "cpu": cpu, "rss_mb": _rss_mb(),
                 "p50": _pct(self.delays, 0.50), "p99": _pct(self.delays, 0.99), "max": _pct(self.delays, 1.0),
                 "arrival_p50": _pct(self.arrivals, 0.5), "arrival_p99": _pct(self.arrivals, 0.99),
-                "errors": self.errors}
+                **self._by_second(steal), "errors": self.errors}
+
+    def _by_second(self, steal: "StealSampler") -> dict[str, Any]:
+        """Per second of the window: the delay p99 and the share of CPU time the VM's host took (steal);
+        and the p99 over the seconds with under CALM_STEAL of it (where the tail is, and why)."""
+        per: dict[int, list[float]] = {}
+        for at, d in zip(self.delay_at, self.delays):
+            per.setdefault(int(at), []).append(d)
+        seconds = sorted(k for k in per if k < len(steal.shares))
+        calm = [k for k in seconds if (share := steal.shares[k]) is not None and share < CALM_STEAL]
+        return {"p99_by_second": [_pct(per[k], 0.99) for k in seconds],
+                "steal_by_second": [steal.shares[k] for k in seconds], "steal": steal.total(),
+                "calm_seconds": len(calm), "p99_calm": _pct([d for k in calm for d in per[k]], 0.99)}
 
 
 def _watch_arrivals(tally: Tally) -> None:
@@ -354,6 +421,15 @@ def show(kind: str, r: dict[str, Any]) -> None:
     arrival = (f" (ms_t -> frame arrival, sampled: p50 {r['arrival_p50']:.0f} ms, p99 {r['arrival_p99']:.0f} ms)"
                if r.get("arrival_p50") == r.get("arrival_p50") else "")  # nan for ccxt.pro
     print(f"  delay venue ms_t -> consumer: p50 {r['p50']:.0f} ms, p99 {r['p99']:.0f} ms, max {r['max']:.0f} ms{arrival}")
+    if r.get("p99_by_second"):
+        print(f"  p99 by second of the window: {' '.join(f'{v:.0f}' for v in r['p99_by_second'])} ms")
+    if r.get("steal") is not None:
+        seconds = " ".join("-" if v is None else f"{100 * v:.0f}" for v in r["steal_by_second"])
+        calm = (f"; p99 over the {r['calm_seconds']} seconds with under {100 * CALM_STEAL:.0f}% steal: "
+                f"{r['p99_calm']:.0f} ms" if r["calm_seconds"] else "; no second had under "
+                f"{100 * CALM_STEAL:.0f}% steal")
+        print(f"  CPU time the VM's host took from this machine (steal): {100 * r['steal']:.1f}% over the window, "
+              f"by second: {seconds} %{calm}")
     cpu_us = r["cpu"] / r["views"] * 1e6 if r["views"] else float("nan")
     sockets = f"; {r['connections']} sockets" if "connections" in r else ""
     print(f"  client CPU {100 * r['cpu'] / wall:.1f}% of one core ({cpu_us:.0f} us/view, "

@@ -101,6 +101,7 @@ class BookFeed:
         self._fails = self._escalations = 0  # failed resyncs in a row; escalations since a snapshot connected
         self._next_ask = 0.0
         self._asked_at = self._quiet_since = clock()  # the subscription's snapshot is due from now
+        self._unacked_since: float | None = None  # the subscription is unacknowledged since then (tick)
         self._valid_seen = 0
         self.stats = {"applied": 0, "snapshots": 0, "stale": 0, "heartbeats": 0, "gaps": 0, "requests": 0, "bad": 0,
                       "stale_snapshots": 0, "restarts": 0, "resubscribes": 0, "reconnects": 0, "stale_books": 0,
@@ -224,6 +225,7 @@ class BookFeed:
         self.awaiting = True
         self._buffer.clear()
         self._asked_at = self._clock()
+        self._unacked_since = None
 
     def _resync(self, reason: str) -> None:
         """Drop the book and get a snapshot (paced after failures; see the module docstring)."""
@@ -264,14 +266,28 @@ class BookFeed:
         self._want = False
         self._asked_at = now
 
-    def tick(self, now: float | None = None, *, connected: bool = True) -> None:
-        """Timers: a paced request now due, an answer that did not come, a book that went quiet."""
+    def tick(self, now: float | None = None, *, connected: bool = True, acked: bool = True) -> None:
+        """Timers: a paced request now due, an answer that did not come, a book that went quiet.
+
+        `acked` False: the venue has not yet acknowledged the subscription. Its snapshot comes after the
+        ack (the venue answers in order, so a request now would only queue behind it), so the snapshot's
+        `resync_timeout` counts from the ack; a subscription unacknowledged for `stale_after` is resynced.
+        """
         now = self._clock() if now is None else now
         if not connected:  # nothing can arrive: the reconnect resets the feed
             self._quiet_since = now
             if self.awaiting and not self._want:  # an answer due (the first subscription's too) is due from the connection
                 self._asked_at = now
+            self._unacked_since = None
             return
+        if acked:
+            self._unacked_since = None
+        elif self.awaiting and not self._want:
+            if self._unacked_since is None:
+                self._unacked_since = now
+            if now - self._unacked_since <= self._stale_after:
+                self._asked_at = now
+                return
         if self.awaiting:
             if self._want:
                 self._drive(now)

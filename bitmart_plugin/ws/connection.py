@@ -219,6 +219,10 @@ class WsConnection:
             for batch in batch_topics(gone):
                 self._outbox.put_nowait({self._key: "unsubscribe", "args": batch})
 
+    def acknowledged(self, topic: str) -> bool:
+        """False while a subscription of `topic` sent on this socket awaits the venue's ack."""
+        return topic not in self._pending
+
     def request(self, topic: str) -> None:
         """Ask for a one-shot snapshot (`request`), e.g. after a depth gap."""
         if self.connected.is_set():

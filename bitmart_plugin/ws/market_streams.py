@@ -211,7 +211,8 @@ class MarketStreams:
                     continue
                 conn = self.pool.connection_for(name)
                 try:
-                    feed.tick(now, connected=conn is not None and conn.connected.is_set())
+                    up = conn is not None and conn.connected.is_set()
+                    feed.tick(now, connected=up, acked=conn is None or conn.acknowledged(name))
                 except Exception:  # noqa: BLE001 - one book's failure must not stop the others' timers
                     log.exception("%s: book timer failed", symbol)
 

@@ -277,3 +277,37 @@ def test_the_first_snapshot_is_awaited_from_the_connection_not_from_the_feed() -
     clock.now += 1
     f.tick()
     assert calls == ["request"]
+
+
+def test_the_first_snapshot_is_awaited_from_the_subscriptions_ack() -> None:
+    """A venue slow to take a subscription in (1,000 at once) acknowledges it late: a request before the
+    ack would only queue behind it (the venue answers in order) and add to its load, so the snapshot's
+    timeout counts from the ack; a subscription never acknowledged is resynced after `stale_after`."""
+    f, calls, clock = feed(resync_timeout=3.0, stale_after=15.0)
+    for _ in range(8):  # 4 s unacknowledged
+        clock.now += 0.5
+        f.tick(acked=False)
+    assert not calls
+    clock.now += 0.5
+    f.tick()  # acknowledged now
+    clock.now += 2.5
+    f.tick()
+    assert not calls  # 2.5 s after the ack
+    clock.now += 1
+    f.tick()
+    assert calls == ["request"]
+
+    silent, calls, clock = feed(resync_timeout=3.0, stale_after=15.0)
+    for _ in range(30):
+        clock.now += 0.5
+        silent.tick(acked=False)
+    assert not calls
+    clock.now += 0.5
+    silent.tick(acked=False)  # 15.5 s without an ack
+    clock.now += 3.5
+    silent.tick(acked=False)
+    assert calls == ["request"]
+    for _ in range(20):  # from here the usual timers: requests, then the resubscription
+        clock.now += 0.5
+        silent.tick(acked=False)
+    assert calls == ["request", "request", "resubscribe"]

@@ -77,3 +77,18 @@ def test_deferred_candles_equal_trade_by_trade_ones() -> None:
         assert lazy.series[step].times == eager.series[step].times, step
         assert lazy.series[step].data == eager.series[step].data, step
     assert lazy.last == eager.last and list(lazy.trades) == list(eager.trades)
+
+
+def test_history_is_made_on_first_use_as_of_the_symbols_creation() -> None:
+    """A symbol's seeded past is generated when first used, but dated as of its creation: reading it
+    later (the clock moved on) gives the same trades and candles as reading it at once."""
+    at_once_clock, later_clock = ManualClock(1_700_000_000_000), ManualClock(1_700_000_000_000)
+    at_once, later = Exchange(seed=4, pairs=60, clock=at_once_clock), Exchange(seed=4, pairs=60, clock=later_clock)
+    symbol = next(r.symbol for r in at_once.symbol_list[40:] if r.trading)  # beyond the eager ones
+    at_once.materialize(symbol)
+    later.materialize(symbol)
+    first = at_once.candles(symbol, 1, limit=1000)
+    later_clock.advance(600_000)
+    assert later.candles(symbol, 1, limit=1000) == first and first
+    assert list(later.engine.market[symbol].trades) == list(at_once.engine.market[symbol].trades)
+    assert all(t.time_ms < 1_700_000_000_000 for t in later.engine.market[symbol].trades)

@@ -100,11 +100,12 @@ class Exchange:
         book = self.engine.books.get(symbol)
         if book is None:
             book = self.engine.books[symbol] = Book(symbol)
-            md = self.engine.market[symbol] = SymbolMarketData(symbol)
             rules = self.rules[symbol]
-            if rules.trading and self.agents_enabled:
-                for trade in self.agents.history(rules, self.clock.now_ms()):
-                    md.record(trade)
+            seeded = rules.trading and self.agents_enabled
+            now_ms = self.clock.now_ms()
+            self.engine.market[symbol] = SymbolMarketData(
+                symbol, history=(lambda: self.agents.history(rules, now_ms)) if seeded else None)
+            if seeded:
                 self.agents.populate(symbol)
         return book
 
