@@ -13,7 +13,9 @@ one after the other, against the same sandbox:
 For each client: pairs with a book, the time until every pair had one, views/s (and trades/s), the delay from
 the venue's timestamp (the push's ms_t) to the consumer, p50/p99, the client's CPU share, CPU per view and per
 pair, RSS per pair, its loop lag and GC pauses; and over the same window the sandbox's CPU share, agent
-actions/s, loop lag and GC pauses.
+actions/s, loop lag and GC pauses. Per second of the window: the delay p99 and the CPU time the machine's
+host took from it (steal, /proc/stat); on a shared VM the tails follow the steal, so the p99 over the calm
+seconds (under 5% steal) is printed beside the whole window's.
 
 Run: .venv/bin/python benchmarks/scale_books.py --pairs 1000 --seconds 30 --agent-rate 14000 [--peer] [--trades]
 """
@@ -254,7 +256,8 @@ async def client_connector(ready: dict[str, str], a: argparse.Namespace) -> dict
         rules = await conn.trading_rules()
         pairs = [p for p, r in rules.items() if r.trading_enabled][:a.limit]
         tally = Tally(len(pairs))
-        _watch_arrivals(tally)
+        if a.arrivals:
+            _watch_arrivals(tally)
         rss0 = _rss_mb()
 
         async def follow_book(pair: Any) -> None:
@@ -379,7 +382,8 @@ def _agent_actions(ready: dict[str, str]) -> tuple[int, int] | None:
 def run_client(kind: str, ready: dict[str, str], a: argparse.Namespace, sandbox: subprocess.Popen[str],
                stats_path: str) -> dict[str, Any]:
     args = [sys.executable, __file__, "--client", kind, "--ready", json.dumps(ready), "--seconds", str(a.seconds),
-            "--settle-max", str(a.settle_max), "--limit", str(a.limit), *(["--trades"] if a.trades else [])]
+            "--settle-max", str(a.settle_max), "--limit", str(a.limit), *(["--trades"] if a.trades else []),
+            *(["--arrivals"] if a.arrivals else [])]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     proc.stdout.readline()  # "measuring": the sandbox's window starts with the client's
@@ -460,6 +464,8 @@ def main() -> None:
     ap.add_argument("--agent-rate", type=float, default=14000.0, help="sandbox agent actions per second")
     ap.add_argument("--limit", type=int, default=1_000_000, help="follow at most this many pairs")
     ap.add_argument("--peer", action="store_true", help="also run ccxt.pro watch_order_book on the same pairs")
+    ap.add_argument("--arrivals", action="store_true",
+                    help="also sample each frame's delay at its arrival, before the book (costs the client ~5%% CPU)")
     ap.add_argument("--trades", action="store_true", help="the connector client also follows every pair's trades")
     ap.add_argument("--profile-sandbox", metavar="FILE", help="cProfile the sandbox over the measured windows")
     ap.add_argument("--sandbox-arg", action="append", default=[], help="one more argument for the sandbox CLI")

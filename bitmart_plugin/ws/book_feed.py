@@ -5,6 +5,10 @@ Resync rules (bitmart_api.md §8.4, §4.4; bitmart_futures.md §3.5 for futures)
 
 * A gap, a rejected frame (BookDataError: an invalid level) or a stale book starts a resync: a
   `request` for a snapshot, logged once at WARNING with the reason. Updates are buffered meanwhile.
+* The subscription's own snapshot is awaited `resync_timeout` from the moment the venue acknowledged
+  the subscription (the socket being up is not enough: a venue taking 1,000 subscriptions at once acks
+  the last ones seconds later, and a request sent before the ack only queues behind it); a subscription
+  not acknowledged within `stale_after` is resynced as below.
 * A resync fails when no snapshot comes within `resync_timeout`, or when the snapshot that comes
   cannot reach the updates buffered meanwhile (e.g. a bogus far-future version). Requests back off
   on failures only: after n failures in a row the next request waits `spacing` * (2**n - 1) s
