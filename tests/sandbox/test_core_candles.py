@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from bitmart_plugin.sandbox.core.candles import STEPS, CandleSeries, recompute
+from bitmart_plugin.sandbox.core.candles import STEPS, CandleSeries, SymbolMarketData, recompute
 from bitmart_plugin.sandbox.core.clock import ManualClock
 from bitmart_plugin.sandbox.spot.exchange import Exchange
 
@@ -58,13 +58,16 @@ def test_bucket_floor_and_ohlcv() -> None:
 def test_deferred_candles_equal_trade_by_trade_ones() -> None:
     """`record` (candles folded per minute when read) builds exactly what `add_trade` builds trade by
     trade, in arrival order, across minute/hour/day buckets, a clock that steps back, reads mid-way."""
+    for kept in (5000, 40):  # 40: trades leave the kept window unfolded-first, many times over
+        _deferred_equal_eager(SymbolMarketData("X_USDT", trades_kept=kept), SymbolMarketData("X_USDT", trades_kept=kept))
+
+
+def _deferred_equal_eager(lazy: SymbolMarketData, eager: SymbolMarketData) -> None:
     import random
 
-    from bitmart_plugin.sandbox.core.candles import SymbolMarketData
     from bitmart_plugin.sandbox.core.events import PublicTrade
 
     rng = random.Random(5)
-    lazy, eager = SymbolMarketData("X_USDT"), SymbolMarketData("X_USDT")
     t = 1_700_000_000_000
     for i in range(3000):
         t += rng.choice((0, 150, 900, 20_000, 61_000, 3_700_000)) if rng.random() > 0.02 else -rng.randint(1, 7_200_000)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
+from itertools import islice
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
@@ -102,25 +103,25 @@ class CandleSeries:
 class SymbolMarketData:
     """Recent public trades and the candle series of one symbol.
 
-    ``record`` defers the candles: trades wait (at most PENDING_MAX) until ``series`` is read, then
-    each series takes one merge per minute of them instead of one new Candle per trade and interval
-    (13 per trade: most of a trade's cost at 1,000 busy pairs). ``add_trade`` updates them at once.
+    ``record`` defers the candles: the trades it keeps anyway wait, unfolded, until ``series`` is read
+    or until the oldest of them would leave the kept window; then each series takes one merge per minute
+    of them (13 candles per trade, one per interval, were most of a trade's cost at 1,000 busy pairs; a
+    fold every 64 trades was still an eighth of the venue's time with nobody reading candles).
+    ``add_trade`` updates them at once.
 
     ``history`` (the seeded past trades) is generated on first use of anything here, and its candles
-    wait for the first read like live trades do (without counting towards PENDING_MAX): a symbol
-    made at a subscription sends its snapshot without first building 90 minutes of trades and candles
-    (at 1,000 pairs subscribed at once, that was 3.5 s of the venue's time before the last snapshot).
+    wait for the first read like live trades do: a symbol made at a subscription sends its snapshot
+    without first building 90 minutes of trades and candles (at 1,000 pairs subscribed at once, that
+    was 3.5 s of the venue's time before the last snapshot).
     """
-
-    PENDING_MAX = 64
 
     def __init__(self, symbol: str, trades_kept: int = 5000, steps: tuple[int, ...] = STEPS,
                  history: Callable[[], Iterable[PublicTrade]] | None = None) -> None:
         self.symbol = symbol
-        self._trades: deque[PublicTrade] = deque(maxlen=trades_kept)
+        self._trades: deque[PublicTrade] = deque(maxlen=max(1, trades_kept))
+        self._kept = max(1, trades_kept)
         self._series: dict[int, CandleSeries] = {s: CandleSeries(s) for s in steps}
-        self._pending: list[PublicTrade] = []
-        self._pending_max = self.PENDING_MAX
+        self._unfolded = 0  # the newest trades kept whose candles are not made yet
         self._last: Decimal | None = None
         self._history = history
 
@@ -128,11 +129,14 @@ class SymbolMarketData:
         history, self._history = self._history, None
         assert history is not None
         past = list(history())
+        if not past:
+            return
+        if self._unfolded + len(past) > self._kept:  # more than the window keeps: its candles now
+            self._fold(past)
+        else:
+            self._unfolded += len(past)
         self._trades.extend(past)
-        self._pending.extend(past)
-        self._pending_max = self.PENDING_MAX + len(past)
-        if past:
-            self._last = past[-1].price
+        self._last = past[-1].price
 
     @property
     def trades(self) -> deque[PublicTrade]:
@@ -153,25 +157,28 @@ class SymbolMarketData:
         """Step -> its candles, up to date with every trade recorded."""
         if self._history is not None:
             self._load_history()
-        if self._pending:
+        if self._unfolded:
             self._catch_up()
         return self._series
 
     def record(self, trade: PublicTrade) -> None:
-        """Record ``trade``; its candles are brought up to date when next read."""
+        """Record ``trade``; its candles are made when next read."""
         if self._history is not None:
             self._load_history()
+        if self._unfolded >= self._kept:  # the oldest unfolded trade is about to leave the window
+            self._catch_up()
         self._trades.append(trade)
         self._last = trade.price
-        self._pending.append(trade)
-        if len(self._pending) >= self._pending_max:
-            self._catch_up()
+        self._unfolded += 1
 
     def _catch_up(self) -> None:
-        pending, self._pending = self._pending, []
-        self._pending_max = self.PENDING_MAX
+        trades, n = self._trades, self._unfolded
+        self._unfolded = 0
+        self._fold(list(islice(trades, len(trades) - n, None)))
+
+    def _fold(self, trades: list[PublicTrade]) -> None:
         minutes = runs([t.time_ms // 1000 - t.time_ms // 1000 % 60, t.price, t.price, t.price, t.price, t.size,
-                        t.price * t.size] for t in pending)
+                        t.price * t.size] for t in trades)
         for series in self._series.values():
             series.merge(minutes)
 
@@ -179,7 +186,7 @@ class SymbolMarketData:
         """Record ``trade``; returns ``(step, updated candle)`` for every interval."""
         if self._history is not None:
             self._load_history()
-        if self._pending:
+        if self._unfolded:
             self._catch_up()
         self._trades.append(trade)
         self._last = trade.price
