@@ -204,10 +204,10 @@ class Tally:
         per: dict[int, list[float]] = {}
         for at, d in zip(self.delay_at, self.delays):
             per.setdefault(int(at), []).append(d)
-        seconds = sorted(k for k in per if k < len(steal.shares))
-        calm = [k for k in seconds if (share := steal.shares[k]) is not None and share < CALM_STEAL]
-        return {"p99_by_second": [_pct(per[k], 0.99) for k in seconds],
-                "steal_by_second": [steal.shares[k] for k in seconds], "steal": steal.total(),
+        seconds = range(len(steal.shares))
+        calm = [k for k in seconds if k in per and (share := steal.shares[k]) is not None and share < CALM_STEAL]
+        return {"p99_by_second": [_pct(per.get(k, []), 0.99) for k in seconds] if per else [],
+                "steal_by_second": list(steal.shares), "steal": steal.total(),
                 "calm_seconds": len(calm), "p99_calm": _pct([d for k in calm for d in per[k]], 0.99)}
 
 
@@ -430,8 +430,8 @@ def show(kind: str, r: dict[str, Any]) -> None:
     if r.get("steal") is not None:
         seconds = " ".join("-" if v is None else f"{100 * v:.0f}" for v in r["steal_by_second"])
         calm = (f"; p99 over the {r['calm_seconds']} seconds with under {100 * CALM_STEAL:.0f}% steal: "
-                f"{r['p99_calm']:.0f} ms" if r["calm_seconds"] else "; no second had under "
-                f"{100 * CALM_STEAL:.0f}% steal")
+                f"{r['p99_calm']:.0f} ms" if r["calm_seconds"] else
+                "" if not r["p99_by_second"] else f"; no second had under {100 * CALM_STEAL:.0f}% steal")
         print(f"  CPU time the VM's host took from this machine (steal): {100 * r['steal']:.1f}% over the window, "
               f"by second: {seconds} %{calm}")
     cpu_us = r["cpu"] / r["views"] * 1e6 if r["views"] else float("nan")
