@@ -10,6 +10,8 @@ one after the other, against the same sandbox:
               with --trades also one `trades(pair)` consumer per pair
   ccxt.pro  : (--peer) one `watch_order_book(symbol)` loop per pair, on the same pairs
 
+The window opens `--settle` s (2) after the last pair got its first book: the start's backlog (the last
+snapshots and what queued behind them) is reported apart, as the p99 of that settle period.
 For each client: pairs with a book, the time until every pair had one, views/s (and trades/s), the delay from
 the venue's timestamp (the push's ms_t) to the consumer, p50/p99, the client's CPU share, CPU per view and per
 pair, RSS per pair, its loop lag and GC pauses; and over the same window the sandbox's CPU share, agent
@@ -159,6 +161,8 @@ class Tally:
         self.delays: list[float] = []
         self.delay_at: list[float] = []  # when each delay was seen, seconds into the window
         self.t_window = 0.0
+        self.settling = False
+        self.settle_delays: list[float] = []  # the same, in the settle period before the window
         self.arrivals: list[float] = []  # ms_t -> frame arrival, a sample (connector client only)
         self.errors: dict[str, int] = {}
 
@@ -169,16 +173,22 @@ class Tally:
             self.views += 1
             self.delays.append(time.time() * 1000 - ts_ms)
             self.delay_at.append(time.monotonic() - self.t_window)
+        elif self.settling:
+            self.settle_delays.append(time.time() * 1000 - ts_ms)
 
     def error(self, exc: BaseException) -> None:
         text = f"{type(exc).__name__}: {str(exc)[:120]}"
         self.errors[text] = self.errors.get(text, 0) + 1
 
-    async def run(self, seconds: float, settle_max: float) -> dict[str, Any]:
-        """Wait until every pair has a book (at most `settle_max` s), then measure for `seconds`."""
+    async def run(self, seconds: float, settle_max: float, settle: float) -> dict[str, Any]:
+        """Wait until every pair has a book (at most `settle_max` s) and `settle` s more (the start's backlog:
+        its delays are kept apart), then measure for `seconds`."""
         while len(self.first) < self.n_pairs and time.monotonic() - self.t_start < settle_max:
             await asyncio.sleep(0.05)
         all_books = max(self.first.values()) if len(self.first) == self.n_pairs else None
+        self.settling = True
+        await asyncio.sleep(settle)
+        self.settling = False
         self.t_window = time.monotonic()
         self.measuring = True
         print("measuring", flush=True)  # the parent starts the sandbox's window here
@@ -195,6 +205,7 @@ class Tally:
         return {**watch.summary(), "pairs": self.n_pairs, "with_book": len(self.first), "all_books_s": all_books,
                 "views": self.views, "trades": self.trades, "wall": wall, "cpu": cpu, "rss_mb": _rss_mb(),
                 "p50": _pct(self.delays, 0.50), "p99": _pct(self.delays, 0.99), "max": _pct(self.delays, 1.0),
+                "settle": settle, "settle_p99": _pct(self.settle_delays, 0.99),
                 "arrival_p50": _pct(self.arrivals, 0.5), "arrival_p99": _pct(self.arrivals, 0.99),
                 **self._by_second(steal), "errors": self.errors}
 
@@ -237,7 +248,7 @@ async def _measure(tally: Tally, tasks: list[asyncio.Task[None]], a: argparse.Na
                    diagnostics: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Run the tally's window over the consumer tasks, then stop them."""
     try:
-        result = await tally.run(a.seconds, a.settle_max)
+        result = await tally.run(a.seconds, a.settle_max, a.settle)
         result.update(diagnostics())
     finally:
         for t in tasks:
@@ -382,7 +393,7 @@ def _agent_actions(ready: dict[str, str]) -> tuple[int, int] | None:
 def run_client(kind: str, ready: dict[str, str], a: argparse.Namespace, sandbox: subprocess.Popen[str],
                stats_path: str) -> dict[str, Any]:
     args = [sys.executable, __file__, "--client", kind, "--ready", json.dumps(ready), "--seconds", str(a.seconds),
-            "--settle-max", str(a.settle_max), "--limit", str(a.limit), *(["--trades"] if a.trades else []),
+            "--settle-max", str(a.settle_max), "--settle", str(a.settle), "--limit", str(a.limit), *(["--trades"] if a.trades else []),
             *(["--arrivals"] if a.arrivals else [])]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
@@ -424,7 +435,10 @@ def show(kind: str, r: dict[str, Any]) -> None:
     print(f"  views {r['views'] / wall:,.0f}/s ({r['views'] / wall / n:.1f}/s per pair){trades}")
     arrival = (f" (ms_t -> frame arrival, sampled: p50 {r['arrival_p50']:.0f} ms, p99 {r['arrival_p99']:.0f} ms)"
                if r.get("arrival_p50") == r.get("arrival_p50") else "")  # nan for ccxt.pro
-    print(f"  delay venue ms_t -> consumer: p50 {r['p50']:.0f} ms, p99 {r['p99']:.0f} ms, max {r['max']:.0f} ms{arrival}")
+    settle = (f"; in the {r['settle']:g} s before the window (the start's backlog) p99 {r['settle_p99']:.0f} ms"
+              if r.get("settle") and r.get("settle_p99") == r.get("settle_p99") else "")
+    print(f"  delay venue ms_t -> consumer: p50 {r['p50']:.0f} ms, p99 {r['p99']:.0f} ms, max {r['max']:.0f} ms{arrival}"
+          f"{settle}")
     if r.get("p99_by_second"):
         print(f"  p99 by second of the window: {' '.join(f'{v:.0f}' for v in r['p99_by_second'])} ms")
     if r.get("steal") is not None:
@@ -459,7 +473,9 @@ def show(kind: str, r: dict[str, Any]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=int, default=1000, help="sandbox pairs (pre-trade ones are not followed)")
-    ap.add_argument("--seconds", type=float, default=30.0, help="measured window once every pair has a book")
+    ap.add_argument("--seconds", type=float, default=30.0, help="measured window once every pair has a book (and --settle)")
+    ap.add_argument("--settle", type=float, default=2.0,
+                    help="seconds between the last pair's first book and the window (their delays shown apart)")
     ap.add_argument("--settle-max", type=float, default=60.0, help="longest wait for every pair's first book")
     ap.add_argument("--agent-rate", type=float, default=14000.0, help="sandbox agent actions per second")
     ap.add_argument("--limit", type=int, default=1_000_000, help="follow at most this many pairs")
