@@ -135,6 +135,12 @@ def _positive(raw: object) -> Decimal:
 
 def _canonical(raw: object) -> Decimal:
     """A price's canonical Decimal (3E+4 -> 30000, 1.50 -> 1.5); BookDataError if it is not a valid price."""
+    if raw.__class__ is str and raw.isascii() and raw.replace(".", "", 1).isdigit():  # type: ignore[attr-defined]
+        # plain digits: the fraction's trailing zeros off is the canonical form (what normalize and the
+        # quantize below make of it), at a third of the cost; a zero goes on to the error below
+        value = Decimal(raw.rstrip("0").rstrip(".") if "." in raw else raw)  # type: ignore[attr-defined]
+        if value:
+            return value
     value = _positive(raw).normalize(_EXACT)
     return value.quantize(_ONE, context=_EXACT) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
 
@@ -239,10 +245,8 @@ class L2Book:
             self.invalidate()
             raise
         self.invalidate()
-        for price, size in checked_bids:
-            self._slow(price, size, self._bids, self._bid_keys, self._bid_px)  # type: ignore[arg-type]
-        for price, size in checked_asks:
-            self._slow(price, size, self._asks, self._ask_keys, self._ask_px)  # type: ignore[arg-type]
+        self._fill(checked_bids, self._bids, self._bid_keys, self._bid_px, 0)
+        self._fill(checked_asks, self._asks, self._ask_keys, self._ask_px, 1)
         self.sequence = sequence
         self.timestamp_ms = timestamp_ms
 
@@ -304,6 +308,26 @@ class L2Book:
                         top.stored(price)  # type: ignore[union-attr,arg-type]
                     continue
             self._level(level, name, side, keys, prices, top)
+
+    def _fill(self, levels: list[tuple[object, object]], side: _Side, keys: _Keys, prices: list[Decimal], which: int) -> None:
+        """One side of a snapshot into the emptied book: what `_slow` level by level would leave (the last
+        spelling of a price wins, a zero size removes it), built at once and sorted once."""
+        latest: dict[Decimal, tuple[str | Decimal, str | Decimal]] = {}
+        key_of = self._key
+        for price, size in levels:
+            key = key_of(price)
+            if _is_zero(size):
+                latest.pop(key, None)
+            else:
+                latest[key] = (price if price.__class__ is str else str(price), size)  # type: ignore[assignment]
+        for key, (spelling, size) in latest.items():
+            keys[key] = spelling
+            side[spelling] = size
+        prices[:] = sorted(latest)
+        limit = _MIN_SWEEP
+        while limit < len(prices):  # where inserting them one by one would have left the sweep threshold
+            limit = 2 * (limit + 1)
+        self._limits[which] = limit
 
     def _stored(
         self, levels: Sequence[Level], name: str, side: _Side, keys: _Keys, prices: list[Decimal], top: TopLevels | None, i: int

@@ -249,3 +249,27 @@ def test_tombstones_are_skipped_and_swept() -> None:
     assert book.best_bid == max(model.items())
     assert book.depth_counts() == (10, 0)
     assert len(book._bid_px) <= 200  # bounded despite 2000 removals on the fast path
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.from_regex(r"0{0,3}[0-9]{0,10}(\.[0-9]{0,10}0{0,3})?", fullmatch=True))
+def test_plain_price_spellings_read_back_canonical(raw: str) -> None:
+    """A plain-digits price is read back as its canonical Decimal, exactly (str included: 100.50 -> 100.5,
+    100.0 -> 100, never 1E+2), as the general normalize-then-quantize rule makes it; zero is refused."""
+    from decimal import Context
+
+    try:
+        value = Decimal(raw)
+    except ArithmeticError:
+        value = None
+    book = L2Book()
+    if value is None or not value:
+        with pytest.raises(BookDataError):
+            book.apply_snapshot([[raw, "1"]], [], 1)
+        return
+    canonical = value.normalize(Context(prec=999))
+    if canonical.as_tuple().exponent > 0:  # type: ignore[operator]
+        canonical = canonical.quantize(Decimal(1), context=Context(prec=999))
+    book.apply_snapshot([[raw, "1"]], [["1E+9", "1"]], 1)
+    ((price, size),), _ = book.top(1)
+    assert str(price) == str(canonical) and size == 1
