@@ -26,126 +26,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from typing import Any, Callable
 
-
-def _cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
-def _rss_mb(pid: int | str = "self") -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _proc_cpu(pid: int) -> float:
-    """user+system CPU seconds of another process."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-CALM_STEAL = 0.05  # a second with less steal than this counts as calm
-
-
-class StealSampler:
-    """Reads the machine's steal time once a second from `t0` (time.monotonic()) in a thread of its own,
-    so a busy event loop does not shift the samples."""
-
-    def __init__(self, t0: float) -> None:
-        self.t0 = t0
-        self.shares: list[float | None] = []
-        self._first = _stolen()
-        self._last = self._first
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        k = 1
-        while not self._done.wait(max(0.0, self.t0 + k - time.monotonic())):
-            now = _stolen()
-            self.shares.append(_steal_share(self._last, now))
-            self._last, k = now, k + 1
-
-    def stop(self) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def total(self) -> float | None:
-        return _steal_share(self._first, self._last)
-
-
-def _stolen() -> tuple[int, int] | None:
-    """(steal, total) CPU ticks of the machine so far (Linux /proc/stat; None elsewhere): a VM's host
-    running other guests on our CPUs shows as steal, and it delays both processes alike."""
-    try:
-        with open("/proc/stat") as f:
-            ticks = [int(x) for x in f.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    return (ticks[7] if len(ticks) > 7 else 0), sum(ticks[:8])
-
-
-def _steal_share(t0: tuple[int, int] | None, t1: tuple[int, int] | None) -> float | None:
-    if t0 is None or t1 is None or t1[1] <= t0[1]:
-        return None
-    return (t1[0] - t0[0]) / (t1[1] - t0[1])
-
-
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
-
-
-class LoopWatch:
-    """How late a 5 ms timer fires (the event loop's lag) and how long the collector's passes take."""
-
-    def __init__(self) -> None:
-        self.lags: list[float] = []
-        self.gc: dict[int, list[float]] = {}
-        self._t0 = 0.0
-        gc.callbacks.append(self._on_gc)
-
-    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._t0 = time.perf_counter()
-        else:
-            self.gc.setdefault(info["generation"], []).append(time.perf_counter() - self._t0)
-
-    def reset(self) -> None:
-        self.lags, self.gc = [], {}
-
-    def stop(self) -> None:
-        gc.callbacks.remove(self._on_gc)
-
-    async def run(self) -> None:
-        while True:
-            t = time.perf_counter()
-            await asyncio.sleep(0.005)
-            self.lags.append(time.perf_counter() - t - 0.005)
-
-    def summary(self) -> dict[str, Any]:
-        return {"lag_p50": 1000 * _pct(self.lags, 0.5), "lag_p99": 1000 * _pct(self.lags, 0.99),
-                "lag_max": 1000 * _pct(self.lags, 1.0),
-                "gc": {g: (len(v), 1000 * sum(v), 1000 * max(v)) for g, v in sorted(self.gc.items())}}
+from process_watch import CALM_STEAL, LoopWatch, StealSampler, cpu_seconds, pct, proc_cpu, rss_mb  # beside this script
 
 
 class Tally:
@@ -195,18 +86,18 @@ class Tally:
         watch = LoopWatch()
         watcher = asyncio.create_task(watch.run())
         steal = StealSampler(self.t_window)
-        t0, c0 = time.monotonic(), _cpu()
+        t0, c0 = time.monotonic(), cpu_seconds()
         await asyncio.sleep(seconds)
-        wall, cpu = time.monotonic() - t0, _cpu() - c0
+        wall, cpu = time.monotonic() - t0, cpu_seconds() - c0
         self.measuring = False
         steal.stop()
         watcher.cancel()
         watch.stop()
         return {**watch.summary(), "pairs": self.n_pairs, "with_book": len(self.first), "all_books_s": all_books,
-                "views": self.views, "trades": self.trades, "wall": wall, "cpu": cpu, "rss_mb": _rss_mb(),
-                "p50": _pct(self.delays, 0.50), "p99": _pct(self.delays, 0.99), "max": _pct(self.delays, 1.0),
-                "settle": settle, "settle_p99": _pct(self.settle_delays, 0.99),
-                "arrival_p50": _pct(self.arrivals, 0.5), "arrival_p99": _pct(self.arrivals, 0.99),
+                "views": self.views, "trades": self.trades, "wall": wall, "cpu": cpu, "rss_mb": rss_mb(),
+                "p50": pct(self.delays, 0.50), "p99": pct(self.delays, 0.99), "max": pct(self.delays, 1.0),
+                "settle": settle, "settle_p99": pct(self.settle_delays, 0.99),
+                "arrival_p50": pct(self.arrivals, 0.5), "arrival_p99": pct(self.arrivals, 0.99),
                 **self._by_second(steal), "errors": self.errors}
 
     def _by_second(self, steal: "StealSampler") -> dict[str, Any]:
@@ -217,9 +108,9 @@ class Tally:
             per.setdefault(int(at), []).append(d)
         seconds = range(len(steal.shares))
         calm = [k for k in seconds if k in per and (share := steal.shares[k]) is not None and share < CALM_STEAL]
-        return {"p99_by_second": [_pct(per.get(k, []), 0.99) for k in seconds] if per else [],
+        return {"p99_by_second": [pct(per.get(k, []), 0.99) for k in seconds] if per else [],
                 "steal_by_second": list(steal.shares), "steal": steal.total(),
-                "calm_seconds": len(calm), "p99_calm": _pct([d for k in calm for d in per[k]], 0.99)}
+                "calm_seconds": len(calm), "p99_calm": pct([d for k in calm for d in per[k]], 0.99)}
 
 
 def _watch_arrivals(tally: Tally) -> None:
@@ -269,7 +160,7 @@ async def client_connector(ready: dict[str, str], a: argparse.Namespace) -> dict
         tally = Tally(len(pairs))
         if a.arrivals:
             _watch_arrivals(tally)
-        rss0 = _rss_mb()
+        rss0 = rss_mb()
 
         async def follow_book(pair: Any) -> None:
             key = str(pair)
@@ -313,7 +204,7 @@ async def client_ccxt(ready: dict[str, str], a: argparse.Namespace) -> dict[str,
         markets = await ex.load_markets()
         symbols = [s for s, m in markets.items() if m.get("spot") and m.get("active", True)][:a.limit]
         tally = Tally(len(symbols))
-        rss0 = _rss_mb()
+        rss0 = rss_mb()
 
         async def follow(symbol: str) -> None:
             try:
@@ -399,9 +290,9 @@ def run_client(kind: str, ready: dict[str, str], a: argparse.Namespace, sandbox:
     assert proc.stdout is not None
     proc.stdout.readline()  # "measuring": the sandbox's window starts with the client's
     os.kill(sandbox.pid, signal.SIGUSR1)
-    s0, t0, a0 = _proc_cpu(sandbox.pid), time.monotonic(), _agent_actions(ready)
+    s0, t0, a0 = proc_cpu(sandbox.pid), time.monotonic(), _agent_actions(ready)
     out = proc.stdout.read()
-    s1, t1, a1 = _proc_cpu(sandbox.pid), time.monotonic(), _agent_actions(ready)
+    s1, t1, a1 = proc_cpu(sandbox.pid), time.monotonic(), _agent_actions(ready)
     os.kill(sandbox.pid, signal.SIGUSR2)
     if proc.wait() != 0 or not out.strip():
         raise SystemExit(f"{kind} client failed (exit {proc.returncode})")

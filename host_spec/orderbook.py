@@ -135,7 +135,7 @@ def _positive(raw: object) -> Decimal:
 
 def _canonical(raw: object) -> Decimal:
     """A price's canonical Decimal (3E+4 -> 30000, 1.50 -> 1.5); BookDataError if it is not a valid price."""
-    if raw.__class__ is str and raw.isascii() and raw.replace(".", "", 1).isdigit():  # type: ignore[attr-defined]
+    if _plain(raw):
         # plain digits: the fraction's trailing zeros off is the canonical form (what normalize and the
         # quantize below make of it), at a third of the cost; a zero goes on to the error below
         value = Decimal(raw.rstrip("0").rstrip(".") if "." in raw else raw)  # type: ignore[attr-defined]
@@ -340,22 +340,22 @@ class L2Book:
         held = _NO_TOP if top is None else top.held
         while i < len(levels):
             level = levels[i]
+            plain = False
             if level.__class__ is list or level.__class__ is tuple:
                 price, size = level
                 # the size first: a Decimal size (converted units, futures) skips the rest
-                if _plain(size) and price.__class__ is str:
-                    if price in side:  # a removal from the kept top needs no _check
-                        side[price] = size
-                        if price in held:
-                            top.stored(price)  # type: ignore[union-attr,arg-type]
-                    else:
-                        try:  # a new spelling: its key is its whole check (the size is plain digits)
-                            self._slow(price, size, side, keys, prices, top)
-                        except (BookDataError, ArithmeticError):  # nothing changed yet: _check says what is wrong
-                            self._level(level, name, side, keys, prices, top)
-                    i = store(side, levels, i + 1, top)  # type: ignore[arg-type]
-                    continue
-            self._level(level, name, side, keys, prices, top)
+                plain = _plain(size) and price.__class__ is str
+            if not plain:
+                self._level(level, name, side, keys, prices, top)
+            elif price in side:  # a removal from the kept top needs no _check
+                side[price] = size
+                if price in held:
+                    top.stored(price)  # type: ignore[union-attr,arg-type]
+            else:
+                try:  # a new spelling: its key is its whole check (the size is plain digits)
+                    self._slow(price, size, side, keys, prices, top)
+                except (BookDataError, ArithmeticError):  # nothing changed yet: _check says what is wrong
+                    self._level(level, name, side, keys, prices, top)
             i = store(side, levels, i + 1, top)  # type: ignore[arg-type]
 
     def _level(self, level: object, name: str, side: _Side, keys: _Keys, prices: list[Decimal], top: TopLevels | None) -> None:

@@ -119,7 +119,7 @@ class SymbolMarketData:
                  history: Callable[[], Iterable[PublicTrade]] | None = None) -> None:
         self.symbol = symbol
         self._trades: deque[PublicTrade] = deque(maxlen=max(1, trades_kept))
-        self._kept = max(1, trades_kept)
+        self._kept = max(1, trades_kept)  # the deque's maxlen, read on every record
         self._series: dict[int, CandleSeries] = {s: CandleSeries(s) for s in steps}
         self._unfolded = 0  # the newest trades kept whose candles are not made yet
         self._last: Decimal | None = None
@@ -131,10 +131,11 @@ class SymbolMarketData:
         past = list(history())
         if not past:
             return
-        if self._unfolded + len(past) > self._kept:  # more than the window keeps: its candles now
+        # first use of anything here: nothing is recorded yet, so the past is all that is unfolded
+        if len(past) > self._kept:  # more than the window keeps: its candles now
             self._fold(past)
         else:
-            self._unfolded += len(past)
+            self._unfolded = len(past)
         self._trades.extend(past)
         self._last = past[-1].price
 
