@@ -25,6 +25,12 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from decimal import Decimal
 
+try:  # level tuples the collector need not walk (host_spec/_levels.c)
+    from host_spec._levels import frozen as _frozen
+except ImportError:  # not built: plain tuples (the collector untracks them at its first pass over them)
+    _frozen = tuple  # type: ignore[assignment]
+
+
 __all__ = ["TopLevels"]
 
 Row = tuple[Decimal, Decimal]
@@ -68,7 +74,7 @@ class TopLevels:
         """Up to `depth` (<= n) levels, best first; the same tuple object while the top is unchanged."""
         levels = self.levels
         if levels is None:
-            levels = self.levels = tuple(self.rows)
+            levels = self.levels = _frozen(self.rows)
         return levels if depth >= self.n else levels[:depth]
 
     def stored(self, spelling: str) -> None:
