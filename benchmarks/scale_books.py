@@ -17,7 +17,9 @@ the venue's timestamp (the push's ms_t) to the consumer, p50/p99, the client's C
 pair, RSS per pair, its loop lag and GC pauses; and over the same window the sandbox's CPU share, agent
 actions/s, loop lag and GC pauses. Per second of the window: the delay p99 and the CPU time the machine's
 host took from it (steal, /proc/stat); on a shared VM the tails follow the steal, so the p99 over the calm
-seconds (under 5% steal) is printed beside the whole window's.
+seconds (under 5% steal) is printed beside the whole window's. Once every pair has a book, each client calls
+gc.freeze() (as a latency-minded host app would: full collections then walk only what was made since, not
+the ~200,000 objects of its imports and markets); --no-freeze leaves them to the collector.
 
 Run: .venv/bin/python benchmarks/scale_books.py --pairs 1000 --seconds 30 --agent-rate 14000 [--peer] [--trades]
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -71,12 +74,15 @@ class Tally:
         text = f"{type(exc).__name__}: {str(exc)[:120]}"
         self.errors[text] = self.errors.get(text, 0) + 1
 
-    async def run(self, seconds: float, settle_max: float, settle: float) -> dict[str, Any]:
+    async def run(self, seconds: float, settle_max: float, settle: float, freeze: bool) -> dict[str, Any]:
         """Wait until every pair has a book (at most `settle_max` s) and `settle` s more (the start's backlog:
-        its delays are kept apart), then measure for `seconds`."""
+        its delays are kept apart), then measure for `seconds`. `freeze`: once every pair has a book, move the
+        heap made so far (modules, markets, books) out of the collector's sight, as a latency-minded host does."""
         while len(self.first) < self.n_pairs and time.monotonic() - self.t_start < settle_max:
             await asyncio.sleep(0.05)
         all_books = max(self.first.values()) if len(self.first) == self.n_pairs else None
+        if freeze:
+            gc.freeze()  # no collection: the generations' lists are moved as they are
         self.settling = True
         await asyncio.sleep(settle)
         self.settling = False
@@ -96,7 +102,7 @@ class Tally:
         return {**watch.summary(), "pairs": self.n_pairs, "with_book": len(self.first), "all_books_s": all_books,
                 "views": self.views, "trades": self.trades, "wall": wall, "cpu": cpu, "rss_mb": rss_mb(),
                 "p50": pct(self.delays, 0.50), "p99": pct(self.delays, 0.99), "max": pct(self.delays, 1.0),
-                "settle": settle, "settle_p99": pct(self.settle_delays, 0.99),
+                "settle": settle, "settle_p99": pct(self.settle_delays, 0.99), "frozen": gc.get_freeze_count(),
                 "arrival_p50": pct(self.arrivals, 0.5), "arrival_p99": pct(self.arrivals, 0.99),
                 **self._by_second(steal), "errors": self.errors}
 
@@ -139,7 +145,7 @@ async def _measure(tally: Tally, tasks: list[asyncio.Task[None]], a: argparse.Na
                    diagnostics: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Run the tally's window over the consumer tasks, then stop them."""
     try:
-        result = await tally.run(a.seconds, a.settle_max, a.settle)
+        result = await tally.run(a.seconds, a.settle_max, a.settle, not a.no_freeze)
         result.update(diagnostics())
     finally:
         for t in tasks:
@@ -285,7 +291,7 @@ def run_client(kind: str, ready: dict[str, str], a: argparse.Namespace, sandbox:
                stats_path: str) -> dict[str, Any]:
     args = [sys.executable, __file__, "--client", kind, "--ready", json.dumps(ready), "--seconds", str(a.seconds),
             "--settle-max", str(a.settle_max), "--settle", str(a.settle), "--limit", str(a.limit), *(["--trades"] if a.trades else []),
-            *(["--arrivals"] if a.arrivals else [])]
+            *(["--arrivals"] if a.arrivals else []), *(["--no-freeze"] if a.no_freeze else [])]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     proc.stdout.readline()  # "measuring": the sandbox's window starts with the client's
@@ -346,7 +352,7 @@ def show(kind: str, r: dict[str, Any]) -> None:
           f"{1024 * (r['rss_mb'] - r['rss_base_mb']) / n:.0f} KB per pair above the {r['rss_base_mb']:.0f} MB "
           f"before following{sockets}")
     print(f"  client loop lag p50 {r['lag_p50']:.1f} ms, p99 {r['lag_p99']:.1f} ms, max {r['lag_max']:.0f} ms; "
-          f"GC {_pauses(r['gc'])}")
+          f"GC {_pauses(r['gc'])}" + (f" ({r['frozen']:,} objects frozen at the last first book)" if r.get("frozen") else ""))
     if r.get("book_stats"):
         print(f"  book feeds: {r['book_stats']}")
     w = r.get("sandbox_watch", {})
@@ -374,6 +380,9 @@ def main() -> None:
     ap.add_argument("--arrivals", action="store_true",
                     help="also sample each frame's delay at its arrival, before the book (costs the client ~5%% CPU)")
     ap.add_argument("--trades", action="store_true", help="the connector client also follows every pair's trades")
+    ap.add_argument("--no-freeze", action="store_true",
+                    help="clients leave their start-up heap to the collector (by default each calls gc.freeze() "
+                         "once every pair has a book, as a latency-minded host app does)")
     ap.add_argument("--profile-sandbox", metavar="FILE", help="cProfile the sandbox over the measured windows")
     ap.add_argument("--sandbox-arg", action="append", default=[], help="one more argument for the sandbox CLI")
     ap.add_argument("--serve", metavar="STATS", help=argparse.SUPPRESS)
