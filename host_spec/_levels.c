@@ -16,6 +16,9 @@
  * It accepts exactly what the Python loop in orderbook.py accepts as "valid as it stands", so every
  * other spelling (exponents, ints, Decimals, new prices, anything invalid) is decided in Python.
  * No Python code runs inside the loop: the dicts hold exact str keys only, sort keys are Decimals.
+ *
+ * frozen(rows) is tuple(rows) for the top's views (book_top.TopLevels.view), with the result and its row
+ * tuples taken out of the garbage collector's sight when they hold only untracked items.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -155,7 +158,6 @@ static int resize(PyObject *keys, PyObject *rows, PyObject *key, PyObject *size,
     if (row == NULL) {
         return -1;
     }
-    untrack_atomic(row);
     if (at >= PyList_GET_SIZE(rows)) {
         Py_DECREF(row);
         return 0;

@@ -4,9 +4,9 @@ Knows nothing of any venue. Levels arrive as (price, size) pairs of decimal stri
 Decimals); a size of zero in any spelling removes the level. Prices are keyed exactly: "30000",
 "30000.00" and "3E+4" are one level. Updates are applied only in sequence (last + 1); see `check_sequence`.
 
-Every level is validated when it is applied, never when it is read: a price is an unsigned decimal
-string (digits, an optional point, an optional exponent), a non-negative int or a finite Decimal, and is
-> 0; a size is the same and >= 0. Floats, booleans, "", ".", "NaN", "Infinity", signs ("-0", "+1"),
+Every level is validated when it is applied, never when it is read (the rules: host_spec/book_levels.py):
+a price is an unsigned decimal string (digits, an optional point, an optional exponent), a non-negative int
+or a finite Decimal, and is > 0; a size is the same and >= 0. Floats, booleans, "", ".", "NaN", "Infinity", signs ("-0", "+1"),
 spaces and non-ASCII digits are refused. A snapshot or update with any invalid level raises
 BookDataError and is not applied: its version is never recorded and none of its levels can be read,
 because the book drops everything (`synced` False) until the next snapshot. So a synced book always
@@ -27,12 +27,12 @@ updates with no read (a consumer that reads now and then pays one walk per read,
 from __future__ import annotations
 
 import enum
-import re
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from decimal import Decimal
 from typing import Any
 
+from host_spec.book_levels import BookDataError, canonical_price, check_side, is_plain, is_zero
 from host_spec.book_top import TopLevels
 from host_spec.models import OrderBookView, TradingPair
 
@@ -44,8 +44,6 @@ except ImportError:  # not built (no C compiler at install): L2Book._looped does
 __all__ = ["BookDataError", "L2Book", "SeqResult", "check_sequence"]
 
 _ZERO = Decimal(0)
-_ONE = Decimal(1)
-_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)  # canonical keys never round two prices into one
 _CACHE_LIMIT = 8192
 _MIN_SWEEP = 64  # a side is swept of tombstones once it holds more prices than this (and than 2x its live count)
 _IDLE = 8  # updates applied with no read before the book stops keeping its tops
@@ -64,10 +62,6 @@ class SeqResult(enum.Enum):
     HEARTBEAT = "heartbeat"  # sequence == last with no levels: nothing to do
     GAP = "gap"  # sequence > last + 1: book invalidated, resync from a snapshot
     UNSYNCED = "unsynced"  # no snapshot yet (or since the last gap): not applied, resync
-
-
-class BookDataError(ValueError):
-    """A snapshot or update carried an invalid level; it was not applied and the book must be resynced."""
 
 
 def _view_factory() -> Callable[[TradingPair, int, int, tuple[Any, ...], tuple[Any, ...]], OrderBookView]:
@@ -104,93 +98,6 @@ def check_sequence(last: int | None, sequence: int, has_levels: bool) -> SeqResu
     if sequence <= last:
         return SeqResult.STALE
     return SeqResult.GAP
-
-
-# An unsigned decimal spelling in ASCII digits; the exponent is bounded so no Decimal operation overflows.
-_NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?").fullmatch
-
-
-def _value(raw: object, what: str) -> Decimal:
-    """A level's price or size as a non-negative finite Decimal, or BookDataError saying why not."""
-    cls = raw.__class__
-    if cls is str:
-        if _NUMBER(raw) is not None:  # type: ignore[arg-type]
-            return Decimal(raw)  # type: ignore[arg-type]
-    elif cls is int:
-        if raw >= 0:  # type: ignore[operator]
-            return Decimal(raw)  # type: ignore[arg-type]
-    elif cls is Decimal:
-        if raw.is_finite() and not raw.is_signed():  # type: ignore[attr-defined]
-            return raw  # type: ignore[return-value]
-    raise BookDataError(f"invalid {what} {raw!r:.40}: want a non-negative decimal string, int or Decimal")
-
-
-def _positive(raw: object) -> Decimal:
-    """A valid price: a `_value` that is > 0."""
-    value = _value(raw, "price")
-    if not value:
-        raise BookDataError(f"invalid price {raw!r:.40}: must be > 0")
-    return value
-
-
-def _canonical(raw: object) -> Decimal:
-    """A price's canonical Decimal (3E+4 -> 30000, 1.50 -> 1.5); BookDataError if it is not a valid price."""
-    if _plain(raw):
-        # plain digits: the fraction's trailing zeros off is the canonical form (what normalize and the
-        # quantize below make of it), at a third of the cost; a zero goes on to the error below
-        value = Decimal(raw.rstrip("0").rstrip(".") if "." in raw else raw)  # type: ignore[attr-defined]
-        if value:
-            return value
-    value = _positive(raw).normalize(_EXACT)
-    return value.quantize(_ONE, context=_EXACT) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
-
-
-def _plain(size: object) -> bool:
-    """The hot-path test: digits with at most one point, nothing else (no allocation for integer spellings)."""
-    return size.__class__ is str and size.isascii() and size.replace(".", "", 1).isdigit()  # type: ignore[attr-defined]
-
-
-def _is_zero(size: object) -> bool:
-    """A zero size in any spelling ("0", "0.000", "0E-8", 0, Decimal(0)); only for validated sizes."""
-    if size.__class__ is str:
-        rest = size.lstrip("0.")  # type: ignore[attr-defined]
-        return not rest or rest[0] in "eE"
-    return size == 0
-
-
-def _check(
-    levels: Iterable[object], name: str, side: dict[str | Decimal, str | Decimal], key: Callable[[object], Decimal], indexed: bool = True
-) -> list[tuple[object, object]]:
-    """Every level of one side validated (BookDataError naming the first bad one); the pairs, in order.
-
-    `key` canonicalizes (and caches) a price that `side` does not hold as a str spelling already.
-    """
-    out: list[tuple[object, object]] = []
-    for i, level in enumerate(levels):
-        try:
-            if not isinstance(level, list | tuple):
-                raise TypeError
-            price, size = level
-        except (TypeError, ValueError):
-            raise BookDataError(f"{_where(name, i, indexed)} is not a [price, size] pair: {level!r:.60}") from None
-        try:
-            if price.__class__ is not str:
-                _canonical(price)
-            elif price not in side:  # a held spelling was validated when it came
-                key(price)
-            if not _plain(size):
-                _value(size, "size")
-        except BookDataError as exc:
-            raise BookDataError(f"{_where(name, i, indexed)}: {exc}") from None
-        except (TypeError, ArithmeticError):  # an unhashable price, an exponent Decimal cannot hold
-            raise BookDataError(f"{_where(name, i, indexed)} is not a valid level: {level!r:.60}") from None
-        out.append((price, size))
-    return out
-
-
-def _where(name: str, i: int, indexed: bool) -> str:
-    """Where a bad level sits, for its error (built only when one is refused)."""
-    return f"{name}[{i}]" if indexed else f"a {name} level"
 
 
 class L2Book:
@@ -240,7 +147,7 @@ class L2Book:
         """Replace the whole book; BookDataError (and the book left unsynced) if any level is invalid."""
         fresh: dict[str | Decimal, str | Decimal] = {}
         try:
-            checked_bids, checked_asks = _check(bids, "bids", fresh, self._key), _check(asks, "asks", fresh, self._key)
+            checked_bids, checked_asks = check_side(bids, "bids", fresh, self._key), check_side(asks, "asks", fresh, self._key)
         except BookDataError:
             self.invalidate()
             raise
@@ -316,7 +223,7 @@ class L2Book:
         key_of = self._key
         for price, size in levels:
             key = key_of(price)
-            if _is_zero(size):
+            if is_zero(size):
                 latest.pop(key, None)
             else:
                 latest[key] = (price if price.__class__ is str else str(price), size)  # type: ignore[assignment]
@@ -344,23 +251,23 @@ class L2Book:
             if level.__class__ is list or level.__class__ is tuple:
                 price, size = level
                 # the size first: a Decimal size (converted units, futures) skips the rest
-                plain = _plain(size) and price.__class__ is str
+                plain = is_plain(size) and price.__class__ is str
             if not plain:
                 self._level(level, name, side, keys, prices, top)
-            elif price in side:  # a removal from the kept top needs no _check
+            elif price in side:  # a removal from the kept top needs no check_side
                 side[price] = size
                 if price in held:
                     top.stored(price)  # type: ignore[union-attr,arg-type]
             else:
                 try:  # a new spelling: its key is its whole check (the size is plain digits)
                     self._slow(price, size, side, keys, prices, top)
-                except (BookDataError, ArithmeticError):  # nothing changed yet: _check says what is wrong
+                except (BookDataError, ArithmeticError):  # nothing changed yet: check_side says what is wrong
                     self._level(level, name, side, keys, prices, top)
             i = store(side, levels, i + 1, top)  # type: ignore[arg-type]
 
     def _level(self, level: object, name: str, side: _Side, keys: _Keys, prices: list[Decimal], top: TopLevels | None) -> None:
         """One level off the hot path: validated exactly (BookDataError naming what is wrong), then applied."""
-        ((price, size),) = _check((level,), name, side, self._key, indexed=False)
+        ((price, size),) = check_side((level,), name, side, self._key, indexed=False)
         if price.__class__ is str and price in side and size.__class__ is str:
             side[price] = size  # type: ignore[index]
             if top is not None:
@@ -371,11 +278,11 @@ class L2Book:
     def _key(self, raw: object) -> Decimal:
         """The canonical Decimal of a price spelling (str spellings cached); BookDataError if it is not a valid price."""
         if raw.__class__ is not str:  # 1 == True == 1.0: only str spellings may share a cache
-            return _canonical(raw)
+            return canonical_price(raw)
         cache = self._keys
         key = cache.get(raw)
         if key is None:
-            key = _canonical(raw)
+            key = canonical_price(raw)
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
             cache[raw] = key
@@ -387,7 +294,7 @@ class L2Book:
         """Any validated level: removes on zero (any spelling), re-keys a new spelling (held as a str); tells `top`."""
         key = self._key(price)
         held = keys.get(key)
-        if _is_zero(size):
+        if is_zero(size):
             if held is not None:
                 del keys[key], side[held], prices[bisect_left(prices, key)]
                 if top is not None:
@@ -410,7 +317,7 @@ class L2Book:
     @staticmethod
     def _sweep(side: dict[str | Decimal, str | Decimal], keys: dict[Decimal, str | Decimal], prices: list[Decimal]) -> None:
         """Drop the tombstones (levels whose stored size is zero) of one side."""
-        dead = [key for key, spelling in keys.items() if _is_zero(side[spelling])]
+        dead = [key for key, spelling in keys.items() if is_zero(side[spelling])]
         if dead:
             for key in dead:
                 del side[keys.pop(key)]
@@ -421,7 +328,7 @@ class L2Book:
         cache = self._sizes
         value = cache.get(raw)
         if value is None:  # sizes were validated when applied: this cannot fail
-            value = _ZERO if _is_zero(raw) else raw if raw.__class__ is Decimal else Decimal(raw)
+            value = _ZERO if is_zero(raw) else raw if raw.__class__ is Decimal else Decimal(raw)
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
             cache[raw] = value
