@@ -1,6 +1,6 @@
 /* A decoder specialised for BitMart's spot depth push (bitmart_plugin/ws/public.py's fast path).
  *
- * decode(payload: bytes, table: bytes) -> (symbol, snapshot, version, ms_t, bids, asks) | None
+ * decode(payload: bytes, table: bytes[, spellings: Spellings]) -> (symbol, snapshot, version, ms_t, bids, asks) | None
  *
  * It reads one inflated frame of the shape
  *   {"data":[{"asks":[["p","s"],...],"bids":[...],"ms_t":N,"symbol":"S","type":"update"|"snapshot","version":N}],
@@ -16,9 +16,17 @@
  * 18 digits without a leading zero, fraction or exponent; no key appears twice; no other key; exactly
  * one item in "data"; nothing after the closing brace but whitespace. Values are not judged here (an
  * empty or odd price is passed on): the book validates every level it applies.
+ *
+ * Spellings(slots=8192) is a bounded table of the price strings decoded lately, kept by whoever decodes a
+ * stream (one per PublicStreams). Given one, decode answers a price it has seen with the very str it answered
+ * before instead of a new one: a book mostly changes the sizes of prices it holds, and an answered str whose
+ * hash is already cached and which is the dict's own key is found by the book's store at a pointer comparison,
+ * without hashing or comparing its characters, nor allocating and freeing it. Equal strs either way: callers
+ * cannot tell, but for speed. A slot holds the last str that hashed to it (a collision replaces it).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct {
@@ -35,6 +43,10 @@ static inline void skip_ws(Cursor *c)
 /* Consume `ch` after optional whitespace: 1 if it was there. */
 static inline int take(Cursor *c, char ch)
 {
+    if (c->p < c->end && *c->p == ch) {  /* BitMart sends no whitespace: look before skipping any */
+        c->p++;
+        return 1;
+    }
     skip_ws(c);
     if (c->p < c->end && *c->p == ch) {
         c->p++;
@@ -43,27 +55,33 @@ static inline int take(Cursor *c, char ch)
     return 0;
 }
 
+/* 1 for the bytes a plain string may hold: ASCII from 0x20, but the quote and the backslash. */
+static const unsigned char PLAIN[256] = {
+    ['\x20'] = 1, 1, 0 /* " */, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* \\ */, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /* A plain string (ASCII, no escape, no control character): its bytes in *s, *n. 1 if read. */
 static inline int plain_string(Cursor *c, const char **s, Py_ssize_t *n)
 {
     if (!take(c, '"')) {
         return 0;
     }
-    const char *start = c->p;
-    while (c->p < c->end) {
-        unsigned char ch = (unsigned char)*c->p;
-        if (ch == '"') {
-            *s = start;
-            *n = c->p - start;
-            c->p++;
-            return 1;
-        }
-        if (ch == '\\' || ch < 0x20 || ch >= 0x80) {
-            return 0;
-        }
-        c->p++;
+    const char *start = c->p, *end = c->end, *p = start;
+    while (p < end && PLAIN[(unsigned char)*p]) {
+        p++;
     }
-    return 0;
+    if (p == end || *p != '"') {
+        return 0;
+    }
+    *s = start;
+    *n = p - start;
+    c->p = p + 1;
+    return 1;
 }
 
 /* An unsigned integer: no sign, no leading zero, no fraction or exponent, at most 18 digits. 1 if read. */
@@ -99,6 +117,145 @@ static inline PyObject *ascii_str(const char *s, Py_ssize_t n)
     return out;
 }
 
+typedef struct {
+    PyObject_HEAD
+    size_t mask;        /* slots - 1; slots is a power of two */
+    PyObject **slots;   /* an exact ASCII str (its hash computed) or NULL */
+} Spellings;
+
+#define LONGEST_SPELLING 40  /* a longer string is answered new, never kept */
+
+#define FNV_OFFSET 14695981039346656037ULL
+#define FNV_PRIME 1099511628211ULL
+
+/* 1 if the n bytes at a and b are equal (both have n readable bytes). */
+static inline int same_bytes(const char *a, const char *b, Py_ssize_t n)
+{
+    if (n >= 8) {  /* two 8-byte words cover up to 16; longer strings are rare */
+        uint64_t x, y;
+        for (Py_ssize_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y) {
+                return 0;
+            }
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (a[i] != b[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The str of the n bytes at s (plain ASCII; h: their FNV-1a hash), from `sp` when it holds it; a new
+ * reference, NULL on error. */
+static inline PyObject *spelled(Spellings *sp, const char *s, Py_ssize_t n, uint64_t h)
+{
+    if (sp == NULL || n > LONGEST_SPELLING) {
+        return ascii_str(s, n);
+    }
+    PyObject **slot = &sp->slots[(size_t)(h ^ (h >> 32)) & sp->mask];
+    PyObject *held = *slot;
+    if (held != NULL && PyUnicode_GET_LENGTH(held) == n && same_bytes((const char *)PyUnicode_1BYTE_DATA(held), s, n)) {
+        return Py_NewRef(held);
+    }
+    PyObject *fresh = ascii_str(s, n);
+    if (fresh == NULL) {
+        return NULL;
+    }
+    (void)PyObject_Hash(fresh);  /* cached in the str: a str's hash cannot fail */
+    Py_XSETREF(*slot, Py_NewRef(fresh));
+    return fresh;
+}
+
+/* A plain string read as a str from `sp` (see spelled). NULL with no error set: not a plain string. */
+static inline PyObject *spelled_string(Cursor *c, Spellings *sp)
+{
+    if (!take(c, '"')) {
+        return NULL;
+    }
+    const char *start = c->p, *end = c->end, *p = start;
+    uint64_t h = FNV_OFFSET;
+    while (p < end && PLAIN[(unsigned char)*p]) {
+        h = (h ^ (unsigned char)*p) * FNV_PRIME;
+        p++;
+    }
+    if (p == end || *p != '"') {
+        return NULL;
+    }
+    c->p = p + 1;
+    return spelled(sp, start, p - start, h);
+}
+
+static PyObject *spellings_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"slots", NULL};
+    Py_ssize_t want = 8192;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|n:Spellings", names, &want)) {
+        return NULL;
+    }
+    if (want < 1 || want > ((Py_ssize_t)1 << 24)) {
+        PyErr_SetString(PyExc_ValueError, "Spellings: slots must be 1..16777216");
+        return NULL;
+    }
+    size_t n = 1;
+    while (n < (size_t)want) {
+        n <<= 1;
+    }
+    Spellings *sp = (Spellings *)type->tp_alloc(type, 0);
+    if (sp == NULL) {
+        return NULL;
+    }
+    sp->slots = PyMem_Calloc(n, sizeof(PyObject *));
+    if (sp->slots == NULL) {
+        Py_DECREF(sp);
+        return PyErr_NoMemory();
+    }
+    sp->mask = n - 1;
+    return (PyObject *)sp;
+}
+
+static void spellings_dealloc(Spellings *sp)
+{
+    if (sp->slots != NULL) {
+        for (size_t i = 0; i <= sp->mask; i++) {
+            Py_XDECREF(sp->slots[i]);
+        }
+        PyMem_Free(sp->slots);
+    }
+    Py_TYPE(sp)->tp_free((PyObject *)sp);
+}
+
+static PyObject *spellings_len(Spellings *sp, PyObject *Py_UNUSED(ignored))
+{
+    Py_ssize_t held = 0;
+    for (size_t i = 0; sp->slots != NULL && i <= sp->mask; i++) {
+        held += sp->slots[i] != NULL;
+    }
+    return PyLong_FromSsize_t(held);
+}
+
+static PyMethodDef spellings_methods[] = {
+    {"held", (PyCFunction)spellings_len, METH_NOARGS, "held() -> how many strings the table holds now."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject SpellingsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "bitmart_plugin._depthjson.Spellings",
+    .tp_basicsize = sizeof(Spellings),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Spellings(slots=8192): the price strings decode() answered lately, answered again as the same objects.",
+    .tp_new = spellings_new,
+    .tp_dealloc = (destructor)spellings_dealloc,
+    .tp_methods = spellings_methods,
+};
+
 /* A key then its colon; the key's bytes in *key and *n. */
 static inline int key_colon(Cursor *c, const char **key, Py_ssize_t *n)
 {
@@ -111,18 +268,25 @@ static inline int is_key(const char *key, Py_ssize_t n, const char *want)
 }
 
 /* One ["p","s"] pair as a new (p, s) tuple; NULL with no error set: not this shape; with one: failed. */
-static inline PyObject *level(Cursor *c)
+static inline PyObject *level(Cursor *c, Spellings *sp)
 {
-    const char *ps, *ss;
-    Py_ssize_t pn, sn;
-    if (!(take(c, '[') && plain_string(c, &ps, &pn) && take(c, ',') && plain_string(c, &ss, &sn) && take(c, ']'))) {
+    const char *ss;
+    Py_ssize_t sn;
+    if (!take(c, '[')) {
         return NULL;
     }
-    PyObject *price = ascii_str(ps, pn);
-    PyObject *size = price ? ascii_str(ss, sn) : NULL;
+    PyObject *price = spelled_string(c, sp);
+    if (price == NULL) {
+        return NULL;
+    }
+    if (!(take(c, ',') && plain_string(c, &ss, &sn) && take(c, ']'))) {
+        Py_DECREF(price);
+        return NULL;
+    }
+    PyObject *size = ascii_str(ss, sn);
     PyObject *pair = size ? PyTuple_New(2) : NULL;
     if (pair == NULL) {
-        Py_XDECREF(price);
+        Py_DECREF(price);
         Py_XDECREF(size);
         return NULL;
     }
@@ -153,7 +317,7 @@ static int flush(PyObject *out, PyObject **batch, Py_ssize_t n)
 }
 
 /* [["p","s"],...] into a new list of (p, s) tuples. NULL with no error set: not this shape; with one: failed. */
-static PyObject *levels(Cursor *c)
+static PyObject *levels(Cursor *c, Spellings *sp)
 {
     if (!take(c, '[')) {
         return NULL;
@@ -163,7 +327,7 @@ static PyObject *levels(Cursor *c)
     PyObject *out = NULL;  /* only for a side of more than BATCH levels */
     if (!take(c, ']')) {
         do {
-            PyObject *pair = level(c);
+            PyObject *pair = level(c, sp);
             if (pair == NULL) {
                 goto fail;
             }
@@ -223,7 +387,7 @@ static void item_clear(Item *it)
 }
 
 /* One data item's object into `it`. 1 read; 0 not this shape (or an error is set). */
-static int item(Cursor *c, Item *it)
+static int item(Cursor *c, Item *it, Spellings *sp)
 {
     if (!take(c, '{')) {
         return 0;
@@ -236,11 +400,11 @@ static int item(Cursor *c, Item *it)
         }
         if (is_key(key, n, "bids") || is_key(key, n, "asks")) {
             PyObject **slot = key[0] == 'b' ? &it->bids : &it->asks;
-            if (*slot != NULL || (*slot = levels(c)) == NULL) {
+            if (*slot != NULL || (*slot = levels(c, sp)) == NULL) {
                 return 0;
             }
         } else if (is_key(key, n, "symbol")) {
-            if (it->symbol != NULL || !plain_string(c, &s, &sn) || (it->symbol = ascii_str(s, sn)) == NULL) {
+            if (it->symbol != NULL || (it->symbol = spelled_string(c, sp)) == NULL) {
                 return 0;
             }
         } else if (is_key(key, n, "type")) {
@@ -273,10 +437,12 @@ static int item(Cursor *c, Item *it)
 
 static PyObject *decode(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyBytes_Check(args[0]) || !PyBytes_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "decode(payload: bytes, table: bytes)");
+    if (nargs < 2 || nargs > 3 || !PyBytes_Check(args[0]) || !PyBytes_Check(args[1])
+        || (nargs == 3 && args[2] != Py_None && !Py_IS_TYPE(args[2], &SpellingsType))) {
+        PyErr_SetString(PyExc_TypeError, "decode(payload: bytes, table: bytes[, spellings: Spellings | None])");
         return NULL;
     }
+    Spellings *sp = nargs == 3 && args[2] != Py_None ? (Spellings *)args[2] : NULL;
     Cursor c = {PyBytes_AS_STRING(args[0]), PyBytes_AS_STRING(args[0]) + PyBytes_GET_SIZE(args[0])};
     const char *table = PyBytes_AS_STRING(args[1]);
     Py_ssize_t table_n = PyBytes_GET_SIZE(args[1]);
@@ -291,7 +457,7 @@ static PyObject *decode(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssi
             ok = !has_table && plain_string(&c, &s, &sn) && sn == table_n && memcmp(s, table, (size_t)sn) == 0;
             has_table = 1;
         } else if (is_key(key, n, "data")) {
-            ok = !has_data && take(&c, '[') && item(&c, &it) && take(&c, ']');
+            ok = !has_data && take(&c, '[') && item(&c, &it, sp) && take(&c, ']');
             has_data = 1;
         } else {
             ok = 0;
@@ -332,7 +498,7 @@ static PyObject *decode(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssi
 
 static PyMethodDef methods[] = {
     {"decode", (PyCFunction)(void (*)(void))decode, METH_FASTCALL,
-     "decode(payload, table) -> (symbol, snapshot, version, ms_t, bids, asks) or None: see _depthjson.c."},
+     "decode(payload, table[, spellings]) -> (symbol, snapshot, version, ms_t, bids, asks) or None: see _depthjson.c."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -342,5 +508,12 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__depthjson(void)
 {
-    return PyModule_Create(&module);
+    if (PyType_Ready(&SpellingsType) < 0) {
+        return NULL;
+    }
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddObjectRef(m, "Spellings", (PyObject *)&SpellingsType) < 0) {
+        Py_CLEAR(m);
+    }
+    return m;
 }

@@ -214,11 +214,6 @@ static PyObject *store(PyObject *module, PyObject *const *args, Py_ssize_t nargs
         if (!PyUnicode_CheckExact(price) || !plain_size(size)) {
             break;
         }
-        int known = PyDict_Contains(side, price);
-        if (known <= 0) {
-            failed = known < 0;
-            break;
-        }
         if (held != NULL) {
             PyObject *key = PyDict_GetItemWithError(held, price);  /* borrowed */
             if (key == NULL && PyErr_Occurred()) {
@@ -226,6 +221,11 @@ static PyObject *store(PyObject *module, PyObject *const *args, Py_ssize_t nargs
                 break;
             }
             if (key != NULL) {
+                int known = PyDict_Contains(side, price);  /* so: the top's row never changes for a price the side lacks */
+                if (known <= 0) {
+                    failed = known < 0;
+                    break;
+                }
                 Py_INCREF(level);  /* `levels` may change while Decimal or a comparison runs */
                 int done = resize(keys, rows, key, size, &changed);
                 Py_DECREF(level);
@@ -240,8 +240,15 @@ static PyObject *store(PyObject *module, PyObject *const *args, Py_ssize_t nargs
                 }
             }
         }
+        /* one lookup for the common case, a size on a price the side holds: a new price (rare) grows the
+         * side, and is taken out again at once for the caller's exact path */
+        Py_ssize_t held_before = PyDict_GET_SIZE(side);
         if (PyDict_SetItem(side, price, size) < 0) {
             failed = 1;
+            break;
+        }
+        if (PyDict_GET_SIZE(side) != held_before) {
+            failed = PyDict_DelItem(side, price) < 0;
             break;
         }
     }

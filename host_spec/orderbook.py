@@ -64,6 +64,10 @@ class SeqResult(enum.Enum):
     UNSYNCED = "unsynced"  # no snapshot yet (or since the last gap): not applied, resync
 
 
+#: read on every applied update: an Enum member read through its class costs ~0.2 us on 3.11 (~0.04 on 3.12)
+_APPLIED = SeqResult.APPLIED
+
+
 def _view_factory() -> Callable[[TradingPair, int, int, tuple[Any, ...], tuple[Any, ...]], OrderBookView]:
     """OrderBookView(pair, timestamp_ms, sequence, bids, asks) at half the cost: a frozen dataclass's own
     __init__ sets each field through object.__setattr__; this sets the same slots through their descriptors.
@@ -200,7 +204,7 @@ class L2Book:
         self.sequence = sequence
         if timestamp_ms:
             self.timestamp_ms = timestamp_ms
-        return SeqResult.APPLIED
+        return _APPLIED
 
     def _looped(self, levels: Iterable[Level], name: str, side: _Side, keys: _Keys, prices: list[Decimal], top: TopLevels | None) -> None:
         """One side through the hot loop in Python (no C loop built, or levels not in a list)."""

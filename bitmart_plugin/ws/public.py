@@ -32,9 +32,10 @@ except ImportError:  # pragma: no cover - exercised only without orjson
 
 
 try:  # the C decoder of the depth push (hatch_build.py builds it where a compiler is); None: orjson/json only
+    from bitmart_plugin._depthjson import Spellings as _Spellings
     from bitmart_plugin._depthjson import decode as _decode_depth
 except ImportError:  # pragma: no cover - exercised only without a C compiler
-    _decode_depth = None
+    _decode_depth = _Spellings = None
 _DEPTH_TABLE = DEPTH_INCREASE.encode()
 
 
@@ -44,6 +45,8 @@ class PublicStreams(MarketStreams):
     def __init__(self, url: str, *, cap: int = 115, **options: Any) -> None:
         """`options`: the book options of MarketStreams (resync_timeout, stale_after, ...) and connection options."""
         super().__init__(url, cap=cap, name="public", **options)
+        # the C decoder answers the prices it has seen as the same str objects: see _depthjson.c
+        self._spellings = None if _Spellings is None else _Spellings()
 
     def _symbol(self, pair: TradingPair) -> str:
         return to_symbol(pair)
@@ -64,7 +67,7 @@ class PublicStreams(MarketStreams):
         try:
             decode = _decode_depth
             if decode is not None and payload.__class__ is bytes:
-                fields = decode(payload, _DEPTH_TABLE)
+                fields = decode(payload, _DEPTH_TABLE, self._spellings)
                 if fields is not None:
                     symbol, snapshot, version, timestamp_ms, bids, asks = fields
                     feed = self.books.get(symbol)

@@ -78,7 +78,7 @@ def test_c_loop_stores_what_its_contract_says(levels: list[Any], start: int) -> 
     side = {price: "1" for price in HELD}
     model = dict(side)
     assert store(side, levels, start) == reference(model, levels, start)
-    assert side == model and all(type(k) is str for k in side)
+    assert side == model and list(side) == list(model) and all(type(k) is str for k in side)  # a new price left no trace
 
 
 KEYS = [Decimal(x) for x in ("-100.5", "-100", "0.001", "7", "100", "100.5", "101", "250")]
@@ -109,7 +109,7 @@ def test_c_loop_keeps_the_rows_of_a_kept_top(
     model = dict(side)
     top, expected = _top(held, count, pad, copies, short, odd_row), _top(held, count, pad, copies, short, odd_row)
     assert store(side, levels, start, top) == reference(model, levels, start, expected)
-    assert side == model and top.rows == expected.rows and top.levels == expected.levels
+    assert side == model and list(side) == list(model) and top.rows == expected.rows and top.levels == expected.levels
     assert all(type(row[1]) is Decimal for row in top.rows)
 
 

@@ -25,6 +25,8 @@ from bitmart_plugin.ws.public import PublicStreams
 
 decode = public._decode_depth
 TABLE = DEPTH_INCREASE.encode()
+#: shared by the property tests, and small: its slots collide and are replaced all the time
+TINY = public._Spellings(slots=4) if public._Spellings is not None else None
 pytestmark = pytest.mark.skipif(decode is None, reason="bitmart_plugin/_depthjson.c is not built here (no C compiler)")
 ITEM_KEYS = {"symbol", "type", "version", "ms_t", "bids", "asks"}
 
@@ -77,7 +79,7 @@ def test_reads_every_well_formed_push_as_orjson_does(bids: list[list[str]], asks
     raw = frame(bids, asks, version=version, kind=kind, ms_t=ms_t, order=order, space=space)
     got = decode(raw, TABLE)
     assert got is not None
-    assert got == projection(raw)
+    assert got == projection(raw) == decode(raw, TABLE, TINY) == decode(raw, TABLE, TINY)
     assert all(type(lv) is tuple for side in got[4:] for lv in side)
 
 
@@ -102,12 +104,14 @@ def test_a_damaged_push_is_read_as_orjson_does_or_left_to_it(seed: int, bids: li
     raw = _mutations(frame(bids, [["10.5", "0"]]), random.Random(seed))
     got = decode(raw, TABLE)
     assert got is None or got == projection(raw), raw
+    assert decode(raw, TABLE, TINY) == got
 
 
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_never_crash_it(raw: bytes) -> None:
     got = decode(raw, TABLE)
     assert got is None or got == projection(raw)
+    assert decode(raw, TABLE, TINY) == got
 
 
 @pytest.mark.parametrize("raw", [
@@ -203,8 +207,39 @@ def test_the_fast_path_is_taken_for_the_venues_frames(monkeypatch: pytest.Monkey
     frames = _stream(50)
     assert all(decode(f, TABLE) is not None for f in frames)
     answered = []
-    monkeypatch.setattr(public, "_decode_depth", lambda raw, table: answered.append(decode(raw, table) is not None) or decode(raw, table))
+    monkeypatch.setattr(public, "_decode_depth", lambda raw, *args: answered.append(decode(raw, *args) is not None) or decode(raw, *args))
     assert _run(frames, frames)[1]["applied"] == len(frames) - 1 and answered == [True] * len(frames)
+
+
+def test_spellings_answer_a_price_seen_before_as_the_same_str() -> None:
+    """With a Spellings table a price (and the symbol) read again is the str answered before: the book's store finds
+    it at a pointer comparison. Sizes, strings past 40 bytes, and a price whose slot another took are new strs."""
+    spellings = public._Spellings(slots=64)
+    long_price = "1" * 41
+    raw = frame([["100.5", "1"], [long_price, "2"]], [["101", "0"]])
+    first, again = decode(raw, TABLE, spellings), decode(raw, TABLE, spellings)
+    assert first == again == decode(raw, TABLE)
+    assert first[0] is again[0] and first[4][0][0] is again[4][0][0] and first[5][0][0] is again[5][0][0]
+    assert first[4][0][1] is not again[4][0][1] and first[4][1][0] is not again[4][1][0]
+    assert spellings.held() == 3  # BTC_USDT, 100.5, 101
+    fresh = decode(raw, TABLE, public._Spellings(slots=64))
+    assert fresh == first and fresh[4][0][0] is not first[4][0][0]
+    one = public._Spellings(slots=1)  # every spelling takes the one slot: the last one read stays
+    got = decode(frame([["1", "1"], ["2", "2"]], []), TABLE, one)
+    assert got[4] == [("1", "1"), ("2", "2")] and one.held() == 1
+    assert decode(frame([["2", "5"]], []), TABLE, one)[4][0][0] is not got[4][1][0]  # the symbol took the slot since
+    assert decode(raw, TABLE, None) == first
+
+
+def test_spellings_refuse_wrong_arguments() -> None:
+    for slots in (0, -1, 2**24 + 1):
+        with pytest.raises(ValueError, match="slots"):
+            public._Spellings(slots=slots)
+    with pytest.raises(TypeError):
+        decode(frame([], []), TABLE, {})
+    with pytest.raises(TypeError):
+        decode(frame([], []), TABLE, None, None)
+    assert public._Spellings(slots=3).held() == 0
 
 
 def test_reads_the_recorded_pushes_and_the_documented_ones() -> None:
