@@ -106,4 +106,6 @@ async def test_each_symbol_is_flushed_its_own_period_after_its_first_change() ->
         for s in symbols:
             assert len(sent[s]) == 1
             assert sent[s][0] - changed[s] >= 0.06 - 0.002  # not before its own period is over
-        assert sent["ETH_USDT"][0] - sent["BTC_USDT"][0] >= 0.035 - 0.004  # apart, as their changes were
+        # apart, as their changes were (35 ms; one shared tick would send both in the same burst, ~0 ms apart); half
+        # of it, since a loaded machine runs the first timer late (30.4 ms apart in one CI run)
+        assert sent["ETH_USDT"][0] - sent["BTC_USDT"][0] >= 0.035 / 2
