@@ -80,7 +80,8 @@ class Resolution:
         delays = self.resolve_delays or (0.5,)
         await asyncio.sleep(delays[min(step, len(delays) - 1)])
         left = deadline - asyncio.get_running_loop().time()
-        return await asyncio.wait_for(self._lookup(cid), max(0.1, left))
+        async with asyncio.timeout(max(0.1, left)):
+            return await self._lookup(cid)
 
     async def _resolve(self, cid: str) -> Order:
         """The submit's answer was lost: the placed order, or NetworkError (not placed), or OrderStateUnknown."""

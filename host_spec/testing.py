@@ -87,7 +87,8 @@ def check_info(info: ConnectorInfo) -> None:
 
 async def _first(stream: AsyncIterator[Any], timeout: float) -> Any:
     try:
-        return await asyncio.wait_for(stream.__anext__(), timeout)
+        async with asyncio.timeout(timeout):
+            return await stream.__anext__()
     finally:
         closer = getattr(stream, "aclose", None)
         if closer is not None:
@@ -195,9 +196,11 @@ async def check_user_stream(
     try:
         await asyncio.sleep(0.5)  # let the stream log in before the order exists
         order = await conn.place_order(_resting_request(pair, rule, price))
-        await asyncio.wait_for(seen(order.client_order_id, OrderEventKind.CREATED), timeout)
+        async with asyncio.timeout(timeout):
+            await seen(order.client_order_id, OrderEventKind.CREATED)
         await conn.cancel_order(pair, order.client_order_id)
-        await asyncio.wait_for(seen(order.client_order_id, OrderEventKind.CANCELED), timeout)
+        async with asyncio.timeout(timeout):
+            await seen(order.client_order_id, OrderEventKind.CANCELED)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -10,6 +10,8 @@ once per candle, when the next candle appears or the wall clock passes its end p
 candles are re-read from REST so their values are final (and carry the quote volume the WS lacks). After
 a reconnect, or when nothing was pushed for a whole interval, the missing range is fetched again. An
 interval without a kline channel is followed by polling REST (`poll.PollSubscription`) through the same loop.
+An interval nobody traded in has no REST candle; where the venue pushes one anyway (futures: flat at the last
+close, volume 0) it closes as pushed, the candle a gap-filling consumer would make.
 """
 
 from __future__ import annotations
@@ -223,7 +225,8 @@ class BitmartCandlesFeed:
 
     async def _wait_connected(self, sub: Any) -> None:
         try:
-            await asyncio.wait_for(sub.connected.wait(), self.connect_wait_s)
+            async with asyncio.timeout(self.connect_wait_s):
+                await sub.connected.wait()
         except asyncio.TimeoutError:
             pass  # REST still backfills; pushes merge whenever the socket comes up
 

@@ -55,8 +55,12 @@ class KlineSubscription:
 
     async def get(self, timeout: float | None) -> Item | None:
         try:
-            item = await asyncio.wait_for(self._queue.get(), timeout) if timeout is None or timeout > 0 else self._queue.get_nowait()
-        except (asyncio.TimeoutError, asyncio.QueueEmpty):
+            if timeout is not None and timeout <= 0:
+                item = self._queue.get_nowait()
+            else:
+                async with asyncio.timeout(timeout):
+                    item = await self._queue.get()
+        except (TimeoutError, asyncio.QueueEmpty):
             return None
         if isinstance(item, BaseException):
             raise item

@@ -133,7 +133,8 @@ class Conn:
     async def drained(self, timeout: float = 5.0) -> bool:
         """Wait until every frame queued so far was written (or dropped: stalled, closed); False on timeout."""
         try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
         except asyncio.TimeoutError:
             return False
         return True

@@ -342,7 +342,8 @@ class WsConnection:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError("no answer to login")
-            frame = await asyncio.wait_for(ws.recv(), remaining)
+            async with asyncio.timeout(remaining):
+                frame = await ws.recv()
             if isinstance(frame, bytes):
                 continue
             self.last_recv = time.monotonic()

@@ -148,7 +148,8 @@ class Publisher:
                 await self._failed("rules", exc)
                 wait = RETRY_S
             with contextlib.suppress(TimeoutError):  # until the next round, or sooner if the bucket was created again
-                await call(asyncio.wait_for(self._rules_due.wait(), wait))
+                async with asyncio.timeout(wait):
+                    await self._rules_due.wait()
 
     # -- books ---------------------------------------------------------------------------------------
     async def _book(self, pair: TradingPair) -> None:

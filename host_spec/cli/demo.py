@@ -50,7 +50,8 @@ async def _collect(stream: AsyncIterator[Any], seconds: float, limit: int = 10_0
                 return
 
     with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(pull(), seconds)
+        async with asyncio.timeout(seconds):
+            await pull()
     with contextlib.suppress(Exception):
         await stream.aclose()  # type: ignore[attr-defined]
     return items

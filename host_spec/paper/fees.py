@@ -39,7 +39,8 @@ class FeeBook:
             return
         try:
             connection = await base()
-            self.rates[pair] = await asyncio.wait_for(connection.fee_rates(pair), 5)
+            async with asyncio.timeout(5):
+                self.rates[pair] = await connection.fee_rates(pair)
             self.source[pair] = "venue"
         except (ConnectorError, asyncio.TimeoutError) as exc:
             self.rates[pair] = DEFAULT_FEES

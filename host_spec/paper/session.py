@@ -142,7 +142,8 @@ class PaperSession:
         if pair not in self._pairs:
             await self._job(("pair", pair), functools.partial(self._open_pair, pair))
         try:
-            await asyncio.wait_for(self._pairs[pair].wait(), self.options.book_timeout_s)
+            async with asyncio.timeout(self.options.book_timeout_s):
+                await self._pairs[pair].wait()
         except asyncio.TimeoutError:
             raise StreamError(f"no order book for {pair} from {self.base_id} within {self.options.book_timeout_s} s",
                               connector=self.connector_id) from None

@@ -160,6 +160,38 @@ async def test_follow_live_equals_recomputed_trades(venue: Any, rest: BitmartRes
         check_live(interval, out, market.oracle(interval), since - since % (STEPS[interval] * 60), same)
 
 
+async def test_a_minute_without_trades_closes_flat(venue: Any, rest: BitmartRest) -> None:
+    """The venue pushes the candle of a minute nobody trades in, flat at the last close; REST has no candle
+    there. Live, that minute closes as pushed (volume 0), as a gap-filling consumer would make it; a minute
+    the venue never pushed and nobody traded in does not appear."""
+    market = FuturesMarket(venue)
+    market.offset_ms = int((65 - time.time() % 60) * 1000)  # 5 s into a minute: room before the next roll
+    m = int(market.seconds()) // 60 * 60
+    market.trade()
+    feed = make_feed(venue, rest, market)
+    out: list[Candle] = []
+    task = asyncio.create_task(collect(feed.follow(PAIR, "1m", m - 300), out))
+    try:
+        await wait_for(lambda: any(c.open_time_s == m for c in out))
+        market.offset_ms += 60_000  # minute m+1: no trade, the venue pushes it flat
+        await wait_for(lambda: any(c.open_time_s == m + 60 and not c.closed for c in out))
+        market.offset_ms += 120_000  # straight to m+3, never pushing m+2
+        market.trade()
+        await wait_for(lambda: any(c.open_time_s == m + 180 for c in out))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await feed.close()
+    closed = {c.open_time_s: c for c in out if c.closed}
+    assert sorted(closed) == [m, m + 60]
+    last_close = closed[m].close
+    flat = closed[m + 60]
+    assert (flat.open, flat.high, flat.low, flat.close, flat.volume) == (last_close,) * 4 + (D(0),)
+    assert same(closed[m], market.oracle("1m")[m])
+    history = await make_feed(venue, rest, market).history(PAIR, "1m", m, m + 240)
+    assert [c.open_time_s for c in history] == [m, m + 180]  # REST: no candle where nobody traded
+
+
 async def test_mark_price_candles(venue: Any, rest: BitmartRest) -> None:
     market = FuturesMarket(venue)
     fv = market.fv

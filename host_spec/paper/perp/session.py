@@ -114,7 +114,8 @@ class PerpPaperSession(PaperSession):
         failing = False
         while True:
             try:
-                info = await asyncio.wait_for(base.funding_info(pair), 10)
+                async with asyncio.timeout(10):
+                    info = await base.funding_info(pair)
             except (ConnectorError, asyncio.TimeoutError) as exc:
                 if not failing:
                     log.warning("%s: funding info for %s unavailable, retrying: %s", self.connector_id, pair, exc)
