@@ -21,7 +21,7 @@ from typing import Any
 
 from host_spec import (
     AuthError, BalanceEvent, ConnectorError, InvalidOrder, NetworkError, Order, OrderNotFound,
-    OrderRejected, OrderRequest, OrderState, OrderType, PostOnlyRejected, TradingPair,
+    OrderRejected, OrderRequest, OrderState, OrderType, PostOnlyRejected, TradingPair, cancel_and_wait,
 )
 
 from bitmart_plugin.errors_map import is_uncertain
@@ -345,10 +345,7 @@ class TradingSession(Resolution):
         self._closed = True
         for task in list(self._background):
             task.cancel()
-        if self._pump is not None:
-            self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._pump
+        await cancel_and_wait([self._pump])
         for owned in self._owned():
             if owned is not None:
                 with contextlib.suppress(Exception):

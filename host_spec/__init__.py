@@ -64,6 +64,7 @@ from host_spec.orderbook import BookDataError, L2Book, SeqResult, check_sequence
 from host_spec.plugins import ENTRY_POINT_GROUP, get_plugin_manager
 from host_spec.rules import check_order, from_contracts, rule_for, to_contracts
 from host_spec.session import ConnectorSession, LocalVenue, SessionConfig
+from host_spec.tasks import cancel_and_wait
 from host_spec.venues import RecordedVenue, VenueRecords
 
 __all__ = [
@@ -127,6 +128,7 @@ __all__ = [
     "TradingRule",
     "UserEvent",
     "VenueRecords",
+    "cancel_and_wait",
     "check_order",
     "check_sequence",
     "config_home",

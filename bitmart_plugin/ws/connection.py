@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from host_spec import ConnectorError
+from host_spec import ConnectorError, cancel_and_wait
 
 from bitmart_plugin.ws.dialect import SPOT, Dialect, error_from_event
 from bitmart_plugin.ws.inline import inline_connection_class
@@ -249,10 +249,7 @@ class WsConnection:
         if self._ws is not None:
             with contextlib.suppress(Exception):
                 await self._ws.close()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        await cancel_and_wait([self._task])
         self.connected.clear()
 
     # ---- internals -------------------------------------------------------------------------------
@@ -323,11 +320,7 @@ class WsConnection:
         try:
             await self._reader(ws)
         finally:
-            writer.cancel()
-            keeper.cancel()
-            for t in (writer, keeper):
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await t
+            await cancel_and_wait([writer, keeper])
 
     async def _send(self, ws: Any, message: dict[str, object] | str) -> None:
         await self._limiter.acquire()

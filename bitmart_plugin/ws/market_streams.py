@@ -11,13 +11,12 @@ refusals failing exactly the consumers of the refused topic. A venue subclass na
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from host_spec import ConnectorError, OrderBookView, TradingPair
+from host_spec import ConnectorError, OrderBookView, TradingPair, cancel_and_wait
 
 from bitmart_plugin.ws.book_feed import BookFeed
 from bitmart_plugin.ws.connection import Payload, RateWindow, WsConnection
@@ -159,11 +158,8 @@ class MarketStreams:
             box.put(item)
 
     async def close(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
-            self._watcher = None
+        watcher, self._watcher = self._watcher, None
+        await cancel_and_wait([watcher])
         for feed in self.books.values():
             for box, _ in feed.subscribers:
                 box.close()

@@ -19,6 +19,7 @@ from host_spec.cli.checks import check_output_path, known_pair
 from host_spec.errors import CapabilityMissing, ConnectorError
 from host_spec.host import Connection, Host
 from host_spec.session import LocalVenue
+from host_spec.tasks import cancel_and_wait
 from host_spec.models import (
     OrderEvent,
     OrderRequest,
@@ -157,9 +158,7 @@ class Demo:
                 print(f"   {asset:<6} available {_f(b.available):>20} frozen {_f(b.frozen):>16}")
         cancelled = await conn.cancel_all_orders(self.pair)
         self.note(f"cancel all: {len(cancelled)} resting order(s) cancelled")
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await listener
+        await cancel_and_wait([listener])
         with contextlib.suppress(Exception):
             await user.aclose()  # type: ignore[attr-defined]
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from host_spec.errors import ConnectorError, OrderNotFound, PostOnlyRejected, StreamError
 from host_spec.rules import rule_for
+from host_spec.tasks import cancel_and_wait
 from host_spec.models import (
     Balance,
     FeeRates,
@@ -347,17 +348,8 @@ class PaperSession:
         if self._closed:
             return
         self._closed = True
-        jobs = list(self._jobs.values())
-        for job in jobs:
-            job.cancel()
-        for job in jobs:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await job
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(list(self._jobs.values()))
+        await cancel_and_wait(self._tasks)
         if self.store is not None:
             if self.engine is not None:
                 self.store.save(self.engine, [])
