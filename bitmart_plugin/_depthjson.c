@@ -131,7 +131,7 @@ typedef struct {
 /* 1 if the n bytes at a and b are equal (both have n readable bytes). */
 static inline int same_bytes(const char *a, const char *b, Py_ssize_t n)
 {
-    if (n >= 8) {  /* two 8-byte words cover up to 16; longer strings are rare */
+    if (n >= 8) {  /* whole 8-byte words, then the last 8 bytes (overlapping the words already compared) */
         uint64_t x, y;
         for (Py_ssize_t i = 0; i + 8 < n; i += 8) {
             memcpy(&x, a + i, 8);
@@ -231,7 +231,7 @@ static void spellings_dealloc(Spellings *sp)
     Py_TYPE(sp)->tp_free((PyObject *)sp);
 }
 
-static PyObject *spellings_len(Spellings *sp, PyObject *Py_UNUSED(ignored))
+static PyObject *spellings_held(Spellings *sp, PyObject *Py_UNUSED(ignored))
 {
     Py_ssize_t held = 0;
     for (size_t i = 0; sp->slots != NULL && i <= sp->mask; i++) {
@@ -241,7 +241,7 @@ static PyObject *spellings_len(Spellings *sp, PyObject *Py_UNUSED(ignored))
 }
 
 static PyMethodDef spellings_methods[] = {
-    {"held", (PyCFunction)spellings_len, METH_NOARGS, "held() -> how many strings the table holds now."},
+    {"held", (PyCFunction)spellings_held, METH_NOARGS, "held() -> how many strings the table holds now."},
     {NULL, NULL, 0, NULL},
 };
 
