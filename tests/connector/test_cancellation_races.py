@@ -1,8 +1,8 @@
 """A task cancelled while the thing it waits for lands must end cancelled, on every supported Python.
 
 Python 3.11's `asyncio.wait_for` returns the inner result and drops a cancellation that arrives in
-the same loop iteration as that result (fixed in 3.12). A `follow` task of the candles feed once ran on
-after its cancel that way, and the test tearing it down waited forever. The code waits with
+the same loop iteration as that result (fixed in 3.12). A `follow` task of the candles feed could run on
+after its cancel that way (the likely cause of a rare hang in a live test's teardown). The code waits with
 `asyncio.timeout` instead; these tests cancel at each of the first loop iterations after the result
 lands, and the source guard keeps `asyncio.wait_for` out.
 """
