@@ -77,7 +77,20 @@ typedef struct {
  * code is complete, as zlib's own trees are. */
 static void tree_symbols(Tree *t, const uint32_t *freq, int n) {
     t->n = 0;
-    for (int s = 0; s < n; s++) {
+    int s = 0;
+    for (; s + 4 <= n; s += 4) {  /* most symbols are unused: skip them four at a time */
+        uint64_t lo, hi;
+        memcpy(&lo, freq + s, 8);
+        memcpy(&hi, freq + s + 2, 8);
+        if (!(lo | hi)) continue;
+        for (int k = s; k < s + 4; k++) {
+            if (freq[k]) {
+                t->w[t->n] = freq[k];
+                t->used[t->n++] = (uint16_t)k;
+            }
+        }
+    }
+    for (; s < n; s++) {
         if (freq[s]) {
             t->w[t->n] = freq[s];
             t->used[t->n++] = (uint16_t)s;
@@ -321,6 +334,34 @@ static inline uint32_t hash3(const uint8_t *p) {
     return (v * 2654435761u) >> (32 - HASH_BITS);
 }
 
+/* hash3 of `p` where a fourth byte may be read: one load instead of three (little-endian machines). */
+static inline uint32_t hash3_wide(const uint8_t *p) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return ((v & 0xFFFFFFu) * 2654435761u) >> (32 - HASH_BITS);
+#else
+    return hash3(p);
+#endif
+}
+
+/* How many bytes `a` and `b` have in common from the start, up to `maxl` (8 at a time where the
+ * machine is little-endian and the compiler has ctz: the first differing byte is the lowest set one). */
+static inline size_t common_length(const uint8_t *a, const uint8_t *b, size_t maxl) {
+    size_t l = 0;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (l + 8 <= maxl) {
+        uint64_t x, y;
+        memcpy(&x, a + l, 8);
+        memcpy(&y, b + l, 8);
+        if (x != y) return l + ((size_t)__builtin_ctzll(x ^ y) >> 3);
+        l += 8;
+    }
+#endif
+    while (l < maxl && a[l] == b[l]) l++;
+    return l;
+}
+
 static size_t lz77(const uint8_t *data, size_t n, Token *tok, uint16_t *prev) {
     uint16_t head[HASH_SIZE]; /* position + 1 of the latest occurrence; 0: none */
     memset(head, 0, sizeof(head));
@@ -328,15 +369,14 @@ static size_t lz77(const uint8_t *data, size_t n, Token *tok, uint16_t *prev) {
     while (i < n) {
         size_t best = 0, best_dist = 0;
         if (i + MIN_MATCH <= n) {
-            uint32_t h = hash3(data + i);
+            uint32_t h = i + 4 <= n ? hash3_wide(data + i) : hash3(data + i);
             size_t maxl = n - i < MAX_MATCH ? n - i : MAX_MATCH;
             unsigned cand = head[h];
             for (int chain = MAX_CHAIN; cand && chain > 0; chain--) {
                 size_t p = cand - 1, dist = i - p;
                 if (dist > WINDOW) break;
                 if (data[p + best] == data[i + best] || best == 0) {
-                    size_t l = 0;
-                    while (l < maxl && data[p + l] == data[i + l]) l++;
+                    size_t l = common_length(data + p, data + i, maxl);
                     if (l > best) {
                         best = l;
                         best_dist = dist;
@@ -354,7 +394,7 @@ static size_t lz77(const uint8_t *data, size_t n, Token *tok, uint16_t *prev) {
             ntok++;
             for (size_t k = i + 1; k < i + best; k++) {
                 if (k + MIN_MATCH <= n) {
-                    uint32_t h = hash3(data + k);
+                    uint32_t h = k + 4 <= n ? hash3_wide(data + k) : hash3(data + k);
                     prev[k] = head[h];
                     head[h] = (uint16_t)(k + 1);
                 }

@@ -140,7 +140,7 @@ class Sandbox:
         frames = firehose_frames(cfg.firehose, cfg.seed) if cfg.firehose > 0 else None
         self.public_ws = PublicWs(st, frames)
         self.private_ws = PrivateWs(st)
-        ex.add_listener(self.public_ws.on_level, (LevelChanged,))
+        ex.add_listener(self.public_ws.depth.on_level, (LevelChanged,))
         ex.add_listener(self.public_ws.on_trade, (PublicTrade,))
         ex.add_listener(self.private_ws.on_event, PrivateWs.KINDS, quiet_accounts=False)  # nobody logs in as an agent
         st.faults.on_drop = self._drop

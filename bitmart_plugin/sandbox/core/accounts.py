@@ -29,6 +29,10 @@ class Accounts:
         return account_id in self._bal
 
     def _slot(self, account_id: str, currency: str) -> list[Decimal]:
+        try:  # every order and trade moves funds at least twice: the existing slot first
+            return self._bal[account_id][currency]
+        except KeyError:
+            pass
         acct = self._bal.get(account_id)
         if acct is None:
             acct = self._bal[account_id] = {}

@@ -38,11 +38,13 @@ Side = dict[Decimal, Decimal]
 class SymbolFeed:
     """Version counter, last-sent top-100 view and pending level changes of one symbol."""
 
-    __slots__ = ("symbol", "topic", "version", "bids", "asks", "wide", "dirty", "due", "pend_bids", "pend_asks",
-                 "last_sent")
+    __slots__ = ("symbol", "topic", "levels", "version", "bids", "asks", "wide", "dirty", "due", "pend_bids",
+                 "pend_asks", "last_sent")
 
-    def __init__(self, symbol: str, bids: Side, asks: Side, wide: bool) -> None:
+    def __init__(self, symbol: str, levels: Callable[[list[tuple[Decimal, Decimal]]], list[list[str]]],
+                 bids: Side, asks: Side, wide: bool) -> None:
         self.symbol = symbol
+        self.levels = levels  # the symbol's Fmt.changed_levels
         self.topic = f"{TABLE}:{symbol}"
         self.version = 1
         self.bids = bids
@@ -62,6 +64,7 @@ class DepthFeeds:
         self.state = state
         self._subs = subscribers
         self.feeds: dict[str, SymbolFeed] = {}
+        self.touched: set[str] = set()  # symbols with a LevelChanged since the endpoint last took them
         self.flush_s = state.config.depth_flush_ms / 1000
         self._dirty: deque[SymbolFeed] = deque()  # in the order they became dirty, so by due time
         self._tick: asyncio.TimerHandle | None = None
@@ -75,11 +78,13 @@ class DepthFeeds:
         """The symbol's feed (created from the current book)."""
         f = self.feeds.get(symbol)
         if f is None:
-            f = self.feeds[symbol] = SymbolFeed(symbol, *self._true(symbol))
+            f = self.feeds[symbol] = SymbolFeed(symbol, self.state.fmt(symbol).changed_levels, *self._true(symbol))
         return f
 
     def on_level(self, ev: LevelChanged) -> None:
-        """A LevelChanged arrived: note the level's new total; the next tick flushes the symbol."""
+        """The listener for LevelChanged (the most frequent event): note the symbol as touched and the
+        level's new total; the next tick flushes the symbol."""
+        self.touched.add(ev.symbol)
         f = self.feeds.get(ev.symbol)
         if f is None:
             return
@@ -117,18 +122,18 @@ class DepthFeeds:
     def _flush_from(self, dirty: list[SymbolFeed], start: int) -> None:
         """Flush CHUNK symbols, then let the loop write them out before the next CHUNK."""
         end = start + CHUNK
-        now = self.state.now_ms()  # one venue timestamp per chunk (about a millisecond of work)
+        now, mono = self.state.now_ms(), time.monotonic()  # one venue timestamp per chunk (about a millisecond of work)
         for f in dirty[start:end]:
-            self._flush_feed(f, now)
+            self._flush_feed(f, now, mono)
         self.flushing = end < len(dirty)
         if self.flushing:
             asyncio.get_running_loop().call_soon(self._flush_from, dirty, end)
 
     def flush(self, symbol: str) -> None:
         """Send the coalesced batch as one version (unless nothing visible changed)."""
-        self._flush_feed(self.feeds[symbol], self.state.now_ms())
+        self._flush_feed(self.feeds[symbol], self.state.now_ms(), time.monotonic())
 
-    def _flush_feed(self, f: SymbolFeed, now: int) -> None:
+    def _flush_feed(self, f: SymbolFeed, now: int, mono: float) -> None:
         if not f.dirty:
             return
         subs = self._subs(f.topic)
@@ -139,14 +144,13 @@ class DepthFeeds:
             return
         faults = self.state.faults
         f.version += 2 if faults.depth_gap and faults.take_depth("gap", f.symbol) else 1
-        levels = self.state.fmt(f.symbol).changed_levels
-        frame = encode_push(self._payload(f, "update", levels(d_asks), levels(d_bids), now))
+        frame = encode_push(self._payload(f, "update", f.levels(d_asks), f.levels(d_bids), now))
         dup = faults.depth_dup and faults.take_depth("dup", f.symbol)
         for c in list(subs):
             c.send(frame)
             if dup:
                 c.send(frame)
-        f.last_sent = time.monotonic()
+        f.last_sent = mono
 
     def _consume(self, f: SymbolFeed) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
         """Bring the view to the current top 100; the changed levels (bids best first, asks best first)."""

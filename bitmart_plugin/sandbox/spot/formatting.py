@@ -49,6 +49,7 @@ class Fmt:
     def __init__(self, rules: Any) -> None:
         self.price_places = int(rules.price_max_precision)
         self.size_places = places_of(rules.size_step)
+        self._size_quantum = _quantum(self.size_places)
         self._prices: dict[Decimal, str] = {}  # book levels repeat the same few hundred prices
 
     def price(self, v: Decimal | None) -> str:
@@ -65,8 +66,14 @@ class Fmt:
 
     def changed_levels(self, changes: list[tuple[Decimal, Decimal]]) -> list[list[str]]:
         """Changed book levels as [price, size] strings; a removed level's size is "0" exactly (api §8.4)."""
-        price, places = self.level_price, self.size_places
-        return [[price(p), fixed(s, places) if s else "0"] for p, s in changes]
+        price, quantum, out = self.level_price, self._size_quantum, []
+        for p, s in changes:  # fixed(s, size_places), inline: a depth push's every level
+            if s:
+                text = str(s.quantize(quantum, ROUND_HALF_UP))
+                out.append([price(p), text if "E" not in text else f"{Decimal(text):f}"])
+            else:
+                out.append([price(p), "0"])
+        return out
 
     def level_price(self, price: Decimal) -> str:
         """``price(price)`` from a small cache (cleared when it holds PRICE_CACHE entries)."""

@@ -14,7 +14,7 @@ from aiohttp import WSMsgType, web
 from ..deflate import encode_push
 from .depth_feed import TABLE as INC_TABLE
 from .depth_feed import DepthFeeds
-from ..core.events import LevelChanged, PublicTrade
+from ..core.events import PublicTrade
 from .formatting import fixed
 from ..state import State
 from ..ws_conn import Conn, FrameList, Topics
@@ -193,19 +193,16 @@ class PublicWs(WsEndpoint):
         super().__init__(state)
         self.depth = DepthFeeds(state, self.topics.get)
         self.firehose = firehose_frames
-        # symbols whose book / trades changed since the last period (ticker, depthN and kline pushes)
-        self._dirty_books: set[str] = set()
+        # symbols whose trades changed since the last period (ticker and kline pushes; the books'
+        # are the depth feeds' `touched`)
         self._dirty_trades: set[str] = set()
         self._trades: dict[str, list[PublicTrade]] = {}
         self._trade_flush: asyncio.Handle | None = None
 
     # ---- events from the core -----------------------------------------------------------------
-    # the two core events this endpoint takes, one listener each (a trade also marks the klines dirty)
-
-    def on_level(self, ev: LevelChanged) -> None:
-        """Listener for LevelChanged (registered for that type alone: the most frequent event)."""
-        self.depth.on_level(ev)
-        self._dirty_books.add(ev.symbol)
+    # the two core events this endpoint takes, one listener each: LevelChanged goes straight to
+    # `self.depth.on_level` (the most frequent event: no call in between), which also notes the symbols
+    # whose books changed; a trade also marks the klines dirty
 
     def on_trade(self, ev: PublicTrade) -> None:
         """Listener for PublicTrade (every candle changes with each trade: the klines become dirty too)."""
@@ -233,7 +230,7 @@ class PublicWs(WsEndpoint):
 
     def periodic(self) -> None:
         """Push ticker / depthN / kline for symbols that changed since the last period."""
-        books, self._dirty_books = self._dirty_books, set()
+        books, self.depth.touched = self.depth.touched, set()
         traded, self._dirty_trades = self._dirty_trades, set()
         # only symbols someone follows on these channels (1,000 busy pairs, few such subscriptions)
         watched = {t.partition(":")[2] for t in self.topics.subs if not t.startswith(PER_CHANGE)}
