@@ -8,7 +8,7 @@ from typing import Any
 
 from bitmart_plugin.sandbox.core.clock import ManualClock
 from bitmart_plugin.sandbox.core.errors import ExchangeError
-from bitmart_plugin.sandbox.spot.exchange import Exchange
+from bitmart_plugin.sandbox.spot.exchange import Exchange, Order
 
 
 def test_submit_cancel_on_a_1000_order_book_leaves_it_as_it_was() -> None:
@@ -80,24 +80,34 @@ def test_agent_orders_leave_the_same_exchange_as_fully_validated_orders(monkeypa
     assert _state(fast) == _state(full)
 
 
-def test_agent_orders_are_forgotten_a_few_per_action_and_open_ones_never(monkeypatch: Any) -> None:
-    """The agents' finished orders are dropped from the old end, at most PRUNED_PER_ACTION per action (no
-    pass over all of them: at 1,000 pairs one held the loop for 200+ ms); open ones are always kept."""
+def test_finished_agent_orders_are_forgotten_oldest_first_and_open_ones_never(monkeypatch: Any) -> None:
+    """The exchange holds the agents' open orders and their AGENT_ORDERS_KEPT most recently finished ones;
+    an older finished one is forgotten when it falls out of that window, looked at once (no pass over the
+    orders held: at 1,000 pairs one held the loop for 200+ ms), and an open one never is."""
     from bitmart_plugin.sandbox.spot import exchange as exchange_module
 
     monkeypatch.setattr(exchange_module, "AGENT_ORDERS_KEPT", 300)
     clock = ManualClock()
     ex = Exchange(seed=4, pairs=20, clock=clock, eager_symbols=20)
-    made = len(ex._orders)
-    held = []
+    ended: list[str] = []  # every agent order that ended, in the order the engine said so
+    told = ex.engine.on_quiet_done
+    assert told is not None
+
+    def note(order: Order) -> None:
+        assert not order.is_open and order.order_id not in ended  # told once, when it is over
+        ended.append(order.order_id)
+        told(order)
+
+    ex.engine.on_quiet_done = note
+    made = set(ex._orders)
     for _ in range(100):
-        before = set(ex._orders)
         ex.step_agents(100)
         clock.advance(100)
-        made += len(set(ex._orders) - before)
-        assert len(before - set(ex._orders)) <= exchange_module.PRUNED_PER_ACTION * 100
-        held.append(len(ex._orders))
+        made |= set(ex._orders)
+        finished_held = [oid for oid, o in ex._orders.items() if not o.is_open]
+        assert sorted(finished_held) == sorted(ended[-300:])  # exactly the 300 that ended last
     resting = [o for book in ex.engine.books.values() for side in (book.bids, book.asks) for o in side.orders()]
     assert resting and all(ex._orders.get(o.order_id) is o for o in resting)
-    assert made > 8_000
-    assert max(held[50:]) < 3 * (len(resting) + 300)  # bounded, not every order made
+    assert all(o.is_open for o in ex._orders.values() if o.order_id not in ended[-300:])
+    assert len(made) > 8_000 and len(ended) > 6_000
+    assert len(ex._orders) == len(resting) + 300  # bounded, not every order made

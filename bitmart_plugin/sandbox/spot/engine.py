@@ -77,6 +77,7 @@ class Engine:
         self.fills_by_order: dict[str, list[Fill]] = {}
         self.fee_overrides: dict[str, tuple[Decimal, Decimal]] = {}
         self.quiet: set[str] = set()  # accounts whose fills are not kept (agents)
+        self.on_quiet_done: Callable[[Order], None] | None = None  # told of each quiet order that is over
         self._trade_seq = 0
 
     # -- plumbing -------------------------------------------------------------------------
@@ -214,6 +215,8 @@ class Engine:
         order.state = "partially_canceled" if order.filled_size > 0 else "canceled"
         order.cancel_source = source
         order.update_time_ms = now
+        if self.on_quiet_done is not None and order.account_id in self.quiet:
+            self.on_quiet_done(order)
         if self._listeners.subs:
             self._order_event(order)
         self._release(order, self.rules[order.symbol], now)
@@ -223,6 +226,12 @@ class Engine:
         notional = price * qty
         opp = book.opposite(taker.side)
         total = execute(opp, maker, taker, price, qty, now)
+        done = self.on_quiet_done
+        if done is not None:  # an order is over here when it is filled (the only other end is _finish)
+            if maker.state == "filled" and maker.account_id in self.quiet:
+                done(maker)
+            if taker.state == "filled" and taker.account_id in self.quiet:
+                done(taker)
         self._trade_seq += 1
         trade_id = str(TRADE_ID_BASE + self._trade_seq)
         fills = [self._settle(maker, "maker", trade_id, price, qty, notional, rules, now),

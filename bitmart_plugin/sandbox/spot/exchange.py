@@ -20,7 +20,7 @@ from ..core.candles import STEPS, SymbolMarketData
 from ..core.clock import Clock, SystemClock
 from .engine import Engine
 from ..core.errors import ExchangeError, error
-from ..core.events import OPEN_STATES, ZERO, Candle, Event, Fill, Order, PublicTrade, Ticker
+from ..core.events import ZERO, Candle, Event, Fill, Order, PublicTrade, Ticker
 from .symbols import SymbolRules, generate_symbols
 
 __all__ = ["Exchange", "ExchangeError", "Order", "Fill", "SymbolRules", "PublicTrade", "Candle", "Ticker"]
@@ -30,8 +30,7 @@ SIDES = ("buy", "sell")
 TYPES = ("limit", "market", "limit_maker", "ioc")
 STP_MODES = ("cancel_maker", "cancel_taker", "cancel_both", "none")
 AGED_OUT_MS = 20 * 60 * 1000
-AGENT_ORDERS_KEPT = 20_000
-PRUNED_PER_ACTION = 2  # agent orders looked at per action by the pruning (each action makes at most one)
+AGENT_ORDERS_KEPT = 20_000  # the agents' finished orders still held (their open ones always are)
 
 
 def _dec(value: object, name: str) -> Decimal:
@@ -68,9 +67,10 @@ class Exchange:
         self._orders: dict[str, Order] = {}
         self._by_client: dict[tuple[str, str], Order] = {}
         self._acct_orders: dict[str, list[Order]] = {}
-        self._agent_orders: deque[str] = deque()
+        self._agents_done: deque[str] = deque()  # the agents' finished orders still held, oldest first
         self._seq = 0
         self.agents = Agents(self, seed)
+        self.engine.on_quiet_done = self._agent_order_done
         for r in self.symbol_list[:max(1, eager_symbols)]:
             self.materialize(r.symbol)
 
@@ -231,9 +231,7 @@ class Exchange:
                       stp_mode=stp, create_time_ms=now, update_time_ms=now)
         self._orders[order_id] = order
         self._by_client.setdefault((account_id, order.client_order_id), order)
-        if account_id in self.accounts.unlimited:
-            self._agent_orders.append(order_id)
-        else:
+        if account_id not in self.accounts.unlimited:
             self._acct_orders.setdefault(account_id, []).append(order)
         self.engine.accept(order, freeze, post_only_cancel=crossing)
         return order
@@ -377,25 +375,21 @@ class Exchange:
     # -- agents ---------------------------------------------------------------------------
     def step_agents(self, n_actions: int) -> None:
         self.agents.step(n_actions)
-        self._prune_agent_orders(PRUNED_PER_ACTION * n_actions)
+        self._prune_agent_orders()
 
-    def _prune_agent_orders(self, budget: int) -> None:
-        """Forget the agents' oldest finished orders while more than AGENT_ORDERS_KEPT are held (open ones
-        stay: they go round to the new end), looking at no more than ``budget`` of them.
+    def _agent_order_done(self, order: Order) -> None:
+        """The engine's word that an agent's order is over (filled or cancelled): it may be forgotten."""
+        self._agents_done.append(order.order_id)
 
-        A few per action, from the old end: a whole pass over the agents' orders (1,000 pairs keep ~40,000
-        open) held the event loop for 200-250 ms every few seconds, which set the p99 push delay.
+    def _prune_agent_orders(self) -> None:
+        """Forget the agents' oldest finished orders beyond AGENT_ORDERS_KEPT; open ones stay.
+
+        Each finished order is looked at once, when it is forgotten: an action's share is the few orders
+        it ended. (A pass over all the agents' orders held the loop 200-250 ms every few seconds at 1,000
+        pairs; a walk round the old end that put open orders back met each open one again and again.)
         """
-        q = self._agent_orders
-        orders, by_client = self._orders, self._by_client
-        while budget > 0 and len(q) > AGENT_ORDERS_KEPT:
-            budget -= 1
-            oid = q.popleft()
-            order = orders.get(oid)
-            if order is None:
-                continue
-            if order.state in OPEN_STATES:
-                q.append(oid)
-            else:
-                del orders[oid]
+        q, orders, by_client = self._agents_done, self._orders, self._by_client
+        while len(q) > AGENT_ORDERS_KEPT:
+            order = orders.pop(q.popleft(), None)
+            if order is not None:
                 by_client.pop((order.account_id, order.client_order_id), None)
