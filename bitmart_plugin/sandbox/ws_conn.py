@@ -28,16 +28,26 @@ Item = Union[str, bytes, FrameList]
 HIGH_WATER = 1 << 20  # bytes buffered for a socket before its writer waits
 
 
+def frame_head(n: int, opcode: int) -> bytes:
+    """The header of a final, unmasked (server -> client) WebSocket frame of `n` payload bytes (RFC 6455 §5.2)."""
+    if n < 126:
+        return bytes((0x80 | opcode, n))
+    if n < 65536:
+        return bytes((0x80 | opcode, 126)) + n.to_bytes(2, "big")
+    return bytes((0x80 | opcode, 127)) + n.to_bytes(8, "big")
+
+
 def ws_frame(payload: bytes, opcode: int) -> bytes:
     """One final, unmasked (server -> client) WebSocket frame (RFC 6455 §5.2)."""
-    n = len(payload)
-    if n < 126:
-        head = bytes((0x80 | opcode, n))
-    elif n < 65536:
-        head = bytes((0x80 | opcode, 126)) + n.to_bytes(2, "big")
-    else:
-        head = bytes((0x80 | opcode, 127)) + n.to_bytes(8, "big")
-    return head + payload
+    return frame_head(len(payload), opcode) + payload
+
+
+class _BinaryHeads(dict[int, bytes]):
+    """Binary frame headers by payload length, made on first use (pushes come in a few hundred lengths)."""
+
+    def __missing__(self, n: int) -> bytes:
+        head = self[n] = frame_head(n, 0x2)
+        return head
 
 
 class Conn:
@@ -55,6 +65,7 @@ class Conn:
         self.stalled = False
         self.sent = 0
         self._q: deque[Item] = deque()
+        self._heads = _BinaryHeads()
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()  # set while nothing is queued or being written
         self._idle.set()
@@ -119,14 +130,19 @@ class Conn:
         (a coroutine, a frame header, a syscall) each. The frames are the ones aiohttp would write
         (unmasked, uncompressed); aiohttp's own control frames (pong, close) are whole writes too.
         """
-        q, out = self._q, []
+        q, out, heads, n = self._q, [], self._heads, 0
         while q and q[0].__class__ is not FrameList:
             item = q.popleft()
-            out.append(ws_frame(item.encode(), 0x1) if item.__class__ is str else ws_frame(item, 0x2))  # type: ignore[union-attr]
+            n += 1
+            if item.__class__ is bytes:  # headers and payloads joined once below: no copy per frame
+                out.append(heads[len(item)])  # type: ignore[arg-type]
+                out.append(item)
+            else:
+                out.append(ws_frame(item.encode(), 0x1))  # type: ignore[union-attr]
         if self.ws.closed or transport.is_closing():
             return
         transport.write(b"".join(out))
-        self.sent += len(out)
+        self.sent += n
         while transport.get_write_buffer_size() > HIGH_WATER and not transport.is_closing():
             await asyncio.sleep(0.005)  # the client reads slowly: wait for the kernel to take the data
 
