@@ -23,10 +23,12 @@ def _quantum(places: int) -> Decimal:
 
 def fixed(value: Decimal | None, places: int) -> str:
     """`value` with exactly `places` decimals (negative places -> integer)."""
-    if value is None:
-        value = Decimal(0)
-    places = max(0, places)
-    text = str(value.quantize(_quantum(places), ROUND_HALF_UP))
+    return _to_quantum(Decimal(0) if value is None else value, _quantum(max(0, places)))
+
+
+def _to_quantum(value: Decimal, quantum: Decimal) -> str:
+    """`value` rounded half up to `quantum` (a power of ten, at most 1), as text without an exponent."""
+    text = str(value.quantize(quantum, ROUND_HALF_UP))
     # str() writes exponents below 1e-6 ("1.2E-7"); the 'f' format (three times slower) never does
     return text if "E" not in text else f"{Decimal(text):f}"
 
@@ -49,7 +51,7 @@ class Fmt:
     def __init__(self, rules: Any) -> None:
         self.price_places = int(rules.price_max_precision)
         self.size_places = places_of(rules.size_step)
-        self._size_quantum = _quantum(self.size_places)
+        self._size_quantum = _quantum(self.size_places)  # sizes go out with every push: no lookup each time
         self._prices: dict[Decimal, str] = {}  # book levels repeat the same few hundred prices
 
     def price(self, v: Decimal | None) -> str:
@@ -58,22 +60,16 @@ class Fmt:
 
     def size(self, v: Decimal | None) -> str:
         """Base size with the symbol's size step decimals."""
-        return fixed(v, self.size_places)
+        return _to_quantum(Decimal(0) if v is None else v, self._size_quantum)
 
     def level(self, price: Decimal, size: Decimal) -> list[str]:
         """A book level [price, size] as strings."""
-        return [self.level_price(price), fixed(size, self.size_places)]
+        return [self.level_price(price), _to_quantum(size, self._size_quantum)]
 
     def changed_levels(self, changes: list[tuple[Decimal, Decimal]]) -> list[list[str]]:
         """Changed book levels as [price, size] strings; a removed level's size is "0" exactly (api §8.4)."""
-        price, quantum, out = self.level_price, self._size_quantum, []
-        for p, s in changes:  # fixed(s, size_places), inline: a depth push's every level
-            if s:
-                text = str(s.quantize(quantum, ROUND_HALF_UP))
-                out.append([price(p), text if "E" not in text else f"{Decimal(text):f}"])
-            else:
-                out.append([price(p), "0"])
-        return out
+        price, quantum = self.level_price, self._size_quantum
+        return [[price(p), _to_quantum(s, quantum) if s else "0"] for p, s in changes]
 
     def level_price(self, price: Decimal) -> str:
         """``price(price)`` from a small cache (cleared when it holds PRICE_CACHE entries)."""
