@@ -43,10 +43,15 @@ def ws_frame(payload: bytes, opcode: int) -> bytes:
 
 
 class _BinaryHeads(dict[int, bytes]):
-    """Binary frame headers by payload length, made on first use (pushes come in a few hundred lengths)."""
+    """Binary frame headers by payload length, made on first use (pushes come in a few hundred lengths;
+    longer ones, snapshots, are made each time, so the table stays small)."""
+
+    KEPT_BELOW = 4096
 
     def __missing__(self, n: int) -> bytes:
-        head = self[n] = frame_head(n, 0x2)
+        head = frame_head(n, 0x2)
+        if n < self.KEPT_BELOW:
+            self[n] = head
         return head
 
 

@@ -19,14 +19,22 @@ def _parse_head(frame: bytes) -> tuple[int, int, bytes]:
     return frame[0] & 0x0F, n, frame[at:]
 
 
-@pytest.mark.parametrize("n", [0, 1, 125, 126, 127, 200, 65535, 65536, 70000])
+@pytest.mark.parametrize("n", [0, 1, 125, 126, 127, 200, 4095, 4096, 65535, 65536, 70000])
 def test_binary_heads_are_the_frame_headers_of_each_length(n: int) -> None:
     heads = _BinaryHeads()
     payload = bytes(range(256)) * (n // 256) + bytes(n % 256)
-    assert heads[n] == frame_head(n, 0x2) and heads[n] is heads[n]  # made once, then the same object
+    assert heads[n] == frame_head(n, 0x2)
+    assert (heads[n] is heads[n]) == (n < _BinaryHeads.KEPT_BELOW)  # short ones made once, then kept
     assert _parse_head(heads[n] + payload) == (0x2, n, payload)
     assert heads[n] + payload == ws_frame(payload, 0x2)
 
 
 def test_text_frames_keep_their_opcode() -> None:
     assert _parse_head(ws_frame(b'{"op":"pong"}', 0x1)) == (0x1, 13, b'{"op":"pong"}')
+
+
+def test_the_header_table_stays_small() -> None:
+    heads = _BinaryHeads()
+    for n in range(0, 70_000, 7):
+        heads[n]
+    assert len(heads) == len(range(0, _BinaryHeads.KEPT_BELOW, 7))
