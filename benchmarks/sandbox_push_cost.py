@@ -4,10 +4,10 @@ Timings on a shared VM move by up to 2x between runs minutes apart; instruction 
 fixed workload (300 pairs, every pair's depth and trades subscribed in-process, ``--warm`` agent actions, then
 ``--actions`` more, in steps of half the pairs, the depth batch flushed after each step) twice under valgrind's
 callgrind, once with the measured actions and once without, and prints the difference per action and per push.
-(The sandbox's own timers, the 1 s heartbeats among them, also run during both: counts move by ~1-2 % between
+(The sandbox's own timers, the 1 s heartbeats among them, also run during both: counts move by ~1-3 % between
 runs.) At 1,000 pairs, warm past the agents' 20,000 kept finished orders to measure their pruning too.
 
-Run: .venv/bin/python benchmarks/sandbox_push_cost.py [--actions 3000]   (needs valgrind; ~4 min)
+Run: .venv/bin/python benchmarks/sandbox_push_cost.py [--actions 3000]   (needs valgrind; ~3 min)
      .venv/bin/python benchmarks/sandbox_push_cost.py --pairs 1000 --warm 40000 --actions 8000   (~10 min)
      .venv/bin/python benchmarks/sandbox_push_cost.py --workload 3000    (the workload alone, natively)
 """
