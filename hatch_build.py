@@ -2,16 +2,21 @@
 
 * host_spec/_levels.c: the order book's C hot loop (host_spec.orderbook);
 * bitmart_plugin/_depthjson.c: a decoder specialised for BitMart's spot depth push (bitmart_plugin.ws.public);
-* bitmart_plugin/sandbox/_deflate.c: the sandbox's raw-deflate compressor for small pushes (sandbox/deflate.py).
+* bitmart_plugin/sandbox/_deflate.c: the sandbox's raw-deflate compressor for small pushes (sandbox/deflate.py);
+* the sandbox's core (the modules bitmart_plugin/sandbox/native.py lists), compiled by mypyc (a dependency
+  of this hook, not of the package) into extension modules beside their sources.
 
 Each is built on its own. Without a compiler (or on a compile error) the build goes on without it and the
 code runs its Python path, slower (see the README's benchmark table) but identical. An editable install
 builds the modules into the source tree (`*.so`, ignored by git), so after changing a .c file run
-`pip install -e .` again.
+`pip install -e .` again; after changing one of the compiled sandbox modules too (the sandbox refuses to
+import a compiled core older than its sources, and says so).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import shlex
 import subprocess
@@ -22,6 +27,7 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 SOURCE = os.path.join("host_spec", "_levels.c")
+SANDBOX = os.path.join("bitmart_plugin", "sandbox")
 SOURCES = (SOURCE, os.path.join("bitmart_plugin", "_depthjson.c"), os.path.join("bitmart_plugin", "sandbox", "_deflate.c"))
 
 
@@ -50,6 +56,62 @@ def compile_extension(root: str, source: str) -> tuple[str | None, str]:
     return target, ""
 
 
+def _native_spec(root: str) -> Any:
+    """bitmart_plugin/sandbox/native.py, loaded on its own (the package would import the sandbox)."""
+    spec = importlib.util.spec_from_file_location("_sandbox_native_spec", os.path.join(root, SANDBOX, "native.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def native_files(root: str, native: Any) -> list[str]:
+    """The compiled core's files in the source tree for this interpreter (extension modules, manifest)."""
+    suffix = native.ext_suffix()
+    names = [os.path.splitext(m)[0] + suffix for m in native.MODULES] + [native.GROUP + "__mypyc" + suffix]
+    found = [os.path.join(root, SANDBOX, n) for n in names]
+    return [f for f in found + [native.manifest_path(os.path.join(root, SANDBOX), suffix)] if os.path.exists(f)]
+
+
+def compile_native_sandbox(root: str) -> tuple[list[str], str]:
+    """mypyc-compile the sandbox's core beside its sources: (the files made, "") or ([], why not).
+
+    A failed build removes what it made, so the sources run (a compiled core is all or nothing: its
+    modules call each other inside one shared library).
+    """
+    native = _native_spec(root)
+    for old in native_files(root, native):
+        os.unlink(old)
+    try:
+        from mypyc.build import mypycify
+        from setuptools import Distribution
+    except ImportError as exc:
+        return [], f"mypyc is not installed ({exc})"
+    paths = [os.path.join(SANDBOX, m) for m in native.MODULES]
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            os.chdir(root)  # mypyc names modules by their paths from here
+            exts = mypycify(["--ignore-missing-imports", "--follow-imports=silent", "--cache-dir", os.path.join(tmp, "cache"), *paths],
+                            opt_level="3", target_dir=os.path.join(tmp, "c"),
+                            group_name=f"bitmart_plugin.sandbox.{native.GROUP}")
+            dist = Distribution({"name": "host-spec-sandbox-native", "ext_modules": exts})
+            cmd = dist.get_command_obj("build_ext")
+            cmd.inplace = True
+            cmd.build_temp = os.path.join(tmp, "obj")
+            cmd.ensure_finalized()
+            cmd.run()
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure: the sources run; mypyc exits on a type error
+            for made in native_files(root, native):
+                os.unlink(made)
+            return [], f"{type(exc).__name__}: {exc}"
+        finally:
+            os.chdir(cwd)
+    with open(native.manifest_path(os.path.join(root, SANDBOX)), "w") as f:
+        json.dump(native.digests(os.path.join(root, SANDBOX)), f, indent=1, sort_keys=True)
+    return native_files(root, native), ""
+
+
 class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         if self.target_name != "wheel":
@@ -62,5 +124,13 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             if version == "editable":  # an editable install imports it from the source tree
                 continue
             build_data["force_include"][built] = os.path.relpath(built, self.root).replace(os.sep, "/")
+            build_data["pure_python"] = False
+            build_data["infer_tag"] = True
+        made, why = compile_native_sandbox(self.root)
+        if not made:
+            self.app.display_warning(f"host-spec: the sandbox's core not compiled ({why}); its Python sources run instead")
+        elif version != "editable":
+            for built in made:
+                build_data["force_include"][built] = os.path.relpath(built, self.root).replace(os.sep, "/")
             build_data["pure_python"] = False
             build_data["infer_tag"] = True

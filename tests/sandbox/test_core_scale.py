@@ -6,6 +6,9 @@ import random
 from decimal import Decimal as D
 from typing import Any
 
+import pytest
+
+from bitmart_plugin.sandbox import native
 from bitmart_plugin.sandbox.core.clock import ManualClock
 from bitmart_plugin.sandbox.core.errors import ExchangeError
 from bitmart_plugin.sandbox.spot.exchange import Exchange, Order
@@ -69,6 +72,8 @@ def _state(ex: Exchange) -> Any:
     return orders, books, trades, ex.accounts.totals(), ex.accounts.fees
 
 
+@pytest.mark.skipif(native.compiled(), reason="compiled code calls submit_agent_order directly, past the patch; "
+                    ".ci/run runs this with BITMART_SANDBOX_PURE=1")
 def test_agent_orders_leave_the_same_exchange_as_fully_validated_orders(monkeypatch: Any) -> None:
     """The agents' fast path (no text parsing or grid checks) changes nothing: the same seed through
     submit_order's full validation gives the same orders, books, trades, balances and fees, and the

@@ -239,7 +239,9 @@ class Engine:
         trade = PublicTrade(taker.symbol, price, qty, taker.side, now)
         candles = self._listeners.route[CandleChanged]
         md = self.market[taker.symbol]
-        changed = md.add_trade(trade) if candles else md.record(trade)
+        changed = md.add_trade(trade) if candles else None
+        if not candles:
+            md.record(trade)
         if not self._listeners.subs:
             return
         self.emit(LevelChanged(taker.symbol, opp.name, price, total, now))

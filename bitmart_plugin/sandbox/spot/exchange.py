@@ -140,6 +140,7 @@ class Exchange:
             if (account_id, coid) in self._by_client:
                 raise error(E.CLIENT_ID_DUPLICATE)
         p = s = n = None
+        freeze: Decimal | None
         book = self.engine.books[symbol]
         if type == "market" and side == "buy":
             if notional is None or notional == "":
@@ -198,6 +199,8 @@ class Exchange:
         """
         rules = self.rules[symbol]
         p = s = None
+        n: Decimal | None
+        freeze: Decimal | None
         if notional is not None:  # market buy
             n = notional
             if n < rules.min_buy_amount:
