@@ -92,8 +92,8 @@ def compile_native_sandbox(root: str) -> tuple[list[str], str]:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             os.chdir(root)  # mypyc names modules by their paths from here
-            exts = mypycify(["--ignore-missing-imports", "--follow-imports=silent", "--cache-dir", os.path.join(tmp, "cache"), *paths],
-                            opt_level="3", target_dir=os.path.join(tmp, "c"),
+            flags = ["--ignore-missing-imports", "--follow-imports=silent", "--cache-dir", os.path.join(tmp, "cache")]
+            exts = mypycify([*flags, *paths], opt_level="3", target_dir=os.path.join(tmp, "c"),
                             group_name=f"bitmart_plugin.sandbox.{native.GROUP}")
             dist = Distribution({"name": "host-spec-sandbox-native", "ext_modules": exts})
             cmd = dist.get_command_obj("build_ext")
@@ -101,7 +101,8 @@ def compile_native_sandbox(root: str) -> tuple[list[str], str]:
             cmd.build_temp = os.path.join(tmp, "obj")
             cmd.ensure_finalized()
             cmd.run()
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure: the sources run; mypyc exits on a type error
+        # any failure leaves the sources to run; mypyc exits (SystemExit) on a type error
+        except (Exception, SystemExit) as exc:  # noqa: BLE001
             for made in native_files(root, native):
                 os.unlink(made)
             return [], f"{type(exc).__name__}: {exc}"
@@ -128,7 +129,7 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             build_data["infer_tag"] = True
         made, why = compile_native_sandbox(self.root)
         if not made:
-            self.app.display_warning(f"host-spec: the sandbox's core not compiled ({why}); its Python sources run instead")
+            self.app.display_warning(f"host-spec: the sandbox's core not compiled ({why}); its sources run instead")
         elif version != "editable":
             for built in made:
                 build_data["force_include"][built] = os.path.relpath(built, self.root).replace(os.sep, "/")

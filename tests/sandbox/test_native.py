@@ -48,7 +48,8 @@ def test_a_build_without_its_record_is_stale(tmp_path: Path) -> None:
     assert native.stale_modules(str(_tree(tmp_path, record=False)), SUFFIX) == list(native.MODULES)
 
 
-def test_the_guard_refuses_a_stale_build_and_says_how_to_fix_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_guard_refuses_a_stale_build_and_says_how_to_fix_it(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     root = _tree(tmp_path)
     (root / "core" / "book.py").write_text("# edited\n")
     monkeypatch.setattr(native, "ext_suffix", lambda: SUFFIX)
@@ -85,3 +86,17 @@ def test_the_pure_switch_runs_the_python_sources_in_a_new_process() -> None:
     built = os.path.exists(os.path.join(native.HERE, "spot", "engine" + native.ext_suffix()))
     if built and not pure_here:
         assert _engine_file(env).endswith(native.ext_suffix())  # a current build runs by default
+
+
+def test_an_install_with_a_c_compiler_runs_the_core_compiled() -> None:
+    """hatch_build.py falls back to the sources when mypyc fails (a type error in a compiled module, say);
+    this says so here rather than in a build warning nobody reads."""
+    import shlex
+    import sysconfig
+
+    if os.environ.get(native.PURE_ENV, "") not in ("", "0"):
+        pytest.skip(f"{native.PURE_ENV} runs the sources")
+    ldshared = sysconfig.get_config_var("LDSHARED")
+    if not ldshared or shutil.which(shlex.split(ldshared)[0]) is None:
+        pytest.skip("no C compiler: the sources run")
+    assert native.compiled(), "the sandbox's core was not compiled at install: run `pip install -v -e .` and read why"
