@@ -28,7 +28,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 SOURCE = os.path.join("host_spec", "_levels.c")
 SANDBOX = os.path.join("bitmart_plugin", "sandbox")
-SOURCES = (SOURCE, os.path.join("bitmart_plugin", "_depthjson.c"), os.path.join("bitmart_plugin", "sandbox", "_deflate.c"))
+SOURCES = (SOURCE, os.path.join("bitmart_plugin", "_depthjson.c"), os.path.join(SANDBOX, "_deflate.c"))
 
 
 def compile_levels(root: str) -> tuple[str | None, str]:
@@ -67,10 +67,14 @@ def _native_spec(root: str) -> Any:
 
 def native_files(root: str, native: Any) -> list[str]:
     """The compiled core's files in the source tree for this interpreter (extension modules, manifest)."""
-    suffix = native.ext_suffix()
-    names = [os.path.splitext(m)[0] + suffix for m in native.MODULES] + [native.GROUP + "__mypyc" + suffix]
-    found = [os.path.join(root, SANDBOX, n) for n in names]
-    return [f for f in found + [native.manifest_path(os.path.join(root, SANDBOX), suffix)] if os.path.exists(f)]
+    return [f for f in native.build_outputs(os.path.join(root, SANDBOX)) if os.path.exists(f)]
+
+
+def _ship(build_data: dict[str, Any], root: str, built: str) -> None:
+    """Put a file built in the source tree into the wheel, which is then platform-specific."""
+    build_data["force_include"][built] = os.path.relpath(built, root).replace(os.sep, "/")
+    build_data["pure_python"] = False
+    build_data["infer_tag"] = True
 
 
 def compile_native_sandbox(root: str) -> tuple[list[str], str]:
@@ -80,6 +84,7 @@ def compile_native_sandbox(root: str) -> tuple[list[str], str]:
     modules call each other inside one shared library).
     """
     native = _native_spec(root)
+    sandbox = os.path.join(root, SANDBOX)
     for old in native_files(root, native):
         os.unlink(old)
     try:
@@ -108,8 +113,8 @@ def compile_native_sandbox(root: str) -> tuple[list[str], str]:
             return [], f"{type(exc).__name__}: {exc}"
         finally:
             os.chdir(cwd)
-    with open(native.manifest_path(os.path.join(root, SANDBOX)), "w") as f:
-        json.dump(native.digests(os.path.join(root, SANDBOX)), f, indent=1, sort_keys=True)
+    with open(native.manifest_path(sandbox), "w") as f:
+        json.dump(native.digests(sandbox), f, indent=1, sort_keys=True)
     return native_files(root, native), ""
 
 
@@ -124,14 +129,10 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
                 continue
             if version == "editable":  # an editable install imports it from the source tree
                 continue
-            build_data["force_include"][built] = os.path.relpath(built, self.root).replace(os.sep, "/")
-            build_data["pure_python"] = False
-            build_data["infer_tag"] = True
+            _ship(build_data, self.root, built)
         made, why = compile_native_sandbox(self.root)
         if not made:
             self.app.display_warning(f"host-spec: the sandbox's core not compiled ({why}); its sources run instead")
         elif version != "editable":
             for built in made:
-                build_data["force_include"][built] = os.path.relpath(built, self.root).replace(os.sep, "/")
-            build_data["pure_python"] = False
-            build_data["infer_tag"] = True
+                _ship(build_data, self.root, built)

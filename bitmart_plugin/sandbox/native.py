@@ -49,7 +49,19 @@ def module_name(path: str) -> str:
 
 def manifest_path(root: str = HERE, suffix: str | None = None) -> str:
     """Where the build records the compiled sources' hashes, one file per interpreter."""
-    return os.path.join(root, "_native" + os.path.splitext(suffix or ext_suffix())[0] + ".json")
+    return os.path.join(root, GROUP + os.path.splitext(suffix or ext_suffix())[0] + ".json")
+
+
+def extension_path(module: str, root: str = HERE, suffix: str | None = None) -> str:
+    """The extension module compiled from ``module`` (``spot/engine.py``) for an interpreter."""
+    return os.path.join(root, os.path.splitext(module)[0] + (suffix or ext_suffix()))
+
+
+def build_outputs(root: str = HERE, suffix: str | None = None) -> list[str]:
+    """Every file a build makes for an interpreter: the extension modules, their shared library, the manifest."""
+    suffix = suffix or ext_suffix()
+    return ([extension_path(m, root, suffix) for m in MODULES] + [os.path.join(root, GROUP + "__mypyc" + suffix)]
+            + [manifest_path(root, suffix)])
 
 
 def source_digest(path: str) -> str:
@@ -65,7 +77,7 @@ def digests(root: str = HERE) -> dict[str, str]:
 def stale_modules(root: str = HERE, suffix: str | None = None) -> list[str]:
     """Compiled modules whose source differs from the one they were built from (or whose build left no record)."""
     suffix = suffix or ext_suffix()
-    built = [m for m in MODULES if os.path.exists(os.path.join(root, os.path.splitext(m)[0] + suffix))]
+    built = [m for m in MODULES if os.path.exists(extension_path(m, root, suffix))]
     if not built:
         return []
     try:

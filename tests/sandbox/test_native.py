@@ -23,7 +23,7 @@ def _tree(tmp_path: Path, *, built: bool = True, record: bool = True) -> Path:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(os.path.join(native.HERE, m), dest)
         if built:
-            (tmp_path / (os.path.splitext(m)[0] + SUFFIX)).write_bytes(b"")
+            Path(native.extension_path(m, str(tmp_path), SUFFIX)).write_bytes(b"")
     if record:
         Path(native.manifest_path(str(tmp_path), SUFFIX)).write_text(json.dumps(native.digests(str(tmp_path))))
     return tmp_path
@@ -83,7 +83,7 @@ def test_the_pure_switch_runs_the_python_sources_in_a_new_process() -> None:
     env = {k: v for k, v in os.environ.items() if k != native.PURE_ENV}
     assert _engine_file({**env, native.PURE_ENV: "1"}).endswith(os.path.join("spot", "engine.py"))
     pure_here = os.environ.get(native.PURE_ENV, "") not in ("", "0")
-    built = os.path.exists(os.path.join(native.HERE, "spot", "engine" + native.ext_suffix()))
+    built = os.path.exists(native.extension_path("spot/engine.py"))
     if built and not pure_here:
         assert _engine_file(env).endswith(native.ext_suffix())  # a current build runs by default
 

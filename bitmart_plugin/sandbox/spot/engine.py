@@ -239,8 +239,10 @@ class Engine:
         trade = PublicTrade(taker.symbol, price, qty, taker.side, now)
         candles = self._listeners.route[CandleChanged]
         md = self.market[taker.symbol]
-        changed = md.add_trade(trade) if candles else None
-        if not candles:
+        changed = None
+        if candles:
+            changed = md.add_trade(trade)
+        else:
             md.record(trade)
         if not self._listeners.subs:
             return
